@@ -39,7 +39,7 @@ class Diagnostic:
         text = f"{self.file}:{self.line}:{self.column}: {self.severity} {self.code}: {self.message}"
         if self.hint:
             text += f" — {self.hint}"
-        return text
+        return " ".join(text.splitlines())  # one problem, one line, whatever a message holds
 
 
 class ContentError(Exception):

@@ -9,19 +9,23 @@ schema and reference errors can point at ``file:line:column``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import Resolver
 
 from trainer.diagnostics import ContentError, Diagnostic
 
 MAX_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 64
-MAX_NODES = 200_000
+MAX_NODES = 100_000
 MAX_ALIASES = 200
 
 Path_ = tuple[str | int, ...]
@@ -63,23 +67,61 @@ class YamlDoc:
         return Diagnostic(self.file, line, col, code, message, hint, severity)  # type: ignore[arg-type]
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that counts aliases; construction is done by `_Builder`."""
+class _Composer(Composer):
+    """Builds the node tree from parser events, refusing oversized or over-deep documents.
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
+    Counting happens while composing, before any value is built, so a "billion
+    laughs" document or a megabyte of ``[1,1,1…]`` is refused with bounded memory.
+    """
+
+    def _init_limits(self) -> None:
         self.alias_count = 0
+        self.node_count = 0
+        self.depth = 0
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
-        if self.check_event(yaml.AliasEvent):
+        event: Any = self.peek_event()  # type: ignore[attr-defined]
+        if isinstance(event, yaml.AliasEvent):
             self.alias_count += 1
             if self.alias_count > MAX_ALIASES:
-                event = self.peek_event()
-                raise _Refused(
-                    "Y106", f"more than {MAX_ALIASES} aliases", "use includes instead of many aliases",
-                    event.start_mark,
-                )
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+                raise _Refused("Y106", f"more than {MAX_ALIASES} aliases",
+                               "write the values out instead of repeating aliases",
+                               event.start_mark)
+        self.node_count += 1
+        if self.node_count > MAX_NODES:
+            raise _Refused("Y106", f"more than {MAX_NODES} values in one file",
+                           "split it into smaller files", event.start_mark)
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _Refused("Y107", f"nesting deeper than {MAX_DEPTH} levels",
+                           "flatten the structure", event.start_mark)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+if yaml.__with_libyaml__:  # libyaml's parser is ~15x faster; composing stays bounded in Python
+    from yaml._yaml import CParser
+
+    class _Loader(_Composer, CParser, SafeConstructor, Resolver):
+        """libyaml events, Python composition with limits."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+            _Composer.__init__(self)
+            self._init_limits()
+
+else:  # pragma: no cover
+
+    class _Loader(_Composer, yaml.SafeLoader):  # type: ignore[no-redef]
+        """Pure-Python fallback with the same limits."""
+
+        def __init__(self, stream: str) -> None:
+            yaml.SafeLoader.__init__(self, stream)
+            self._init_limits()
 
 
 class _Refused(Exception):
@@ -114,12 +156,13 @@ class _Builder:
             for key_node, value_node in node.value:
                 key = self.build(key_node, (*path, "<key>"), depth + 1)
                 if not isinstance(key, Hashable):
-                    raise _Refused("Y102", "a mapping key must be a plain value", "", key_node.start_mark)
+                    raise _Refused("Y102", "a mapping key must be a plain value",
+                                   "use text or a number as the key", key_node.start_mark)
                 if key in out:
                     raise _Refused("Y104", f"duplicate key '{key}'",
                                    "each key may appear once in a mapping; remove or rename one",
                                    key_node.start_mark)
-                sub = (*path, key)
+                sub: Path_ = (*path, cast("str | int", key))
                 self.doc.keys[sub] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 out[key] = self.build(value_node, sub, depth + 1)
             return out
@@ -129,13 +172,44 @@ class _Builder:
         return self.constructor.construct_object(node)
 
 
+def _check_expansion(root: Node) -> None:
+    """Refuse a document whose aliases would expand past `MAX_NODES` values.
+
+    Sizes are computed once per distinct node (aliases share nodes), so the
+    check costs as much as the file, not as much as its expansion.
+    """
+    sizes: dict[int, int] = {}
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children: list[Node] = []
+        if isinstance(node, MappingNode):
+            for key_node, value_node in node.value:
+                children += [key_node, value_node]
+        elif isinstance(node, SequenceNode):
+            children = list(node.value)
+        if done or not children:
+            total = 1 + sum(sizes.get(id(child), 0) for child in children)
+            if total > MAX_NODES:
+                raise _Refused("Y106", "document expands to too many values (alias bomb?)",
+                               "remove recursive or repeated aliases", node.start_mark)
+            sizes[id(node)] = total
+            continue
+        stack.append((node, True))
+        stack.extend((child, False) for child in children if id(child) not in sizes)
+
+
 def parse_yaml(text: str, file: str) -> YamlDoc:
     """Parse YAML text safely; raise `ContentError` with one positioned diagnostic."""
     doc = YamlDoc(file=file, data=None)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
-        doc.data = None if node is None else _Builder(doc).build(node, (), 0)
+        if node is not None:
+            _check_expansion(node)
+            doc.data = _Builder(doc).build(node, (), 0)
     except _Refused as exc:
         raise ContentError([_at(file, exc.mark, exc.code, exc.message, exc.hint)]) from None
     except yaml.constructor.ConstructorError as exc:
@@ -146,13 +220,31 @@ def parse_yaml(text: str, file: str) -> YamlDoc:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or str(exc)
-        if "\\t" in problem or "tab" in problem.lower():
+        if "\\t" in problem or "tab" in problem.lower() or _tab_at(text, mark):
             raise ContentError([_at(file, mark, "Y103", "tab character used for indentation",
-                                    "YAML indents with spaces; replace tabs with spaces")]) from None
+                                    "YAML indents with spaces; replace tabs with spaces")],
+                               ) from None
+        hint = "check indentation and quoting on this line"
+        if _char_at(text, mark) in {"{", "}"} or _PLACEHOLDER.search(_line_at(text, mark)):
+            hint = ("a line with a {placeholder} inside [ ] or at the start of a value must be "
+                    'quoted: "…{name}…"')
+        if exc.context_mark is not None and mark is not None and mark.index >= len(text.rstrip()):
+            # the file ended inside something left open: point where it was opened
+            mark = exc.context_mark
+            hint = f"{exc.context} that is never closed; check brackets and quotes from here"
         raise ContentError([_at(file, mark, "Y102", f"YAML syntax error: {problem}",
-                                "check indentation and quoting on this line")]) from None
+                                hint)]) from None
+    except yaml.reader.ReaderError as exc:
+        before = text[: exc.position]
+        line, col = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        raise ContentError([Diagnostic(file, line, col, "Y102",
+                                       f"character U+{_codepoint(exc.character):04X} is not "
+                                       "allowed in YAML",
+                                       "remove control characters from the file")]) from None
     except yaml.YAMLError as exc:
-        raise ContentError([Diagnostic(file, 1, 1, "Y102", f"YAML error: {exc}", "")]) from None
+        message = " ".join(str(exc).split())
+        raise ContentError([Diagnostic(file, 1, 1, "Y102", f"YAML error: {message}",
+                                       "check the file's syntax")]) from None
     except RecursionError:
         raise ContentError([Diagnostic(file, 1, 1, "Y107", "nesting too deep to read",
                                        "flatten the structure")]) from None
@@ -170,8 +262,9 @@ def load_yaml(path: Path, display: str | None = None) -> YamlDoc:
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
+            limit = MAX_BYTES // 1048576
             raise ContentError([Diagnostic(name, 1, 1, "Y108",
-                                           f"file is {size // 1024} KiB, more than {MAX_BYTES // 1048576} MiB",
+                                           f"file is {size // 1024} KiB, more than {limit} MiB",
                                            "split it into smaller files")])
         raw = path.read_bytes()
     except OSError as exc:
@@ -182,13 +275,45 @@ def load_yaml(path: Path, display: str | None = None) -> YamlDoc:
     except UnicodeDecodeError as exc:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
-        col = len(before) - (before.rfind(b"\n") + 1) + 1
+        col = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", errors="replace")) + 1
         raise ContentError([Diagnostic(name, line, col, "Y101",
                                        f"invalid UTF-8 byte 0x{raw[exc.start]:02x}",
                                        "save the file as UTF-8")]) from None
     if text.startswith("\ufeff"):
         text = text[1:]
     return parse_yaml(text, name)
+
+
+_PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
+
+
+def _line_at(text: str, mark: Any) -> str:
+    """The text of the line a parser mark is on ('' when out of range)."""
+    lines = text.split("\n")
+    return lines[mark.line] if mark is not None and 0 <= mark.line < len(lines) else ""
+
+
+def _char_at(text: str, mark: Any) -> str:
+    """The character at a parser mark ('' when out of range)."""
+    if mark is None or not 0 <= mark.index < len(text):
+        return ""
+    return text[mark.index]
+
+
+def _codepoint(character: Any) -> int:
+    return ord(character) if isinstance(character, str) else int(character)
+
+
+def _tab_at(text: str, mark: Any) -> bool:
+    """Whether the error position sits on a tab or in tab-indented whitespace."""
+    if mark is None:
+        return False
+    lines = text.split("\n")
+    if not 0 <= mark.line < len(lines):
+        return False
+    line = lines[mark.line]
+    indent = line[: len(line) - len(line.lstrip(" \t"))]
+    return "\t" in indent or line[mark.column : mark.column + 1] == "\t"
 
 
 def _at(file: str, mark: Any, code: str, message: str, hint: str) -> Diagnostic:

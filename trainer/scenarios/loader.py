@@ -12,6 +12,8 @@ with `register_kind`, so one ``trainer validate`` checks everything.
 from __future__ import annotations
 
 import difflib
+import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +25,8 @@ from trainer.diagnostics import ContentError, Diagnostic
 from trainer.scenarios import model as m
 from trainer.yamlio import YamlDoc, load_yaml
 
-MAX_FILES = 20_000
+MAX_FILES = 2_000
+MAX_ENTRIES = 100_000
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
@@ -85,25 +88,59 @@ def register_check(check: Callable[[ContentSet], Iterable[Diagnostic]]) -> None:
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Diagnostic]]:
-    """YAML files under the given files/folders, sorted; unreadable paths are diagnostics."""
+    """YAML files under the given files/folders, sorted; unreadable paths are diagnostics.
+
+    Hidden files and folders are skipped and symlinked folders are not followed.
+    A folder with more than `MAX_FILES` YAML files (or `MAX_ENTRIES` entries in
+    all) is refused whole with one Y109 diagnostic instead of a flood of output.
+    """
     found: list[Path] = []
     problems: list[Diagnostic] = []
+    seen: set[Path] = set()
     for path in paths:
         if path.is_file():
-            found.append(path)
+            batch = [path]
         elif path.is_dir():
-            for sub in sorted(path.rglob("*")):
-                if sub.suffix in YAML_SUFFIXES and sub.is_file():
-                    found.append(sub)
-                    if len(found) > MAX_FILES:
-                        problems.append(Diagnostic(str(path), 1, 1, "Y109",
-                                                   f"more than {MAX_FILES} YAML files",
-                                                   "validate a smaller folder"))
-                        return found[:MAX_FILES], problems
+            batch, problem = _walk(path)
+            if problem is not None:
+                problems.append(problem)
+                continue
         else:
             problems.append(Diagnostic(str(path), 1, 1, "Y100", "no such file or folder",
                                        "check the path"))
+            continue
+        for item in batch:
+            key = item.resolve()
+            if key not in seen:
+                seen.add(key)
+                found.append(item)
     return found, problems
+
+
+def _walk(root: Path) -> tuple[list[Path], Diagnostic | None]:
+    """The YAML files under one folder, or a Y109 diagnostic when it is too big."""
+    found: list[Path] = []
+    entries = 0
+    unreadable: list[OSError] = []
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable.append):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        entries += len(dirnames) + len(filenames)
+        if entries > MAX_ENTRIES:
+            return [], Diagnostic(str(root), 1, 1, "Y109",
+                                  f"folder has more than {MAX_ENTRIES} files and folders",
+                                  "validate a smaller folder")
+        for name in sorted(filenames):
+            if name.endswith(YAML_SUFFIXES) and not name.startswith("."):
+                found.append(Path(dirpath) / name)
+        if len(found) > MAX_FILES:
+            return [], Diagnostic(str(root), 1, 1, "Y109",
+                                  f"folder has more than {MAX_FILES} YAML files",
+                                  "validate a smaller folder")
+    if unreadable and not found:
+        return [], Diagnostic(str(root), 1, 1, "Y100",
+                              f"cannot read folder: {unreadable[0].strerror}",
+                              "check the path and permissions")
+    return found, None
 
 
 # ---------------------------------------------------------------- one file
@@ -135,10 +172,15 @@ def parse_doc(doc: YamlDoc) -> tuple[Loaded | None, list[Diagnostic]]:
         obj = model.model_validate(data)
     except ValidationError as exc:
         return None, schema_diagnostics(doc, exc, model)
+    except Exception as exc:  # a model's bug must not become a traceback
+        problem = _internal(f"the '{kind}' model", exc)
+        return None, [doc.diag((), problem.code, problem.message, problem.hint)]
     return Loaded(doc, obj), []
 
 
-def schema_diagnostics(doc: YamlDoc, exc: ValidationError, model: type[BaseModel]) -> list[Diagnostic]:
+def schema_diagnostics(
+    doc: YamlDoc, exc: ValidationError, model: type[BaseModel],
+) -> list[Diagnostic]:
     """Turn Pydantic errors into positioned diagnostics with hints."""
     out: list[Diagnostic] = []
     seen: set[tuple[Any, ...]] = set()
@@ -182,7 +224,10 @@ def _dotted(loc: tuple[str | int, ...]) -> str:
 
 def _type_hint(kind: str, err: Any) -> str:
     if kind.startswith("literal_error"):
-        return f"expected {err.get('ctx', {}).get('expected', 'one of the allowed values')}"
+        expected = str(err.get("ctx", {}).get("expected", ""))
+        choices = re.findall(r"'([^']*)'", expected)
+        close = _did_you_mean(str(err.get("input")), choices) if choices else ""
+        return close or f"expected {expected or 'one of the allowed values'}"
     if kind == "string_pattern_mismatch":
         return f"must match {err.get('ctx', {}).get('pattern', 'the pattern')}"
     if kind in {"int_parsing", "int_type", "float_parsing", "float_type"}:
@@ -209,10 +254,8 @@ def _allowed_keys(model: type[BaseModel], loc: tuple[str | int, ...], data: Any)
             if isinstance(part, int) or current is None:
                 continue
         fields = current.model_fields
-        if part in fields:
-            current = _inner_model(fields[part].annotation)
-        else:
-            current = _inner_model(current)  # dict values keyed by id
+        # a field's model, or (for dicts keyed by id) the model of the values
+        current = _inner_model(fields[part].annotation if part in fields else current)
     if current is not None and not _is_model(current):
         current = _inner_model(current)
     return list(current.model_fields) if _is_model(current) else []
@@ -244,26 +287,105 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
 # ---------------------------------------------------------------- whole sets
 
 
-def load_content(paths: Iterable[Path] | None = None) -> tuple[ContentSet, list[Diagnostic]]:
+def load_content(
+    paths: Iterable[Path] | None = None, *, context: Iterable[Path] | None = None,
+) -> tuple[ContentSet, list[Diagnostic]]:
     """Load every content file under ``paths`` (default: the shipped content).
 
-    Returns the content set and all diagnostics (errors and warnings), sorted.
-    Registered checks (references, graph lint, path properties) run afterwards.
+    ``context`` names more files or folders that are loaded so references
+    resolve (the persona and intent libraries beside a single scenario being
+    validated) but whose own problems are not reported.
+
+    Scenarios with ``extends:`` are merged with their base first (see
+    `trainer.scenarios.extends`). Registered checks (references, graph lint,
+    path properties) run afterwards. Returns the content set and all
+    diagnostics (errors and warnings), sorted.
     """
     from trainer.paths import content_root
+    from trainer.scenarios import extends
 
-    _import_plugins()
+    problems = _import_plugins()
     roots = list(paths) if paths else [content_root()]
-    files, problems = discover(roots)
+    files, found_problems = discover(roots)
+    problems += found_problems
+    targets = {path.resolve() for path in files}
+    extra_files, _ = discover(list(context or []))
+    all_files = files + [path for path in extra_files if path.resolve() not in targets]
+
+    docs: list[YamlDoc] = []
+    reported: set[str] = set()
+    for path in all_files:
+        display = _display(path, roots)
+        is_target = path.resolve() in targets
+        if is_target:
+            reported.add(display)
+        try:
+            docs.append(load_yaml(path, display))
+        except ContentError as exc:
+            if is_target:
+                problems.extend(exc.diagnostics)
+
+    merged, extend_problems = extends.resolve(docs)
+    problems.extend(extend_problems)
     content = ContentSet()
-    for path in files:
-        loaded, diags = parse_file(path, _display(path, roots))
+    variants: list[extends.MergedDoc] = []  # the targets'
+    all_variants: list[extends.MergedDoc] = []
+    for doc in docs:
+        use = merged.get(id(doc), doc)
+        if use is None:
+            continue  # broken extends chain, already reported
+        loaded, diags = parse_doc(use)
+        if isinstance(use, extends.MergedDoc):
+            all_variants.append(use)
+            if doc.file in reported:
+                variants.append(use)
+            # a schema error inside an inherited value is the base file's own error
+            own = [d for d in diags if d.file == use.file]
+            if loaded is None and not own:
+                base = use.layers[1]
+                own = [doc.diag(("extends",), "R308",
+                                f"base scenario '{base.data.get('id')}' has errors",
+                                f"fix {base.file} first (run 'trainer validate' on it)")]
+            diags = own
         problems.extend(diags)
         if loaded is not None:
             problems.extend(_index(content, loaded))
     for check in CHECKS:
-        problems.extend(check(content))
-    return content, sorted(set(problems))
+        try:
+            problems.extend(check(content))
+        except Exception as exc:  # a plugin's bug must not hide the other diagnostics
+            problems.append(_internal(f"check {check.__module__}.{check.__name__}", exc))
+    if context is not None:
+        # context files are there for their ids; only the targets' problems are reported,
+        # including those a target variant inherits from a base file
+        inherited = {d for variant in variants for d in variant.inherited}
+        problems = [d for d in problems if d.file in reported or d in inherited
+                    or d.code in {"Y100", "Y109", INTERNAL}]
+    # a variant inheriting a problem its base reports itself adds nothing but noise
+    kept = set(problems)
+    echoes = {d for variant in all_variants for d, plain in variant.inherited.items()
+              if plain in kept}
+    return content, sorted(kept - echoes)
+
+
+def context_for(paths: Iterable[Path], limit: int = 6) -> list[Path]:
+    """Folders that give single files their references: the nearest locale folder.
+
+    A scenario refers to personas and intents kept elsewhere in its content
+    tree. For each path this finds the nearest ancestor (at most ``limit``
+    levels up) that has a ``personas`` or ``intents`` folder, e.g.
+    ``content/dialogues/zh-CN`` for a scenario under ``zh-CN/scenarios/``.
+    """
+    found: list[Path] = []
+    for path in paths:
+        here = path.resolve()
+        here = here if here.is_dir() else here.parent
+        for candidate in [here, *here.parents][: limit + 1]:
+            if (candidate / "personas").is_dir() or (candidate / "intents").is_dir():
+                if candidate not in found:
+                    found.append(candidate)
+                break
+    return found
 
 
 def _display(path: Path, roots: list[Path]) -> str:
@@ -321,13 +443,31 @@ PLUGINS = (
 )
 
 
-def _import_plugins() -> None:
-    """Import the modules that register kinds and checks (lazily, for start-up speed)."""
+def _import_plugins() -> list[Diagnostic]:
+    """Import the modules that register kinds and checks (lazily, for start-up speed).
+
+    A plugin that is not built yet is skipped; one that fails to import is
+    reported as an internal error (X900) instead of a traceback.
+    """
     import importlib
 
+    problems: list[Diagnostic] = []
     for name in PLUGINS:
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:
             if exc.name != name:
-                raise
+                problems.append(_internal(f"plugin {name}", exc))
+        except Exception as exc:
+            problems.append(_internal(f"plugin {name}", exc))
+    return problems
+
+
+#: Code of a diagnostic that reports a bug in trainer itself, not in the content.
+INTERNAL = "X900"
+
+
+def _internal(where: str, exc: BaseException) -> Diagnostic:
+    return Diagnostic("(trainer)", 1, 1, INTERNAL,
+                      f"internal error in {where}: {type(exc).__name__}: {exc}",
+                      "this is a bug in trainer, not in your content; please report it")

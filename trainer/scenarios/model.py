@@ -11,6 +11,7 @@ Models are frozen Pydantic v2 models that reject unknown keys: a typo such as
 from __future__ import annotations
 
 import re
+import string
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -155,6 +156,47 @@ class Condition(Model):
         return all(clause.holds(meters, facts) for clause in self.clauses)
 
 
+# ---------------------------------------------------------------- placeholders
+
+_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def placeholder_names(text: str) -> list[str]:
+    """The ``{name}`` placeholders of a line, in order.
+
+    ``{{`` and ``}}`` stand for literal braces. Raises ValueError for a lone
+    brace or anything but a plain name inside braces (no ``{a.b}``, ``{a:>5}``).
+    """
+    names: list[str] = []
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError:
+        raise ValueError("unbalanced brace: write '{{' or '}}' for a literal brace") from None
+    for _, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        if not _FIELD.match(name) or spec or conversion:
+            shown = "{" + name + (f"!{conversion}" if conversion else "") + (
+                f":{spec}" if spec else "") + "}"
+            raise ValueError(f"'{shown}' is not a plain placeholder: write '{{name}}'"
+                             " (or '{{' and '}}' for literal braces)")
+        names.append(name)
+    return names
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    """Replace ``{name}`` placeholders with ``values``; ``{{``/``}}`` become braces.
+
+    Unknown names are left as written (the validator reports them at load time).
+    """
+    out: list[str] = []
+    for literal, name, _, _ in string.Formatter().parse(text):
+        out.append(literal)
+        if name is not None:
+            out.append(values.get(name, "{" + name + "}"))
+    return "".join(out)
+
+
 # ---------------------------------------------------------------- dialogue pieces
 
 
@@ -183,6 +225,11 @@ class Move(Model):
     reply: tuple[Line, ...] = ()
     note: str = ""
 
+    @field_validator("reply", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str | dict) else value
+
 
 class Option(Model):
     """A guided-mode line the trainee can pick; ``intent`` names the move it makes."""
@@ -200,6 +247,11 @@ class Fallback(Model):
     say: tuple[Line, ...] = Field(min_length=1)
     effects: dict[str, int] = Field(default_factory=dict)
     goto: NodeId | None = None
+
+    @field_validator("say", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str | dict) else value
 
 
 class Node(Model):
@@ -365,6 +417,7 @@ class Scenario(Model):
     nodes: dict[NodeId, Node] = Field(min_length=1)
     endings: dict[NodeId, Ending] = Field(min_length=1)
     scorecard: str | None = None
+    extends: str | None = Field(default=None, pattern=SCENARIO_ID)
 
     @property
     def party(self) -> Party:

@@ -1,0 +1,151 @@
+"""Benchmark ``trainer audit`` against the floor for this job in Python.
+
+Generates a transcript corpus (JSONL, default 300,000 records: agent and
+customer turns of many calls, mostly compliant wording with a few percent of
+violations and evasions), then times, each as a whole process:
+
+* the floor: read the file, ``json.loads`` every line and scan each text once
+  with one Aho–Corasick automaton of ~200 keywords;
+* ``trainer audit`` with one process, and with ``--jobs`` = the number of CPUs.
+
+Usage::
+
+    python benchmarks/audit_bench.py                 # 300,000 records
+    python benchmarks/audit_bench.py --records 50000 --keep corpus.jsonl
+
+Goal: audit within 3x of the floor and at least 100,000 records a second on one core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+AGENT_OK = [
+    "您好,我是XX银行信用卡中心的王经理,工号1234,本次通话会被录音。",
+    "请问是李明先生本人吗?",
+    "您目前欠款8,650元,最低还款额是865元。",
+    "如果长期不还,我们可能会依法通过诉讼途径处理。",
+    "逾期信息会按规定报送征信系统。",
+    "请通过银行官方App或柜台还款。",
+    "您看明天上午十点方便吗?",
+    "我理解您的难处,我们可以帮您申请个性化分期。",
+    "那我跟您确认一下:本周五前通过官方App还款865元,对吗?",
+    "感谢您的配合,祝您生活愉快,再见。",
+    "请问您这个月逾期是什么原因呢?",
+    "我们不是公安局,也不是法院,您可以拨打官方客服核实我的身份。",
+]
+AGENT_BAD = [
+    "我是公 安 局经侦大队的,请你配合调查。",
+    "你这种老赖就是社会垃圾。",
+    "你已经被法院立案了,明天警察上门抓人。",
+    "你先转到我个人微信,我帮你处理。",
+    "再不还就发到你们小区业主群。",
+    "今天还了我保证删掉你的征信记录。",
+    "我是法yuan的工作人员。",
+]
+CUSTOMER = [
+    "喂?", "是我,什么事?", "我最近失业了,手头很紧。", "我下周发工资就还。",
+    "你们再打我就报警了。", "好的,我知道了。", "能不能少还一点?", "我在开车,晚点再说。",
+]
+FLOOR = """
+import json, sys, ahocorasick
+words = json.loads(sys.argv[2])
+automaton = ahocorasick.Automaton()
+for i, word in enumerate(words):
+    automaton.add_word(word, i)
+automaton.make_automaton()
+hits = 0
+with open(sys.argv[1], encoding="utf-8") as handle:
+    for line in handle:
+        record = json.loads(line)
+        for _ in automaton.iter(record["text"]):
+            hits += 1
+print(hits)
+"""
+
+
+def generate(path: Path, records: int, seed: int = 7) -> None:
+    """Write ``records`` transcript records to ``path``."""
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8") as out:
+        call = turn = 0
+        for i in range(records):
+            if turn == 0 or rng.random() < 0.1:
+                call += 1
+                turn = 0
+            turn += 1
+            speaker = "agent" if turn % 2 == 1 else "customer"
+            if speaker == "agent":
+                text = rng.choice(AGENT_BAD) if rng.random() < 0.03 else rng.choice(AGENT_OK)
+            else:
+                text = rng.choice(CUSTOMER)
+            record = {"id": f"r{i}", "call_id": f"c{call}", "turn": turn, "speaker": speaker,
+                      "text": text, "party": "debtor", "verified": turn > 1,
+                      "time": "2025-03-01T10:%02d:00+08:00" % (turn % 60), "lang": "zh-CN"}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def keywords() -> list[str]:
+    """About 200 keywords: the shipped rulebook's triggers, padded with common words."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from trainer.grading import load_rulebook
+
+    words = sorted({t for rule in load_rulebook("zh-CN").rules for t in rule.triggers})
+    filler = ["客户", "银行", "信用卡", "还款", "电话", "时间", "金额", "分期", "利息", "征信"]
+    while len(words) < 200:
+        words.append(filler[len(words) % len(filler)] + str(len(words)))
+    return words[:200]
+
+
+def timed(cmd: list[str]) -> float:
+    """Wall-clock seconds of a whole process (output discarded)."""
+    start = time.perf_counter()
+    subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=300_000)
+    parser.add_argument("--keep", metavar="FILE", help="write the corpus here and keep it")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (best kept)")
+    args = parser.parse_args(argv)
+
+    folder = Path(tempfile.mkdtemp(prefix="audit-bench-"))
+    corpus = Path(args.keep) if args.keep else folder / "corpus.jsonl"
+    generate(corpus, args.records)
+    size = corpus.stat().st_size
+    words = json.dumps(keywords(), ensure_ascii=False)
+    trainer = [sys.executable, "-m", "trainer", "audit", str(corpus), "--format", "json",
+               "--fail-on", "never", "-o", str(folder / "report.json")]
+    cpus = os.cpu_count() or 1
+    runs = {
+        "floor (json + 1 automaton)": [sys.executable, "-c", FLOOR, str(corpus), words],
+        "trainer audit --jobs 1": trainer,
+        f"trainer audit --jobs {cpus}": [*trainer, "--jobs", str(cpus)],
+    }
+    print(f"corpus: {args.records:,} records, {size / 1e6:.1f} MB, {cpus} CPU(s)")
+    best: dict[str, float] = {}
+    for name, cmd in runs.items():
+        best[name] = min(timed(cmd) for _ in range(args.repeat))
+    floor = best["floor (json + 1 automaton)"]
+    print(f"{'run':<30}{'seconds':>10}{'records/s':>14}{'x floor':>10}")
+    for name, seconds in best.items():
+        print(f"{name:<30}{seconds:>10.2f}{args.records / seconds:>14,.0f}"
+              f"{seconds / floor:>10.2f}")
+    report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    print(f"findings: {report['summary']['findings']:,} in {report['summary']['audited']:,} "
+          f"agent utterances")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,698 @@
+"""One call: a `transitions` machine over a scenario, live grading and persona state.
+
+A `Session` owns exactly one ``transitions.Machine`` (never one per turn). Its
+states are the scenario's nodes and endings plus `BEGIN`, a pre-call state:
+``on_enter`` does not fire for a machine's initial state, so the call starts in
+`BEGIN` and ``start()`` triggers into the first node. The machine's triggers:
+
+* one per intent a node expects (``move:<intent>``), with the move's ``when``
+  as a named, pure condition — several moves may share an intent with
+  different conditions; ``transitions`` takes the first whose condition holds,
+  i.e. the order written in the scenario;
+* ``fallback`` for nodes whose fallback has a ``goto``;
+* ``exit:<ending>`` from every node, fired by ``exits:`` and the turn limit;
+* ``begin`` from `BEGIN` into the start node (or ``from_node``).
+
+One agent turn (`say` / `choose`): recognise the move, grade the line in the
+call's context, apply the grader's consequences (``reactions`` by severity and
+``breach_*`` facts), fire the move (its effects and ``establishes``), check
+``exits`` in order and the turn limit, then pick and fill the debtor's reply.
+Everything random is drawn from ``random.Random(f"{seed}:{turn}")``, so a call
+is deterministic under its seed and a resumed call continues exactly as the
+uninterrupted one would have.
+
+With a `trainer.store.Store` each exchange is committed before the call
+returns; `Session.resume` rebuilds the call from the stored node, meters,
+facts and turns (machines are never pickled).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from datetime import time as dtime
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from transitions import Machine, State
+
+from trainer.engine import replies
+from trainer.engine.events import (
+    EndingEvent,
+    Event,
+    FindingEvent,
+    Hint,
+    MeterEvent,
+    RecognitionEvent,
+    Turn,
+    TurnEvent,
+    finding_from_json,
+    finding_to_json,
+)
+from trainer.engine.recognise import THRESHOLD, Recogniser, recogniser_for
+from trainer.grading.findings import CallContext, Finding
+from trainer.scenarios import model as m
+
+if TYPE_CHECKING:
+    from trainer.scenarios.loader import ContentSet
+    from trainer.store.db import SessionRecord, Store, TurnRecord
+
+Mode = Literal["free", "guided"]
+BEGIN = "(begin)"
+#: Said by the persona when nothing was recognised and the node has no fallback lines.
+CONFUSED = {
+    "zh-CN": ("不好意思,您的意思是?", "啊?您说什么?我没听明白。"),
+    "en-US": ("Sorry, what do you mean?", "I'm not sure I follow. What is this about?"),
+}
+_QUALITY_RANK = {"best": 0, "acceptable": 1, "poor": 2}
+
+
+class EngineError(Exception):
+    """A call cannot do what was asked (not started, finished, bad scenario or choice)."""
+
+
+class Grader(Protocol):
+    """What the engine needs from a rulebook: ``check(text, ctx) -> findings``."""
+
+    def check(self, text: str, ctx: CallContext) -> Sequence[Finding]: ...
+
+
+def scenario_hash(scenario: m.Scenario) -> str:
+    """sha256 of the scenario's canonical JSON: tells whether a stored call's tree changed."""
+    data = json.dumps(scenario.model_dump(mode="json", warnings=False), sort_keys=True,
+                      ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def check_scenario(scenario: m.Scenario) -> list[str]:
+    """Problems that would break a machine built from ``scenario`` (dangling ids…).
+
+    The loader's lint reports these with positions; the engine re-checks so a
+    scenario built in code fails at build time, not mid-call.
+    """
+    nodes, endings = set(scenario.nodes), set(scenario.endings)
+    problems = [f"'{n}' is both a node and an ending" for n in sorted(nodes & endings)]
+    targets = nodes | endings
+    if scenario.start not in nodes:
+        problems.append(f"start node '{scenario.start}' does not exist")
+    for node_id, node in scenario.nodes.items():
+        for move in node.moves:
+            if move.goto not in targets:
+                problems.append(f"node '{node_id}': move '{move.intent}' goes to unknown"
+                                f" '{move.goto}'")
+        if node.fallback and node.fallback.goto and node.fallback.goto not in targets:
+            problems.append(f"node '{node_id}': fallback goes to unknown '{node.fallback.goto}'")
+    for ex in scenario.exits:
+        if ex.ending not in endings:
+            problems.append(f"exit '{ex.when.source}' names unknown ending '{ex.ending}'")
+    if scenario.limits.on_limit not in endings:
+        problems.append(f"limits.on_limit names unknown ending '{scenario.limits.on_limit}'")
+    return problems
+
+
+def parse_time(value: str | dtime | datetime | None) -> dtime | datetime | None:
+    """A call time from ``HH:MM`` text, a time or a datetime (None stays None)."""
+    if value is None or isinstance(value, dtime | datetime):
+        return value
+    try:
+        hours, minutes = str(value).strip().split(":")
+        return dtime(int(hours), int(minutes))
+    except ValueError:
+        raise EngineError(f"call time {value!r} is not HH:MM") from None
+
+
+class _Call:
+    """The machine's model: the current node (``node``, set by transitions)."""
+
+    node: str
+
+
+class _LeanMachine(Machine):
+    """A `Machine` that does not add ``is_node_<state>`` helpers to the model.
+
+    The engine never uses them, and on a 200-node tree they were one bound
+    partial per state per session. It also keeps the shared `State` objects
+    untouched (the base class may attach ``on_enter_<state>`` model methods).
+    """
+
+    def _add_model_to_state(self, state: Any, model: Any) -> None:
+        return None
+
+
+_STATES: dict[int, tuple[m.Scenario, list[State]]] = {}
+
+
+def _states_for(scenario: m.Scenario) -> list[State]:
+    """Immutable, callback-free `State` objects for a scenario, built once and shared."""
+    cached = _STATES.get(id(scenario))
+    if cached is not None and cached[0] is scenario:
+        return cached[1]
+    states = [State(BEGIN)] + [State(n) for n in scenario.nodes]
+    states += [State(e, final=True) for e in scenario.endings]
+    if len(_STATES) >= 64:
+        _STATES.pop(next(iter(_STATES)))
+    _STATES[id(scenario)] = (scenario, states)
+    return states
+
+
+class _When:
+    """A move's ``when`` condition as a named, pure callable for transitions."""
+
+    __slots__ = ("__name__", "condition", "session")
+
+    def __init__(self, name: str, condition: m.Condition, session: Session) -> None:
+        self.__name__ = name
+        self.condition = condition
+        self.session = session
+
+    def __call__(self, event: Any) -> bool:
+        return self.condition.holds(self.session._meters, self.session._facts)
+
+
+class _Took:
+    """Transition callback that notes which move fired (its effects are applied after)."""
+
+    __slots__ = ("index", "move", "session")
+
+    def __init__(self, session: Session, move: m.Move, index: int) -> None:
+        self.session = session
+        self.move = move
+        self.index = index
+
+    def __call__(self, event: Any) -> None:
+        self.session._fired = (self.index, self.move)
+
+
+class Session:
+    """One simulated call. Build with `Session.new` or `Session.resume`."""
+
+    def __init__(
+        self, scenario: m.Scenario, content: ContentSet | None, *, seed: int = 0,
+        mode: Mode = "free", grader: Grader | None = None, store: Store | None = None,
+        trainee: str = "", call_time: str | dtime | datetime | None = None,
+        from_node: str | None = None, meters: Mapping[str, int] | None = None,
+        recogniser: Recogniser | None = None,
+    ) -> None:
+        problems = check_scenario(scenario)
+        if from_node is not None and from_node not in scenario.nodes:
+            problems.append(f"--from node '{from_node}' does not exist"
+                            f" (nodes: {', '.join(scenario.nodes)})")
+        for name in meters or {}:
+            if name not in scenario.meters:
+                problems.append(f"unknown meter '{name}' (meters: {', '.join(scenario.meters)})")
+        if mode not in ("free", "guided"):
+            problems.append(f"mode must be free or guided, not {mode!r}")
+        if problems:
+            raise EngineError(f"scenario '{scenario.id}': " + "; ".join(problems))
+        self.scenario = scenario
+        self.content = content
+        self.seed = int(seed)
+        self.mode: Mode = mode
+        self.grader = grader
+        self.store = store
+        self.trainee = trainee
+        self.from_node = from_node
+        self.id: str | None = None
+        self.call_time = parse_time(call_time) if call_time is not None else parse_time(
+            scenario.briefing.call_time)
+        self.intents: dict[str, m.Intent] = (
+            content.intents_for(scenario) if content is not None else dict(scenario.intents))
+        self.recogniser = recogniser or recogniser_for(self.intents)
+        self.placeholders = scenario.briefing.placeholders()
+        self._bounds: dict[str, m.Meter] = {
+            name: meter if isinstance(meter, m.Meter) else m.Meter.model_validate(meter)
+            for name, meter in scenario.meters.items()
+        }  # a defaulted ``meters:`` holds plain dicts (pydantic does not validate defaults)
+        self._meters: dict[str, int] = {k: v.start for k, v in self._bounds.items()}
+        for name, value in (meters or {}).items():
+            self._meters[name] = self._clamp(name, int(value))
+        self._facts: set[str] = set()
+        self._used: set[str] = set()
+        self._party: m.Party = scenario.party
+        self._turns: list[Turn] = []
+        self._history: list[str] = []
+        self._agent_turns = 0
+        self._fired: tuple[int, m.Move] | None = None
+        #: The move taken by the last agent turn (its index in the node's ``moves``), if any.
+        self.last_move: tuple[int, m.Move] | None = None
+        #: True when the last agent turn took the node's fallback (nothing recognised).
+        self.last_fallback = False
+        self._started = False
+        self._call = _Call()
+        self.machine = self._build_machine()
+
+    # ------------------------------------------------------------ construction
+
+    @classmethod
+    def new(
+        cls, scenario: m.Scenario, content: ContentSet | None = None, *, seed: int = 0,
+        mode: Mode = "free", grader: Grader | None = None, store: Store | None = None,
+        trainee: str = "", call_time: str | dtime | datetime | None = None,
+        from_node: str | None = None, meters: Mapping[str, int] | None = None,
+    ) -> Session:
+        """A fresh call, not yet started (call `start`)."""
+        return cls(scenario, content, seed=seed, mode=mode, grader=grader, store=store,
+                   trainee=trainee, call_time=call_time, from_node=from_node, meters=meters)
+
+    @classmethod
+    def resume(
+        cls, store: Store, session_id: str, content: ContentSet, grader: Grader | None = None,
+        *, scenario: m.Scenario | None = None,
+    ) -> Session:
+        """Rebuild a stored call at its last completed exchange.
+
+        The scenario is looked up in ``content`` by the stored id (or given). The
+        stored node, meters, facts, once-only lines and transcript are restored
+        directly; nothing is re-graded. ``session.stale`` is True when the
+        scenario changed since the call was recorded.
+        """
+        record = store.load(session_id)
+        scenario = scenario or content.scenarios.get(record.scenario_id)
+        if scenario is None:
+            raise EngineError(f"session {record.id}: scenario '{record.scenario_id}' not found")
+        state = record.state
+        node = str(state.get("node") or "")
+        if node and node != BEGIN and node not in scenario.nodes and node not in scenario.endings:
+            raise EngineError(f"session {record.id}: node '{node}' no longer exists in"
+                              f" scenario '{scenario.id}'")
+        mode: Mode = "guided" if record.mode == "guided" else "free"
+        session = cls(scenario, content, seed=record.seed, mode=mode, grader=grader,
+                      store=store, trainee=record.trainee, call_time=state.get("call_time"),
+                      from_node=state.get("from_node"))
+        session.id = record.id
+        session.stale = bool(record.scenario_hash) and record.scenario_hash != scenario_hash(
+            scenario)
+        session._restore(record)
+        return session
+
+    stale = False
+
+    def _restore(self, record: SessionRecord) -> None:
+        state = record.state
+        self._meters = {str(k): int(v) for k, v in record.meters.items()} or self._meters
+        self._facts = set(record.facts)
+        self._used = set(state.get("used") or ())
+        party = state.get("party")
+        if party in ("debtor", "third_party", "unknown"):
+            self._party = party
+        self._turns = [_turn_from_record(t) for t in record.turns]
+        self._history = [t.text for t in self._turns if t.speaker == "agent"]
+        self._agent_turns = len(self._history)
+        node = str(state.get("node") or BEGIN)
+        self.machine.set_state(node, model=self._call)
+        self._wire(node)
+        self._started = node != BEGIN
+
+    def _build_machine(self) -> Machine:
+        """The session's machine: every node and ending as a state, wired lazily.
+
+        States are shared, immutable `State` objects cached per scenario; a
+        node's transitions (one per move, plus its fallback) are added the first
+        time the call enters it, and an ``exit:<ending>`` transition only when an
+        exit fires. A call touches a handful of nodes, so a session on a
+        200-node tree stays a few kilobytes instead of a full copy of the graph.
+        """
+        machine = _LeanMachine(
+            model=self._call, states=_states_for(self.scenario), initial=BEGIN,
+            auto_transitions=False, send_event=True, model_attribute="node",
+            ignore_invalid_triggers=False,
+        )
+        machine.add_transition("begin", BEGIN, self.from_node or self.scenario.start)
+        self._wired: set[str] = set()
+        return machine
+
+    def _wire(self, node_id: str) -> None:
+        """Add the transitions of ``node_id`` (its moves and fallback) to the machine once."""
+        node = self.scenario.nodes.get(node_id)
+        if node is None or node_id in self._wired:
+            return
+        self._wired.add(node_id)
+        for index, move in enumerate(node.moves):
+            conditions: list[str | Callable[..., bool | None]] = []
+            if move.when is not None:
+                conditions.append(_When(f"when_{node_id}_{index}", move.when, self))
+            self.machine.add_transition(f"move:{move.intent}", node_id, move.goto,
+                                        conditions=conditions, after=_Took(self, move, index))
+        if node.fallback is not None and node.fallback.goto:
+            self.machine.add_transition("fallback", node_id, node.fallback.goto)
+
+    def _fire(self, trigger: str) -> bool:
+        """Trigger an event on the machine and wire the node it lands on."""
+        moved = bool(self._call.trigger(trigger))  # type: ignore[attr-defined]
+        self._wire(self.node)
+        return moved
+
+    def _exit_to(self, ending: str) -> None:
+        """Leave the current node for ``ending`` (an ``exits:`` rule or the turn limit)."""
+        trigger = f"exit:{ending}"
+        if not self.machine.get_transitions(trigger, source=self.node, dest=ending):
+            self.machine.add_transition(trigger, self.node, ending)
+        self._fire(trigger)
+
+    # ------------------------------------------------------------ read-only state
+
+    @property
+    def node(self) -> str:
+        """The current node or ending id (`BEGIN` before `start`)."""
+        return self._call.node
+
+    @property
+    def meters(self) -> dict[str, int]:
+        """The persona's meters now (a copy)."""
+        return dict(self._meters)
+
+    @property
+    def facts(self) -> frozenset[str]:
+        """Facts established so far (moves' ``establishes`` and ``breach_*``)."""
+        return frozenset(self._facts)
+
+    @property
+    def turns(self) -> list[Turn]:
+        """The transcript so far (a copy)."""
+        return list(self._turns)
+
+    @property
+    def finished(self) -> bool:
+        """True once the call reached an ending."""
+        return self.node in self.scenario.endings
+
+    @property
+    def ending(self) -> tuple[str, m.Ending] | None:
+        """The ending reached (id and model), or None while the call goes on."""
+        if self.finished:
+            return self.node, self.scenario.endings[self.node]
+        return None
+
+    @property
+    def stage(self) -> str:
+        """The call stage of the current node (``close`` at an ending), for progress bars."""
+        if self.node in self.scenario.nodes:
+            return self.scenario.nodes[self.node].stage
+        return "close" if self.finished else "opening"
+
+    @property
+    def party(self) -> str:
+        """Who is on the line now (debtor, third_party, unknown)."""
+        return self._party
+
+    @property
+    def agent_turns(self) -> int:
+        """How many agent lines were said."""
+        return self._agent_turns
+
+    def options(self) -> tuple[m.Option, ...]:
+        """The current node's guided-mode lines, placeholders filled.
+
+        Order: the authored options shuffled with ``Random(f"{seed}:{node}:options")``,
+        so the best line is not always first, yet the same seed always gives the
+        same numbering (golden transcripts and scripts rely on it).
+        """
+        node = self.scenario.nodes.get(self.node)
+        if node is None or not node.options:
+            return ()
+        order = list(range(len(node.options)))
+        random.Random(f"{self.seed}:{self.node}:options").shuffle(order)
+        return tuple(
+            node.options[i].model_copy(
+                update={"text": replies.render(node.options[i].text, self.placeholders)})
+            for i in order
+        )
+
+    def expected(self) -> tuple[str, ...]:
+        """Intent ids the current node expects, in move order, without repeats."""
+        node = self.scenario.nodes.get(self.node)
+        if node is None:
+            return ()
+        return tuple(dict.fromkeys(move.intent for move in node.moves))
+
+    def hint(self) -> Hint | None:
+        """The best line for the current node and why (None at an ending).
+
+        The node's best guided option when it has one; else the approved wording
+        for the first move that may be taken now; else that intent's first example.
+        """
+        node = self.scenario.nodes.get(self.node)
+        if node is None:
+            return None
+        if node.options:
+            best = min(enumerate(node.options), key=lambda p: (_QUALITY_RANK[p[1].quality], p[0]))
+            option = best[1]
+            return Hint(replies.render(option.text, self.placeholders), option.why,
+                        option.intent)
+        for move in node.moves:
+            if move.when is not None and not move.when.holds(self._meters, self._facts):
+                continue
+            wording = (self.content.wording.get(self.scenario.locale, {})
+                       if self.content is not None else {}).get(move.intent)
+            if wording is not None:
+                return Hint(replies.render(wording.text, self.placeholders), wording.why,
+                            move.intent)
+            intent = self.intents.get(move.intent)
+            if intent is not None:
+                return Hint(replies.render(intent.examples[0], self.placeholders),
+                            intent.description, move.intent)
+        return None
+
+    # ------------------------------------------------------------ the call
+
+    def start(self) -> list[Event]:
+        """Connect the call: the persona's opening line at the start (or ``from``) node."""
+        if self._started:
+            raise EngineError("the call has already started")
+        if self.store is not None and self.id is None:
+            self.id = self.store.create_session(
+                scenario_id=self.scenario.id, trainee=self.trainee,
+                scenario_hash=scenario_hash(self.scenario), locale=self.scenario.locale,
+                seed=self.seed, mode=self.mode, rulebook_id=str(getattr(self.grader, "id", "")),
+                rulebook_version=str(getattr(self.grader, "version", "")),
+                meters=self._meters, facts=sorted(self._facts), state=self._state(),
+            )
+        self._started = True
+        self._fire("begin")
+        self._enter_party(self.node)
+        rng = self._rng()
+        node = self.scenario.nodes[self.node]
+        line = replies.pick(node.say, self.node, self._meters, self._facts, self._used, rng)
+        events: list[Event] = []
+        new = [self._customer(line, events)] if line is not None else []
+        self._commit(new)
+        return events
+
+    def say(self, text: str) -> list[Event]:
+        """The agent says ``text`` (free mode): recognise, grade, react, advance."""
+        self._require_live()
+        if not text.strip():
+            raise EngineError("say something: the line is empty")
+        recognition = self.recogniser.recognise(text, self.expected())
+        return self._turn(text, recognition.intent, recognition.score, recognition.closest)
+
+    def choose(self, index: int) -> list[Event]:
+        """The agent picks ``options()[index]`` (guided mode, 0-based).
+
+        The option's intent is recorded as said even when the node has no move
+        for it (a poor option may be off-script): then nothing moves, the
+        fallback (or confusion) follows, and grading and ``exits:`` still apply.
+        """
+        self._require_live()
+        options = self.options()
+        if not options:
+            raise EngineError(f"node '{self.node}' has no options to choose from")
+        if not 0 <= index < len(options):
+            raise EngineError(f"choice {index + 1} is not between 1 and {len(options)}")
+        option = options[index]
+        return self._turn(option.text, option.intent, 1.0, option.intent)
+
+    def _require_live(self) -> None:
+        if not self._started:
+            raise EngineError("the call has not started: call start() first")
+        if self.finished:
+            raise EngineError("the call has ended")
+
+    def _turn(self, text: str, intent: str | None, score: float,
+              closest: str | None) -> list[Event]:
+        """One agent turn; see the module docstring for the order of steps."""
+        node_id = self.node
+        node = self.scenario.nodes[node_id]
+        rng = self._rng()
+        before = dict(self._meters)
+        events: list[Event] = [TurnEvent("agent", text, node_id)]
+        events.append(RecognitionEvent(intent, round(score, 4), closest))
+        findings = self._grade(text)
+        self._agent_turns += 1
+        self._history.append(text)
+        events.extend(FindingEvent(f) for f in findings)
+        self._react(findings)
+        moved = False
+        reply_lines: Sequence[m.Line] = ()
+        key = node_id
+        self._fired = None
+        if intent is not None and intent in self.expected():
+            moved = self._fire(f"move:{intent}")
+            if moved and self._fired is not None:
+                index, move = self._fired
+                self._apply(move.effects)
+                self._facts.update(move.establishes)
+                reply_lines, key = (move.reply, f"{node_id}>{index}") if move.reply else (
+                    self._say_of(self.node), self.node)
+        if not moved:
+            fallback = node.fallback
+            if fallback is not None:
+                self._apply(fallback.effects)
+                reply_lines, key = fallback.say, f"{node_id}:fallback"
+                if fallback.goto:
+                    self._fire("fallback")
+            else:
+                reply_lines, key = (), node_id
+        self.last_move = self._fired if moved else None
+        self.last_fallback = not moved
+        forced = self._forced_ending()
+        if forced is not None:
+            self._exit_to(forced)
+            reply_lines, key = self._say_of(forced), forced
+        self._enter_party(self.node)
+        agent = Turn(len(self._turns), "agent", text, node_id, intent, round(score, 4),
+                     tuple(findings), dict(self._meters), _now(), closest)
+        self._turns.append(agent)
+        events.extend(MeterEvent(name, before.get(name, 0), value)
+                      for name, value in self._meters.items() if before.get(name) != value)
+        line = replies.pick(reply_lines, key, self._meters, self._facts, self._used, rng)
+        if line is None and not moved and forced is None:
+            line = self._confused(rng)
+        new = [agent]
+        if line is not None:
+            new.append(self._customer(line, events))
+        if self.finished:
+            ending_id, ending = self.ending  # type: ignore[misc]
+            events.append(EndingEvent(ending_id, ending.outcome, ending.good))
+        self._commit(new)
+        return events
+
+    # ------------------------------------------------------------ turn pieces
+
+    def context(self) -> CallContext:
+        """The grader's view of this moment of the call (before the agent's line)."""
+        return CallContext(speaker="agent", party=self._party,
+                           verified="verifies_identity" in self._facts,
+                           turn=self._agent_turns + 1, time=self.call_time,
+                           history=tuple(self._history))
+
+    def _grade(self, text: str) -> list[Finding]:
+        if self.grader is None:
+            return []
+        return sorted(self.grader.check(text, self.context()))
+
+    def _react(self, findings: Sequence[Finding]) -> None:
+        """Grave findings have consequences: meters per severity (once per severity per
+        turn), and ``breach_<category>`` / ``breach_<severity>`` facts (not for review)."""
+        reactions = self.scenario.reactions
+        for severity in dict.fromkeys(f.severity for f in findings):
+            self._apply(getattr(reactions, severity, {}) or {})
+        for finding in findings:
+            if finding.severity != "review":
+                self._facts.add(f"breach_{finding.category}")
+                self._facts.add(f"breach_{finding.severity}")
+
+    def _apply(self, effects: Mapping[str, int]) -> None:
+        for name, delta in effects.items():
+            self._meters[name] = self._clamp(name, self._meters.get(name, 0) + delta)
+
+    def _clamp(self, name: str, value: int) -> int:
+        meter = self._bounds.get(name)
+        low, high = (meter.min, meter.max) if meter is not None else (0, 100)
+        return max(low, min(high, value))
+
+    def _forced_ending(self) -> str | None:
+        """The ending an ``exits:`` condition or the turn limit forces now, if any."""
+        if self.finished:
+            return None
+        for ex in self.scenario.exits:
+            if ex.when.holds(self._meters, self._facts):
+                return ex.ending
+        if self._agent_turns >= self.scenario.limits.max_turns:
+            return self.scenario.limits.on_limit
+        return None
+
+    def _say_of(self, target: str) -> tuple[m.Line, ...]:
+        if target in self.scenario.nodes:
+            return self.scenario.nodes[target].say
+        return self.scenario.endings[target].say
+
+    def _enter_party(self, target: str) -> None:
+        node = self.scenario.nodes.get(target)
+        if node is not None and node.party is not None:
+            self._party = node.party
+
+    def _confused(self, rng: random.Random) -> m.Line:
+        lines = CONFUSED.get(self.scenario.locale, CONFUSED["en-US"])
+        return m.Line(text=lines[rng.randrange(len(lines))])
+
+    def _customer(self, line: m.Line, events: list[Event]) -> Turn:
+        text = replies.render(line.text, self.placeholders)
+        turn = Turn(len(self._turns), "customer", text, self.node, meters=dict(self._meters),
+                    at=_now())
+        self._turns.append(turn)
+        events.append(TurnEvent("customer", text, self.node))
+        return turn
+
+    def _rng(self) -> random.Random:
+        return random.Random(f"{self.seed}:{len(self._turns)}")
+
+    def _state(self) -> dict[str, Any]:
+        call_time = self.call_time
+        return {
+            "node": getattr(self._call, "node", BEGIN), "party": self._party,
+            "used": sorted(self._used), "from_node": self.from_node,
+            "call_time": call_time.strftime("%H:%M") if call_time is not None else None,
+        }
+
+    def _commit(self, turns: Sequence[Turn]) -> None:
+        """Write the exchange and the new state in one transaction (durable on return)."""
+        if self.store is None or self.id is None:
+            return
+        self.store.append_turns(self.id, [_turn_to_record(t) for t in turns],
+                                meters=self._meters, facts=sorted(self._facts),
+                                state=self._state())
+        if self.finished:
+            ending_id, ending = self.ending  # type: ignore[misc]
+            self.store.finish(self.id, ending_id=ending_id, outcome=ending.outcome)
+
+    # ------------------------------------------------------------ summaries
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``trainer play --format json`` shape of the call so far."""
+        ending = self.ending
+        return {
+            "scenario": self.scenario.id, "seed": self.seed, "mode": self.mode,
+            "turns": [
+                {"speaker": t.speaker, "text": t.text, "node": t.node, "intent": t.intent,
+                 "findings": [finding_to_json(f) for f in t.findings]}
+                for t in self._turns
+            ],
+            "meters": dict(self._meters),
+            "ending": {"id": ending[0], "outcome": ending[1].outcome} if ending else None,
+        }
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _turn_to_record(turn: Turn) -> TurnRecord:
+    from trainer.store.db import TurnRecord
+
+    return TurnRecord(index=turn.index, speaker=turn.speaker, text=turn.text, node=turn.node,
+                      intent=turn.intent, score=turn.score,
+                      findings=tuple(finding_to_json(f) for f in turn.findings),
+                      meters=dict(turn.meters), at=turn.at)
+
+
+def _turn_from_record(record: TurnRecord) -> Turn:
+    return Turn(record.index, record.speaker, record.text, record.node, record.intent,
+                record.score, tuple(finding_from_json(f) for f in record.findings),
+                dict(record.meters), record.at)
+
+
+#: The recognition threshold, re-exported for callers that tune or display it.
+RECOGNITION_THRESHOLD = THRESHOLD

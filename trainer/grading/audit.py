@@ -1,0 +1,628 @@
+"""``trainer audit``: grade transcripts, scripts and scenario files with a rulebook.
+
+Inputs, by extension (or by content when the extension says nothing):
+
+* transcript JSONL (``.jsonl``/``.ndjson``): one record per line with ``id``,
+  ``call_id``, ``turn``, ``speaker``, ``text`` and optional context ``party``,
+  ``verified``, ``time`` (ISO 8601), ``lang``; unknown fields are ignored;
+* the same columns as CSV (``.csv``);
+* plain text (``.txt``): one agent utterance per line;
+* content YAML: every best/acceptable guided option of a scenario (in the
+  context its node is reached in) and every text of a ``kind: wording`` library;
+* directories, recursively.
+
+Only agent turns are graded. ``ctx.turn`` is the agent's own turn number within
+the call (1 = the agent's first utterance), which is what first-turn rules mean.
+A malformed record is reported with its file and line and the rest of the file
+is still audited. Large JSONL and text files are split into chunks at call
+boundaries for ``--jobs``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from trainer.diagnostics import Diagnostic
+from trainer.grading.findings import CallContext, Finding
+
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+CSV_SUFFIXES = (".csv",)
+TEXT_SUFFIXES = (".txt", ".text")
+YAML_SUFFIXES = (".yaml", ".yml")
+KNOWN_SUFFIXES = JSONL_SUFFIXES + CSV_SUFFIXES + TEXT_SUFFIXES + YAML_SUFFIXES
+CHUNK_BYTES = 4 * 1024 * 1024
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f", ""}
+_PARTIES = ("debtor", "third_party", "unknown")
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A finding located in an input: which record, file, line and column."""
+
+    record: str
+    call_id: str | None
+    turn: int | None
+    file: str
+    line: int
+    column: int
+    finding: Finding
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON shape of one entry of ``findings`` in ``--format json``."""
+        data: dict[str, Any] = {
+            "record": self.record,
+            "call_id": self.call_id,
+            "turn": self.turn,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+        }
+        data.update(self.finding.to_json())
+        return data
+
+
+@dataclass
+class AuditResult:
+    """Everything an audit produced: hits, input errors and counts."""
+
+    hits: list[Hit] = field(default_factory=list)
+    errors: list[Diagnostic] = field(default_factory=list)
+    files: int = 0
+    records: int = 0
+    audited: int = 0
+    skipped: int = 0
+
+    def merge(self, other: AuditResult) -> None:
+        """Add another partial result (from a chunk or a worker)."""
+        self.hits.extend(other.hits)
+        self.errors.extend(other.errors)
+        self.records += other.records
+        self.audited += other.audited
+        self.skipped += other.skipped
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A piece of work: a file (or a byte range of one) of a given input kind."""
+
+    path: str
+    display: str
+    kind: str
+    start: int = 0
+    end: int = -1
+    first_line: int = 1
+
+
+# ---------------------------------------------------------------- discovery
+
+
+def discover(paths: Iterable[str]) -> tuple[list[tuple[Path, str]], list[Diagnostic]]:
+    """Input files under ``paths`` with their display names; missing paths are errors."""
+    found: list[tuple[Path, str]] = []
+    errors: list[Diagnostic] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for sub in sorted(path.rglob("*")):
+                if sub.is_file() and sub.suffix.lower() in KNOWN_SUFFIXES:
+                    found.append((sub, str(sub)))
+        elif path.is_file() or raw == "-":
+            found.append((path, raw))
+        else:
+            errors.append(Diagnostic(raw, 1, 1, "K650", "no such file or folder", "check the path"))
+    return found, errors
+
+
+def sniff(path: Path) -> str:
+    """The input kind of a file: jsonl, csv, text or yaml (by extension, else content)."""
+    suffix = path.suffix.lower()
+    if suffix in JSONL_SUFFIXES:
+        return "jsonl"
+    if suffix in CSV_SUFFIXES:
+        return "csv"
+    if suffix in YAML_SUFFIXES:
+        return "yaml"
+    if suffix in TEXT_SUFFIXES:
+        return "text"
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096).decode("utf-8", errors="replace")
+    except OSError:
+        return "text"
+    first = next((line.strip() for line in head.splitlines() if line.strip()), "")
+    if first.startswith("{"):
+        return "jsonl"
+    if first.startswith("kind:") or "\nkind:" in head:
+        return "yaml"
+    if "," in first and "text" in [c.strip().lower() for c in first.split(",")]:
+        return "csv"
+    return "text"
+
+
+def plan(files: list[tuple[Path, str]], jobs: int) -> list[Unit]:
+    """Split the inputs into units of work; big JSONL/text files become several chunks."""
+    units: list[Unit] = []
+    for path, display in files:
+        kind = sniff(path)
+        try:
+            size = path.stat().st_size
+        except OSError:
+            size = 0
+        if jobs > 1 and kind in ("jsonl", "text") and size > CHUNK_BYTES:
+            units.extend(_chunks(path, display, kind, size, jobs))
+        else:
+            units.append(Unit(str(path), display, kind))
+    return units
+
+
+def _chunks(path: Path, display: str, kind: str, size: int, jobs: int) -> list[Unit]:
+    """Byte ranges of a big file, cut at line starts (and, for JSONL, call boundaries)."""
+    pieces = max(jobs * 4, size // (16 * CHUNK_BYTES) + 1)
+    step = max(CHUNK_BYTES // 4, size // pieces)
+    cuts = [0]
+    with path.open("rb") as handle:
+        while cuts[-1] + step < size:
+            handle.seek(cuts[-1] + step)
+            handle.readline()
+            position = handle.tell()
+            if kind == "jsonl":
+                position = _call_boundary(handle, position)
+            if position >= size:
+                break
+            cuts.append(position)
+        handle.seek(0)
+        units: list[Unit] = []
+        line = 1
+        previous = 0
+        for i, cut in enumerate(cuts):
+            end = cuts[i + 1] if i + 1 < len(cuts) else size
+            handle.seek(previous)
+            line += handle.read(cut - previous).count(b"\n")
+            previous = cut
+            units.append(Unit(str(path), display, kind, cut, end, line))
+    return units
+
+
+def _call_boundary(handle: Any, position: int) -> int:
+    """Move ``position`` forward past lines of the same call as the line before it."""
+
+    def call_of(raw: bytes) -> object:
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            return object()
+        return value.get("call_id") if isinstance(value, dict) else object()
+
+    handle.seek(max(0, position - 1))
+    # the line just before ``position``: walk back to its start
+    back = max(0, position - 65536)
+    handle.seek(back)
+    before = handle.read(position - back)
+    last = before.rstrip(b"\n").rsplit(b"\n", 1)[-1]
+    current = call_of(last)
+    if current is None:
+        return position
+    handle.seek(position)
+    while True:
+        raw = handle.readline()
+        if not raw or call_of(raw) != current:
+            return position
+        position += len(raw)
+
+
+# ---------------------------------------------------------------- running
+
+
+class Auditor:
+    """Runs a rulebook over records, keeping per-call turn numbers and history."""
+
+    def __init__(self, book: Any) -> None:
+        self.book = book
+        self.needs_history = any(rule.absent is not None for rule in book.rules)
+        self.calls: dict[str, list[str]] = {}
+        self.turns: dict[str, int] = {}
+        self._contexts: dict[tuple[Any, ...], CallContext] = {}
+
+    def context(
+        self, call: str | None, turn: int | None, party: str, verified: bool, when: datetime | None
+    ) -> CallContext:
+        """The context of the next agent utterance of ``call``."""
+        if call is not None:
+            ordinal = self.turns.get(call, 0) + 1
+            self.turns[call] = ordinal
+        else:
+            ordinal = turn if turn and turn > 0 else 1
+        history: tuple[str, ...] = ()
+        if self.needs_history and call is not None:
+            history = tuple(self.calls.get(call, ()))
+        if history:
+            return CallContext("agent", party, verified, ordinal, when, False, history)  # type: ignore[arg-type]
+        # Rules only distinguish the first agent turn from later ones and read the
+        # clock time of the call, so contexts are shared: later turns use turn=2 and
+        # ``time`` is the local time of day (to the minute) the record gives.
+        clock = when.time().replace(second=0, microsecond=0, tzinfo=None) if when else None
+        key = (party, verified, ordinal == 1, clock)
+        ctx = self._contexts.get(key)
+        if ctx is None:
+            ctx = CallContext("agent", party, verified, min(ordinal, 2), clock)  # type: ignore[arg-type]
+            self._contexts[key] = ctx
+        return ctx
+
+    def said(self, call: str | None, text: str) -> None:
+        """Remember an agent utterance for later turns of the same call."""
+        if self.needs_history and call is not None:
+            self.calls.setdefault(call, []).append(text)
+
+
+def run_unit(book: Any, unit: Unit) -> AuditResult:
+    """Audit one unit of work."""
+    result = AuditResult()
+    try:
+        if unit.kind == "jsonl":
+            _run_jsonl(book, unit, result)
+        elif unit.kind == "csv":
+            _run_csv(book, unit, result)
+        elif unit.kind == "yaml":
+            result.merge(run_yaml(book, [unit]))
+        else:
+            _run_text(book, unit, result)
+    except OSError as exc:
+        result.errors.append(
+            Diagnostic(
+                unit.display,
+                1,
+                1,
+                "K650",
+                f"cannot read input: {exc.strerror or exc}",
+                "check the path and permissions",
+            )
+        )
+    except UnicodeDecodeError as exc:
+        result.errors.append(
+            Diagnostic(
+                unit.display,
+                1,
+                1,
+                "K650",
+                f"input is not UTF-8 text ({exc.reason})",
+                "save the file as UTF-8",
+            )
+        )
+    return result
+
+
+def _lines(unit: Unit) -> Iterator[tuple[int, str]]:
+    """(line number, text) of the unit's byte range, decoded as UTF-8."""
+    if unit.path == "-":
+        import sys
+
+        for number, text in enumerate(sys.stdin, 1):
+            yield number, text
+        return
+    with open(unit.path, "rb") as handle:
+        handle.seek(unit.start)
+        data = handle.read() if unit.end < 0 else handle.read(unit.end - unit.start)
+    text = data.decode("utf-8-sig" if unit.start == 0 else "utf-8")
+    yield from enumerate(text.splitlines(), unit.first_line)
+
+
+def _flag(value: Any, default: bool) -> bool | None:
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return default if text == "" else False
+    return None
+
+
+_WHEN_CACHE: dict[str, tuple[datetime | None, bool]] = {}
+
+
+def _when(value: Any) -> tuple[datetime | None, bool]:
+    """Parse an ISO 8601 time (cached: transcripts repeat the same stamps a lot)."""
+    if value is None or value == "":
+        return None, True
+    if not isinstance(value, str):
+        return None, False
+    cached = _WHEN_CACHE.get(value)
+    if cached is not None:
+        return cached
+    try:
+        parsed: tuple[datetime | None, bool] = (
+            datetime.fromisoformat(value.strip().replace("Z", "+00:00")),
+            True,
+        )
+    except ValueError:
+        parsed = (None, False)
+    if len(_WHEN_CACHE) < 100_000:
+        _WHEN_CACHE[value] = parsed
+    return parsed
+
+
+def _record(
+    auditor: Auditor,
+    result: AuditResult,
+    unit: Unit,
+    line: int,
+    rec: dict[str, Any],
+    raw: str | None,
+) -> None:
+    """Validate one transcript record, grade it if it is an agent turn."""
+    result.records += 1
+    text = rec.get("text")
+    if not isinstance(text, str):
+        result.errors.append(
+            Diagnostic(
+                unit.display, line, 1, "K652", "record has no 'text' string", 'add "text": "..."'
+            )
+        )
+        return
+    speaker = rec.get("speaker") or "agent"
+    if speaker not in ("agent", "customer"):
+        result.errors.append(
+            Diagnostic(
+                unit.display,
+                line,
+                1,
+                "K652",
+                f"unknown speaker {speaker!r}",
+                "use 'agent' or 'customer'",
+            )
+        )
+        return
+    if speaker != "agent":
+        result.skipped += 1
+        return
+    party = rec.get("party") or "debtor"
+    verified = _flag(rec.get("verified"), True)
+    when, ok = _when(rec.get("time"))
+    if party not in _PARTIES or verified is None or not ok:
+        bad = "party" if party not in _PARTIES else "verified" if verified is None else "time"
+        hint = {
+            "party": "use debtor, third_party or unknown",
+            "verified": "use true or false",
+            "time": "use ISO 8601, e.g. 2025-03-01T23:10:00",
+        }[bad]
+        result.errors.append(
+            Diagnostic(
+                unit.display, line, 1, "K652", f"bad value for '{bad}': {rec.get(bad)!r}", hint
+            )
+        )
+        return
+    call_raw = rec.get("call_id")
+    call = str(call_raw) if call_raw not in (None, "") else None
+    turn_raw = rec.get("turn")
+    try:
+        turn = int(turn_raw) if turn_raw not in (None, "") else None
+    except (TypeError, ValueError):
+        result.errors.append(
+            Diagnostic(
+                unit.display, line, 1, "K652", f"bad value for 'turn': {turn_raw!r}", "use a number"
+            )
+        )
+        return
+    ctx = auditor.context(call, turn, party, bool(verified), when)
+    result.audited += 1
+    findings = auditor.book.check(text, ctx)
+    auditor.said(call, text)
+    if findings:
+        rid = rec.get("id")
+        record = str(rid) if rid not in (None, "") else f"{unit.display}:{line}"
+        base = _text_column(raw, text)
+        for finding in findings:
+            column = base + finding.start if base else 1
+            result.hits.append(Hit(record, call, turn, unit.display, line, column, finding))
+
+
+def _text_column(raw: str | None, text: str) -> int:
+    """1-based column of ``text`` inside the raw input line, or 0 when unknown."""
+    if raw is None:
+        return 0
+    encoded = json.dumps(text, ensure_ascii=False)[1:-1]
+    at = raw.find(encoded) if encoded == text else raw.find(text)
+    return at + 1 if at >= 0 else 0
+
+
+def _run_jsonl(book: Any, unit: Unit, result: AuditResult) -> None:
+    auditor = Auditor(book)
+    loads = json.loads
+    for line, raw in _lines(unit):
+        if not raw.strip():
+            continue
+        try:
+            rec = loads(raw)
+        except ValueError as exc:
+            result.records += 1
+            column = getattr(exc, "colno", 1)
+            msg = getattr(exc, "msg", str(exc))
+            result.errors.append(
+                Diagnostic(
+                    unit.display,
+                    line,
+                    column,
+                    "K651",
+                    f"malformed JSON record: {msg}",
+                    "one JSON object per line",
+                )
+            )
+            continue
+        if not isinstance(rec, dict):
+            result.records += 1
+            result.errors.append(
+                Diagnostic(
+                    unit.display,
+                    line,
+                    1,
+                    "K651",
+                    "record is not a JSON object",
+                    "one JSON object per line",
+                )
+            )
+            continue
+        _record(auditor, result, unit, line, rec, raw)
+
+
+def _run_csv(book: Any, unit: Unit, result: AuditResult) -> None:
+    auditor = Auditor(book)
+    with open(unit.path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames is None or "text" not in [f.strip() for f in reader.fieldnames]:
+            result.errors.append(
+                Diagnostic(
+                    unit.display,
+                    1,
+                    1,
+                    "K651",
+                    "CSV has no 'text' column",
+                    "the header needs id,call_id,turn,speaker,text",
+                )
+            )
+            return
+        reader.fieldnames = [f.strip() for f in reader.fieldnames]
+        start = 2
+        try:
+            for row in reader:
+                line = start
+                start = reader.line_num + 1
+                if None in row:
+                    result.records += 1
+                    result.errors.append(
+                        Diagnostic(
+                            unit.display,
+                            line,
+                            1,
+                            "K651",
+                            "row has more fields than the header",
+                            "quote values that contain commas",
+                        )
+                    )
+                    continue
+                _record(auditor, result, unit, line, dict(row), None)
+        except csv.Error as exc:
+            result.errors.append(
+                Diagnostic(
+                    unit.display,
+                    reader.line_num,
+                    1,
+                    "K651",
+                    f"malformed CSV: {exc}",
+                    "check quoting",
+                )
+            )
+
+
+def _run_text(book: Any, unit: Unit, result: AuditResult) -> None:
+    for line, raw in _lines(unit):
+        text = raw.rstrip("\r\n")
+        if not text.strip():
+            continue
+        result.records += 1
+        result.audited += 1
+        ctx = CallContext(turn=line)
+        for finding in book.check(text, ctx):
+            result.hits.append(
+                Hit(
+                    f"{unit.display}:{line}",
+                    None,
+                    line,
+                    unit.display,
+                    line,
+                    finding.start + 1,
+                    finding,
+                )
+            )
+
+
+def run_yaml(book: Any, units: list[Unit]) -> AuditResult:
+    """Audit content YAML files together (variants need their bases, scenarios their libraries)."""
+    from trainer.grading.scripts import lines_of
+
+    result = AuditResult()
+    if not units:
+        return result
+    lines, errors = lines_of([Path(unit.path) for unit in units])
+    result.errors.extend(errors)
+    seen: set[tuple[str, int, str, int, int]] = set()
+    for item in lines:
+        result.records += 1
+        result.audited += 1
+        for ctx in item.contexts:
+            for finding in book.check(item.text, ctx):
+                key = (item.file, item.line, finding.rule, finding.start, finding.end)
+                if key in seen:
+                    continue
+                seen.add(key)
+                result.hits.append(
+                    Hit(
+                        item.record,
+                        item.call_id,
+                        None,
+                        item.file,
+                        item.line,
+                        item.column + finding.start if item.column else 1,
+                        finding,
+                    )
+                )
+    return result
+
+
+# ---------------------------------------------------------------- parallel
+
+_WORKER_BOOK: Any = None
+
+
+def _worker_init(book_ref: str | None) -> None:
+    global _WORKER_BOOK
+    if _WORKER_BOOK is None and book_ref is not None:
+        from trainer.grading.rulebook import load_rulebook
+
+        _WORKER_BOOK = load_rulebook(book_ref)
+
+
+def _worker(unit: Unit) -> AuditResult:
+    return run_unit(_WORKER_BOOK, unit)
+
+
+def audit(paths: Iterable[str], book: Any, book_ref: str, jobs: int = 1) -> AuditResult:
+    """Audit every input under ``paths`` with ``book``; ``jobs`` > 1 uses processes."""
+    files, errors = discover(paths)
+    result = AuditResult(errors=list(errors), files=len(files))
+    planned = plan(files, jobs)
+    result.merge(run_yaml(book, [u for u in planned if u.kind == "yaml"]))
+    units = [u for u in planned if u.kind != "yaml"]
+    if jobs > 1 and len(units) > 1:
+        import multiprocessing
+
+        global _WORKER_BOOK
+        methods = multiprocessing.get_all_start_methods()
+        if "fork" in methods:
+            _WORKER_BOOK = book
+            context: Any = multiprocessing.get_context("fork")
+            init_ref: str | None = None
+        else:  # pragma: no cover - platforms without fork
+            context = multiprocessing.get_context("spawn")
+            init_ref = book_ref
+        with context.Pool(
+            min(jobs, len(units), os.cpu_count() or 1) or 1, _worker_init, (init_ref,)
+        ) as pool:
+            for part in pool.imap(_worker, units):
+                result.merge(part)
+    else:
+        for unit in units:
+            result.merge(run_unit(book, unit))
+    result.errors.sort()
+    return result

@@ -1,0 +1,145 @@
+"""Value objects of the grader: the call context, citations and findings.
+
+These are plain frozen dataclasses with no heavy imports, so the engine, the
+store and the report writers can use them without compiling a rulebook.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from functools import total_ordering
+from typing import Any, Literal
+
+Speaker = Literal["agent", "customer"]
+Party = Literal["debtor", "third_party", "unknown"]
+Severity = Literal["critical", "major", "minor", "review"]
+
+#: The nine categories, the same names in every rulebook and report (DOMAIN.md §4).
+CATEGORIES: tuple[str, ...] = (
+    "impersonation",
+    "threat",
+    "abuse",
+    "false_claim",
+    "third_party_disclosure",
+    "harassment",
+    "identity",
+    "improper_payment",
+    "public_exposure",
+)
+
+#: Three-letter codes used in rule ids (``ZH-IMP-001``), by category.
+CATEGORY_CODES: dict[str, str] = {
+    "impersonation": "IMP",
+    "threat": "THR",
+    "abuse": "ABU",
+    "false_claim": "FAL",
+    "third_party_disclosure": "TPD",
+    "harassment": "HAR",
+    "identity": "IDN",
+    "improper_payment": "PAY",
+    "public_exposure": "PUB",
+}
+
+#: Severities from the most to the least serious.
+SEVERITIES: tuple[str, ...] = ("critical", "major", "minor", "review")
+
+#: Rank of each severity: higher is more serious (``review`` is 0, it never fails a gate).
+SEVERITY_RANK: dict[str, int] = {"critical": 3, "major": 2, "minor": 1, "review": 0}
+
+
+@dataclass(frozen=True, slots=True)
+class CallContext:
+    """What the grader needs to know about the moment an utterance is said.
+
+    ``time`` is the local time of the call; ``history`` holds the earlier agent
+    utterances of the same call (some rules look for a statement made before).
+    """
+
+    speaker: Speaker = "agent"
+    party: Party = "debtor"
+    verified: bool = True
+    turn: int = 1
+    time: _dt.datetime | _dt.time | None = None
+    consent_to_late_call: bool = False
+    history: tuple[str, ...] = ()
+
+    @property
+    def verified_debtor(self) -> bool:
+        """True when the verified debtor is on the line: debt details may be stated."""
+        return self.party == "debtor" and self.verified
+
+    def clock(self) -> _dt.time | None:
+        """The time of day of the call, or None when unknown."""
+        if self.time is None:
+            return None
+        if isinstance(self.time, _dt.datetime):
+            return self.time.time()
+        return self.time
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """Where a rule comes from: instrument, article and whether it was checked."""
+
+    instrument: str
+    article: str = ""
+    status: Literal["verified", "verify"] = "verify"
+    url: str = ""
+
+    def __str__(self) -> str:
+        text = f"{self.instrument} {self.article}".strip()
+        return text if self.status == "verified" else f"{text} (to verify)"
+
+    def to_json(self) -> dict[str, str]:
+        """JSON form used in reports."""
+        data = {"instrument": self.instrument, "article": self.article, "status": self.status}
+        if self.url:
+            data["url"] = self.url
+        return data
+
+
+@total_ordering
+@dataclass(frozen=True, slots=True, eq=True)
+class Finding:
+    """One rule broken by one span of an utterance.
+
+    ``start``/``end`` are offsets into the original text (``text[start:end]`` is
+    ``match``). Findings sort by position, then rule id.
+    """
+
+    rule: str
+    category: str
+    severity: Severity
+    start: int
+    end: int
+    match: str
+    message: str
+    suggestion: str
+    citations: tuple[Citation, ...] = ()
+
+    def _key(self) -> tuple[int, int, str, str]:
+        return (self.start, self.end, self.rule, self.match)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Finding):
+            return NotImplemented
+        return self._key() < other._key()
+
+    @property
+    def rank(self) -> int:
+        """Seriousness of the severity (3 critical … 0 review)."""
+        return SEVERITY_RANK[self.severity]
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form: the fields, with ``span`` as ``[start, end]``."""
+        return {
+            "rule": self.rule,
+            "category": self.category,
+            "severity": self.severity,
+            "span": [self.start, self.end],
+            "match": self.match,
+            "message": self.message,
+            "suggestion": self.suggestion,
+            "citations": [c.to_json() for c in self.citations],
+        }

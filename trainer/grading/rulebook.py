@@ -1,0 +1,750 @@
+"""Compile a rulebook file into a fast matcher and check utterances with it.
+
+Compilation happens once per rulebook: every rule's literal triggers (after
+normalisation) go into ONE Aho–Corasick automaton whose values are the ids of
+the rules they belong to. Checking an utterance normalises it, runs the
+automaton once, and verifies only the candidate rules with their own regex,
+guards (negation, quotation, truthful conditionals…) and context. Rules that
+look at the call itself rather than at words (night-time calls, a required
+statement missing) are few and evaluated directly.
+
+Loading also runs every rule's examples: a rulebook whose examples fail does
+not load (diagnostic K605), so rules and their tests never drift apart.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+import ahocorasick
+from pydantic import ValidationError
+
+from trainer.diagnostics import ContentError, Diagnostic
+from trainer.grading.content import (
+    ExampleSpec,
+    GuardSpec,
+    RulebookSpec,
+    RuleSpec,
+    When,
+    bad_regex,
+    regexes,
+)
+from trainer.grading.findings import CATEGORY_CODES, CallContext, Citation, Finding
+from trainer.grading.normalize import normalize
+from trainer.yamlio import YamlDoc, load_yaml
+
+DEFAULT_CLAUSE_BREAKS = r"(?<!\d)[,.](?!\d)|[\uff0c\u3002!?;\uff01\uff1f\uff1b\n\u2026]|\s-\s|\u2014\u2014"
+SENTENCE_BREAKS = re.compile(r"[\u3002!?;\uff01\uff1f\uff1b\n]|(?<!\d)\.(?!\d)")
+DEFAULT_NIGHT = {"zh-CN": ("22:00", "08:00"), "en-US": ("21:00", "08:00")}
+MIN_FLAG, MIN_PASS = 3, 2
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """A compiled exception: the match is dropped when ``regex`` is found at ``where``."""
+
+    regex: re.Pattern[str]
+    where: str
+    window: int
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A compiled rule: the data of `RuleSpec` plus compiled patterns and guards."""
+
+    id: str
+    category: str
+    severity: str
+    title: str
+    message: str
+    suggestion: str
+    citations: tuple[Citation, ...]
+    triggers: tuple[str, ...]
+    pattern: re.Pattern[str] | None
+    absent: re.Pattern[str] | None
+    guards: tuple[Guard, ...]
+    requires: tuple[Guard, ...]
+    when: When
+    spec: RuleSpec = field(repr=False)
+    source: str = ""
+    line: int = 0
+
+    @property
+    def exceptions(self) -> tuple[Guard, ...]:
+        """The rule's own ``unless`` guards (context rules test them on the whole text)."""
+        cached: tuple[Guard, ...] | None = self.__dict__.get("_exceptions")
+        if cached is None:
+            cached = tuple(_guard(g) for g in self.spec.unless)
+            object.__setattr__(self, "_exceptions", cached)
+        return cached
+
+    @property
+    def unconditional(self) -> bool:
+        """True when the rule applies in every context (cached: checked per utterance)."""
+        cached: bool | None = self.__dict__.get("_unconditional")
+        if cached is None:
+            cached = self.when == When()
+            object.__setattr__(self, "_unconditional", cached)
+        return cached
+
+    @property
+    def contextual(self) -> bool:
+        """True for rules without word triggers: they judge the call, not the words."""
+        return not self.triggers
+
+    def applies(self, ctx: CallContext, night: bool) -> bool:
+        """Whether the rule's context conditions hold for this utterance."""
+        if self.unconditional:
+            return True
+        w = self.when
+        if w.party is not None and ctx.party not in w.party:
+            return False
+        if w.verified is not None and ctx.verified != w.verified:
+            return False
+        if w.debtor_verified is not None and ctx.verified_debtor != w.debtor_verified:
+            return False
+        if w.first_turn is not None and (ctx.turn <= 1) != w.first_turn:
+            return False
+        return w.night is None or night == w.night
+
+    def finding(self, text: str, start: int, end: int, severity: str | None = None) -> Finding:
+        """A finding of this rule for ``text[start:end]``."""
+        return Finding(
+            self.id,
+            self.category,
+            (severity or self.severity),  # type: ignore[arg-type]
+            start,
+            end,
+            text[start:end],
+            self.message,
+            self.suggestion,
+            self.citations,
+        )
+
+
+class _Segments:
+    """Clause and sentence boundaries of one normalised utterance, computed on demand."""
+
+    __slots__ = ("_clauses", "_rx", "_sentences", "text")
+
+    def __init__(self, text: str, clause_rx: re.Pattern[str]) -> None:
+        self.text = text
+        self._rx = clause_rx
+        self._clauses: list[int] | None = None
+        self._sentences: list[int] | None = None
+
+    @staticmethod
+    def _bounds(cuts: list[int], start: int, end: int, size: int) -> tuple[int, int]:
+        """The segment around ``[start, end)``; ``cuts`` are positions just after a break."""
+        lo, hi = 0, size
+        for cut in cuts:
+            if cut <= start:
+                lo = cut
+            elif cut - 1 >= end:
+                hi = cut - 1
+                break
+        return lo, hi
+
+    def clause(self, start: int, end: int) -> tuple[int, int]:
+        if self._clauses is None:
+            self._clauses = [m.end() for m in self._rx.finditer(self.text)]
+        return self._bounds(self._clauses, start, end, len(self.text))
+
+    def sentence(self, start: int, end: int) -> tuple[int, int]:
+        if self._sentences is None:
+            self._sentences = [m.end() for m in SENTENCE_BREAKS.finditer(self.text)]
+        return self._bounds(self._sentences, start, end, len(self.text))
+
+    def guarded(self, guard: Guard, start: int, end: int) -> bool:
+        """True when ``guard`` matches around the span ``[start, end)``."""
+        text = self.text
+        where = guard.where
+        if where == "text":
+            return guard.regex.search(text) is not None
+        if where == "sentence":
+            lo, hi = self.sentence(start, end)
+            return guard.regex.search(text, lo, hi) is not None
+        lo, hi = self.clause(start, end)
+        if where == "clause":
+            return guard.regex.search(text, lo, hi) is not None
+        if where == "before":
+            if guard.window:
+                lo = max(lo, start - guard.window)
+            return guard.regex.search(text[lo:start]) is not None
+        if guard.window:
+            hi = min(hi, end + guard.window)
+        return guard.regex.search(text[end:hi]) is not None
+
+
+class Rulebook:
+    """A compiled set of rules for one locale. Immutable once built; safe to share."""
+
+    def __init__(
+        self,
+        spec: RulebookSpec,
+        rules: list[Rule],
+        locale: str,
+        night: tuple[str, str],
+        clause_breaks: str,
+        source: str,
+        severities: dict[str, str] | None = None,
+    ) -> None:
+        self.spec = spec
+        self.id = spec.id
+        self.version = spec.version
+        self.title = spec.title
+        self.locale = locale
+        self.source = source
+        self.rules: tuple[Rule, ...] = tuple(rules)
+        self.night = night
+        self._night = (_clock(night[0]), _clock(night[1]))
+        self._clause_rx = re.compile(clause_breaks)
+        self._by_id = {rule.id: rule for rule in self.rules}
+        self._word_rules = [i for i, rule in enumerate(self.rules) if rule.triggers]
+        self._context_rules = [rule for rule in self.rules if not rule.triggers]
+        self._automaton = ahocorasick.Automaton()
+        table: dict[str, set[int]] = {}
+        for i in self._word_rules:
+            for trigger in self.rules[i].triggers:
+                table.setdefault(trigger, set()).add(i)
+        for trigger, ids in table.items():
+            self._automaton.add_word(trigger, tuple(sorted(ids)))
+        if table:
+            self._automaton.make_automaton()
+        self._has_words = bool(table)
+
+    def __repr__(self) -> str:
+        return f"<Rulebook {self.id} {self.version} {self.locale}: {len(self.rules)} rules>"
+
+    def rule(self, rule_id: str) -> Rule:
+        """The rule with this id (KeyError when there is none)."""
+        return self._by_id[rule_id]
+
+    def is_night(self, ctx: CallContext) -> bool:
+        """True when the call's local time is in the night window without consent."""
+        clock = ctx.clock()
+        if clock is None or ctx.consent_to_late_call:
+            return False
+        start, end = self._night
+        if start <= end:
+            return start <= clock < end
+        return clock >= start or clock < end
+
+    def check(self, text: str, ctx: CallContext | None = None) -> tuple[Finding, ...]:
+        """Findings for one utterance said in ``ctx``, sorted by position.
+
+        Only agent turns are graded: a customer's utterance yields no finding.
+        """
+        ctx = ctx or _DEFAULT_CONTEXT
+        if ctx.speaker != "agent":
+            return ()
+        norm, offsets = normalize(text)
+        night = self.is_night(ctx) if ctx.time is not None else False
+        found: list[Finding] = []
+        if self._has_words and norm:
+            candidates: set[int] = set()
+            for _, ids in self._automaton.iter(norm):
+                candidates.update(ids)
+            if candidates:
+                segments = _Segments(norm, self._clause_rx)
+                history: str | None = None
+                for index in sorted(candidates):
+                    rule = self.rules[index]
+                    if not rule.applies(ctx, night):
+                        continue
+                    if rule.absent is not None:
+                        if history is None:
+                            history = (
+                                norm + "\n" + "\n".join(normalize(h).text for h in ctx.history)
+                            )
+                        if rule.absent.search(history):
+                            continue
+                    assert rule.pattern is not None
+                    clauses: set[tuple[int, int]] = set()
+                    for match in rule.pattern.finditer(norm):
+                        a, b = match.span()
+                        if a == b or any(segments.guarded(g, a, b) for g in rule.guards):
+                            continue
+                        if rule.requires and not all(
+                            segments.guarded(g, a, b) for g in rule.requires
+                        ):
+                            continue
+                        clause = segments.clause(a, b)
+                        if clause in clauses:
+                            continue  # one finding per rule and clause (公安局经侦大队)
+                        clauses.add(clause)
+                        start, end = offsets.span(a, b)
+                        found.append(rule.finding(text, start, end))
+        for rule in self._context_rules:
+            if not rule.applies(ctx, night):
+                continue
+            if any(g.regex.search(norm) for g in rule.exceptions):
+                continue  # e.g. the agent says the customer asked for this late call
+            if rule.absent is not None:
+                joined = "\n".join([norm, *(normalize(h).text for h in ctx.history)])
+                if rule.absent.search(joined):
+                    continue
+            found.append(rule.finding(text, 0, len(text)))
+        if len(found) > 1:
+            return tuple(sorted(set(found)))
+        return tuple(found)
+
+
+_DEFAULT_CONTEXT = CallContext()
+
+
+def _clock(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+def example_context(example: ExampleSpec) -> CallContext:
+    """The call context an example is said in."""
+    return CallContext(
+        party=example.party,
+        verified=example.verified,
+        turn=example.turn,
+        time=_clock(example.time) if example.time else None,
+        consent_to_late_call=example.consent,
+        history=example.history,
+    )
+
+
+# ---------------------------------------------------------------- loading
+
+_SHIPPED: dict[str, Rulebook] = {}
+
+_SCHEMA_CODES = {"S201": "K600", "S202": "K600", "S203": "K601", "S204": "K602", "S205": "K603"}
+
+
+def shipped_dir() -> Path:
+    """The folder of the shipped rulebooks."""
+    from trainer.paths import content_root
+
+    return content_root() / "rules"
+
+
+def shipped_names() -> list[str]:
+    """Names of the shipped rulebooks (``zh-CN``, ``en-US``)."""
+    folder = shipped_dir()
+    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def load_rulebook(name_or_path: str | Path = "zh-CN", *, check_examples: bool = True) -> Rulebook:
+    """A compiled rulebook: a shipped one by name (cached per process) or a file.
+
+    Raises `ContentError` with positioned K6xx diagnostics when the rulebook is
+    broken: unknown keys, bad regexes, failing or missing examples, unknown
+    ``extends``. ``check_examples=False`` skips running the examples (``trainer
+    rules test`` runs them itself to print a confusion matrix).
+    """
+    if isinstance(name_or_path, str) and _is_name(name_or_path):
+        cached = _SHIPPED.get(name_or_path)
+        if cached is not None:
+            return cached
+        path = shipped_dir() / f"{name_or_path}.yaml"
+        if not path.is_file():
+            names = ", ".join(shipped_names()) or "none"
+            raise ContentError(
+                [
+                    Diagnostic(
+                        name_or_path,
+                        1,
+                        1,
+                        "K606",
+                        f"no shipped rulebook named '{name_or_path}'",
+                        f"use one of: {names}, or a file path",
+                    )
+                ]
+            )
+        book = _load_path(path, f"rules/{path.name}", (), check_examples)
+        if check_examples:
+            _SHIPPED[name_or_path] = book
+        return book
+    path = Path(name_or_path)
+    return _load_path(path, str(name_or_path), (), check_examples)
+
+
+def _is_name(text: str) -> bool:
+    return "/" not in text and "\\" not in text and not text.endswith((".yaml", ".yml"))
+
+
+def _load_path(
+    path: Path, display: str, stack: tuple[Path, ...], check_examples: bool = True
+) -> Rulebook:
+    if not path.is_file():
+        raise ContentError(
+            [
+                Diagnostic(
+                    display,
+                    1,
+                    1,
+                    "K600",
+                    "rulebook file not found",
+                    "check the path, or name a shipped rulebook",
+                )
+            ]
+        )
+    doc = load_yaml(path, display)
+    spec = _validate(doc)
+    return _compile(doc, spec, path, stack, check_examples)
+
+
+def _validate(doc: YamlDoc) -> RulebookSpec:
+    from trainer.scenarios.loader import schema_diagnostics
+
+    data = doc.data
+    if not isinstance(data, dict) or data.get("kind") != "rulebook":
+        raise ContentError(
+            [
+                doc.diag(
+                    ("kind",) if isinstance(data, dict) else (),
+                    "K600",
+                    "not a rulebook file",
+                    "start it with 'kind: rulebook'",
+                )
+            ]
+        )
+    try:
+        return RulebookSpec.model_validate(data)
+    except ValidationError as exc:
+        diags = schema_diagnostics(doc, exc, RulebookSpec)
+        raise ContentError([_recode(d) for d in diags]) from None
+
+
+def _recode(diag: Diagnostic) -> Diagnostic:
+    code = _SCHEMA_CODES.get(diag.code, diag.code)
+    return Diagnostic(
+        diag.file, diag.line, diag.column, code, diag.message, diag.hint, diag.severity
+    )
+
+
+def compile_doc(doc: YamlDoc, spec: RulebookSpec, check_only: bool = False) -> list[Diagnostic]:
+    """Diagnostics of compiling an already-parsed rulebook (for ``trainer validate``)."""
+    try:
+        _compile(doc, spec, Path(doc.file), ())
+    except ContentError as exc:
+        return exc.diagnostics
+    return []
+
+
+def _compile(
+    doc: YamlDoc,
+    spec: RulebookSpec,
+    path: Path,
+    stack: tuple[Path, ...],
+    check_examples: bool = True,
+) -> Rulebook:
+    problems: list[Diagnostic] = []
+    for where, pattern in regexes(spec):
+        error = bad_regex(pattern)
+        if error:
+            problems.append(
+                doc.diag(
+                    where,
+                    "K604",
+                    f"bad regular expression: {error}",
+                    "fix the regex (Python 're' syntax)",
+                )
+            )
+    if problems:
+        raise ContentError(problems)
+
+    base: Rulebook | None = None
+    if spec.extends:
+        base = _load_base(doc, spec, path, stack, check_examples)
+    locale = spec.locale or (base.locale if base else "zh-CN")
+    night = (
+        (spec.night.start, spec.night.end)
+        if spec.night
+        else base.night
+        if base
+        else DEFAULT_NIGHT[locale]
+    )
+    clause_breaks = spec.clause_breaks or (
+        base._clause_rx.pattern if base else DEFAULT_CLAUSE_BREAKS
+    )
+    guard_specs: dict[str, GuardSpec] = dict(base.spec.guards) if base else {}
+    guard_specs.update(spec.guards)
+    default_guards = spec.default_guards
+    if default_guards is None:
+        default_guards = (base.spec.default_guards or ()) if base else ()
+    guard_table = {name: _guard(g) for name, g in guard_specs.items()}
+    for i, name in enumerate(default_guards):
+        if name not in guard_table:
+            problems.append(
+                doc.diag(
+                    ("default_guards", i),
+                    "K607",
+                    f"unknown guard '{name}'",
+                    f"define it under 'guards:' ({', '.join(guard_table)})",
+                )
+            )
+
+    rules: list[Rule] = []
+    if base:
+        known = {rule.id for rule in base.rules}
+        for i, rid in enumerate(spec.disable):
+            if rid not in known:
+                problems.append(
+                    doc.diag(
+                        ("disable", i),
+                        "K610",
+                        f"unknown rule '{rid}' to disable",
+                        "name a rule of the extended rulebook",
+                    )
+                )
+        for rid in spec.relevel:
+            if rid not in known:
+                problems.append(
+                    doc.diag(
+                        ("relevel", rid),
+                        "K610",
+                        f"unknown rule '{rid}' to re-level",
+                        "name a rule of the extended rulebook",
+                        key=True,
+                    )
+                )
+        replaced = {rule.id for rule in spec.rules}
+        for rule in base.rules:
+            if rule.id in spec.disable or rule.id in replaced:
+                continue
+            if rule.id in spec.relevel:
+                rule = _relevel(rule, spec.relevel[rule.id])
+            rules.append(rule)
+    elif spec.disable or spec.relevel:
+        problems.append(
+            doc.diag(
+                ("disable",) if spec.disable else ("relevel",),
+                "K610",
+                "'disable' and 'relevel' need 'extends'",
+                "name the rulebook this one extends",
+                key=True,
+            )
+        )
+
+    seen: dict[str, int] = {}
+    for i, rspec in enumerate(spec.rules):
+        if rspec.id in seen:
+            problems.append(
+                doc.diag(
+                    ("rules", i, "id"),
+                    "K607",
+                    f"duplicate rule id '{rspec.id}'",
+                    "rule ids must be unique",
+                )
+            )
+            continue
+        seen[rspec.id] = i
+        code = rspec.id.split("-")[1]
+        if CATEGORY_CODES[rspec.category] != code:
+            problems.append(
+                doc.diag(
+                    ("rules", i, "id"),
+                    "K609",
+                    f"rule id '{rspec.id}' does not match category '{rspec.category}'",
+                    f"use the code {CATEGORY_CODES[rspec.category]}",
+                )
+            )
+        names = rspec.guards if rspec.guards is not None else default_guards
+        guards: list[Guard] = []
+        for j, name in enumerate(names):
+            if name in guard_table:
+                guards.append(guard_table[name])
+            else:
+                problems.append(
+                    doc.diag(
+                        ("rules", i, "guards", j),
+                        "K607",
+                        f"unknown guard '{name}'",
+                        f"define it under 'guards:' ({', '.join(guard_table)})",
+                    )
+                )
+        guards.extend(_guard(g) for g in rspec.unless)
+        rules.append(_rule(rspec, tuple(guards), doc, ("rules", i)))
+        if len(rspec.examples.flag) < MIN_FLAG or len(rspec.examples.pass_) < MIN_PASS:
+            problems.append(
+                doc.diag(
+                    ("rules", i, "examples"),
+                    "K608",
+                    f"rule {rspec.id} needs at least {MIN_FLAG} 'flag' and "
+                    f"{MIN_PASS} 'pass' examples "
+                    f"(has {len(rspec.examples.flag)} and "
+                    f"{len(rspec.examples.pass_)})",
+                    "examples are the rule's tests",
+                )
+            )
+        if not rspec.triggers and rspec.when == When() and rspec.absent is None:
+            problems.append(
+                doc.diag(
+                    ("rules", i),
+                    "K603",
+                    f"rule {rspec.id} has no triggers and no context",
+                    "add 'triggers:' or a 'when:' condition",
+                )
+            )
+        if rspec.pattern and not rspec.triggers:
+            problems.append(
+                doc.diag(
+                    ("rules", i, "pattern"),
+                    "K603",
+                    f"rule {rspec.id} has a pattern but no triggers",
+                    "list the literal words the pattern needs under 'triggers:'",
+                )
+            )
+    if problems:
+        raise ContentError(problems)
+
+    book = Rulebook(spec, rules, locale, night, clause_breaks, doc.file)
+    if not check_examples:
+        return book
+    failures = [
+        diag
+        for rule in book.rules
+        if rule.id in seen
+        for diag in _example_failures(book, rule, doc, ("rules", seen[rule.id]))
+    ]
+    if failures:
+        raise ContentError(failures)
+    return book
+
+
+def _load_base(
+    doc: YamlDoc,
+    spec: RulebookSpec,
+    path: Path,
+    stack: tuple[Path, ...],
+    check_examples: bool = True,
+) -> Rulebook:
+    assert spec.extends is not None
+    target = spec.extends
+    here = path.resolve()
+    if here in stack:
+        raise ContentError(
+            [
+                doc.diag(
+                    ("extends",),
+                    "K606",
+                    "rulebooks extend each other in a cycle",
+                    "remove one 'extends'",
+                )
+            ]
+        )
+    if _is_name(target):
+        if target in shipped_names():
+            return load_rulebook(target, check_examples=check_examples)
+        candidate = path.parent / f"{target}.yaml"
+    else:
+        candidate = path.parent / target
+    if not candidate.is_file():
+        names = ", ".join(shipped_names())
+        raise ContentError(
+            [
+                doc.diag(
+                    ("extends",),
+                    "K606",
+                    f"unknown rulebook '{target}' in extends",
+                    f"name a shipped rulebook ({names}) or a file next to this one",
+                )
+            ]
+        )
+    if candidate.resolve() in (*stack, here):
+        raise ContentError(
+            [
+                doc.diag(
+                    ("extends",),
+                    "K606",
+                    "rulebooks extend each other in a cycle",
+                    "remove one 'extends'",
+                )
+            ]
+        )
+    return _load_path(candidate, str(candidate), (*stack, here), check_examples)
+
+
+def _guard(spec: GuardSpec) -> Guard:
+    return Guard(re.compile(spec.regex), spec.where, spec.window)
+
+
+def _rule(
+    spec: RuleSpec, guards: tuple[Guard, ...], doc: YamlDoc, where: tuple[str | int, ...]
+) -> Rule:
+    triggers = tuple(sorted({normalize(t).text for t in spec.triggers if normalize(t).text}))
+    if spec.pattern:
+        pattern: re.Pattern[str] | None = re.compile(spec.pattern)
+    elif triggers:
+        pattern = re.compile(
+            "|".join(re.escape(t) for t in sorted(triggers, key=len, reverse=True))
+        )
+    else:
+        pattern = None
+    citations = tuple(Citation(c.instrument, c.article, c.status, c.url) for c in spec.citations)
+    line, _ = doc.where(where)
+    return Rule(
+        spec.id,
+        spec.category,
+        spec.severity,
+        spec.title,
+        spec.message.strip(),
+        spec.suggestion.strip(),
+        citations,
+        triggers,
+        pattern,
+        re.compile(spec.absent) if spec.absent else None,
+        guards,
+        tuple(_guard(g) for g in spec.requires),
+        spec.when,
+        spec,
+        doc.file,
+        line,
+    )
+
+
+def _relevel(rule: Rule, severity: str) -> Rule:
+    from dataclasses import replace
+
+    return replace(rule, severity=severity)
+
+
+def example_results(book: Rulebook, rule: Rule) -> list[tuple[str, int, ExampleSpec, bool]]:
+    """Each example of ``rule`` as (kind, index, example, ok).
+
+    A ``flag`` example is ok when the rule fires on it; a ``pass`` example when
+    the rule stays silent.
+    """
+    out: list[tuple[str, int, ExampleSpec, bool]] = []
+    for kind, examples in (("flag", rule.spec.examples.flag), ("pass", rule.spec.examples.pass_)):
+        for i, example in enumerate(examples):
+            hits = any(
+                f.rule == rule.id for f in book.check(example.text, example_context(example))
+            )
+            out.append((kind, i, example, hits == (kind == "flag")))
+    return out
+
+
+def _example_failures(
+    book: Rulebook, rule: Rule, doc: YamlDoc, where: tuple[str | int, ...]
+) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for kind, i, example, ok in example_results(book, rule):
+        if ok:
+            continue
+        expected = "is not flagged" if kind == "flag" else "is flagged"
+        out.append(
+            doc.diag(
+                (*where, "examples", kind, i),
+                "K605",
+                f"example of {rule.id} {expected}: {example.text!r}",
+                "fix the rule's pattern or guards (or the example)",
+            )
+        )
+    return out
+
+
+def describe(book: Rulebook) -> dict[str, Any]:
+    """The rulebook's identity for reports."""
+    return {"id": book.id, "version": book.version, "locale": book.locale, "rules": len(book.rules)}

@@ -1,0 +1,507 @@
+"""Whole-content checks of scenarios: references, graph lint and path properties.
+
+The schema says each file is well formed on its own; these checks say the
+scenario *works*: every ``goto`` lands somewhere, every intent, persona and
+``{placeholder}`` exists, no node is a trap, and — checked over every path of
+the tree, not just the happy one — the agent never discloses the debt before
+the debtor's identity is verified or to a third party.
+
+Codes (stable, listed in docs/authoring.md):
+
+* R3xx references — R301 unknown node or ending, R302 unknown intent,
+  R303 unknown persona, R304 bad placeholder, R305 duplicate id, R306 unknown
+  name in a condition, R307 effect on an undeclared meter, R308/R309 broken
+  ``extends`` (reported by the loader), R310 guided option without a matching
+  move (warning), R311 persona of another locale (warning).
+* G4xx graph lint — G401 unreachable node (warning), G402 dead end (error),
+  G403 ending never reached (warning), G404 unused local intent (warning),
+  G405 node without guided options (warning).
+* P5xx path properties (errors) — P501 debt disclosed before identity is
+  verified, P502 debt disclosed while a third party may be on the line,
+  P503 first contact without the agent identifying themself; P500 (warning)
+  when a tree has too many distinct paths to check exhaustively.
+
+Importing this module registers the three checks with the loader.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import get_args
+
+from trainer.diagnostics import Diagnostic
+from trainer.scenarios import model as m
+from trainer.scenarios.loader import ContentSet, register_check
+from trainer.yamlio import Path_, YamlDoc
+
+#: The nine rule categories (DOMAIN.md §4); the engine sets ``breach_<category>`` facts.
+CATEGORIES = (
+    "impersonation", "threat", "abuse", "false_claim", "third_party_disclosure",
+    "harassment", "identity", "improper_payment", "public_exposure",
+)
+#: Finding severities; the engine sets ``breach_<severity>`` facts.
+SEVERITIES = tuple(m.Reactions.model_fields)
+FACTS: frozenset[str] = frozenset(get_args(m.Fact))
+BREACH_FACTS: frozenset[str] = frozenset(f"breach_{name}" for name in (*CATEGORIES, *SEVERITIES))
+DISCLOSING: frozenset[str] = frozenset({"discloses_debt", "states_amount"})
+
+#: Bound of the path search: (node, facts, party) states explored per scenario.
+MAX_STATES = 50_000
+
+
+def _scenarios(content: ContentSet) -> Iterator[tuple[m.Scenario, YamlDoc]]:
+    for sid, scenario in content.scenarios.items():
+        doc = content.sources.get(sid)
+        if doc is not None:
+            yield scenario, doc
+
+
+def _suggest(word: str, choices: Iterable[str], fallback: str = "") -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else fallback
+
+
+def _warn(doc: YamlDoc, path: Path_, code: str, message: str, hint: str = "",
+          *, key: bool = False) -> Diagnostic:
+    return doc.diag(path, code, message, hint, key=key, severity="warning")
+
+
+# ---------------------------------------------------------------- walking a scenario
+
+
+def _lines(scenario: m.Scenario) -> Iterator[tuple[Path_, m.Line]]:
+    """Every debtor line of a scenario with its path in the YAML."""
+    for nid, node in scenario.nodes.items():
+        for i, line in enumerate(node.say):
+            yield ("nodes", nid, "say", i), line
+        for j, move in enumerate(node.moves):
+            for i, line in enumerate(move.reply):
+                yield ("nodes", nid, "moves", j, "reply", i), line
+        if node.fallback is not None:
+            for i, line in enumerate(node.fallback.say):
+                yield ("nodes", nid, "fallback", "say", i), line
+    for eid, ending in scenario.endings.items():
+        for i, line in enumerate(ending.say):
+            yield ("endings", eid, "say", i), line
+
+
+def _texts(scenario: m.Scenario) -> Iterator[tuple[Path_, str]]:
+    """Every text that may hold ``{placeholders}``: debtor lines and guided options."""
+    for path, line in _lines(scenario):
+        yield (*path, "text"), line.text
+    for nid, node in scenario.nodes.items():
+        for k, option in enumerate(node.options):
+            yield ("nodes", nid, "options", k, "text"), option.text
+
+
+def _conditions(scenario: m.Scenario) -> Iterator[tuple[Path_, m.Condition]]:
+    """Every ``when:`` of a scenario with its path."""
+    for path, line in _lines(scenario):
+        if line.when is not None:
+            yield (*path, "when"), line.when
+    for nid, node in scenario.nodes.items():
+        for j, move in enumerate(node.moves):
+            if move.when is not None:
+                yield ("nodes", nid, "moves", j, "when"), move.when
+    for i, exit_ in enumerate(scenario.exits):
+        yield ("exits", i, "when"), exit_.when
+
+
+def _effects(scenario: m.Scenario, doc: YamlDoc) -> Iterator[tuple[Path_, str]]:
+    """Every meter named by an effect (moves, fallbacks, written reactions)."""
+    for nid, node in scenario.nodes.items():
+        for j, move in enumerate(node.moves):
+            for meter in move.effects:
+                yield ("nodes", nid, "moves", j, "effects", meter), meter
+        if node.fallback is not None:
+            for meter in node.fallback.effects:
+                yield ("nodes", nid, "fallback", "effects", meter), meter
+    for severity in SEVERITIES:
+        for meter in getattr(scenario.reactions, severity):
+            path: Path_ = ("reactions", severity, meter)
+            if path in doc.keys:  # defaults the author did not write are not theirs to fix
+                yield path, meter
+
+
+# ---------------------------------------------------------------- references
+
+
+def check_references(content: ContentSet) -> list[Diagnostic]:
+    """R3xx: every name a scenario uses exists, and every placeholder can be filled."""
+    out: list[Diagnostic] = []
+    persona_locale = _persona_locales(content)
+    for scenario, doc in _scenarios(content):
+        out += _node_references(scenario, doc)
+        out += _intent_references(scenario, doc, content)
+        out += _persona_reference(scenario, doc, content, persona_locale)
+        out += _placeholder_references(scenario, doc)
+        out += _condition_references(scenario, doc)
+        for path, meter in _effects(scenario, doc):
+            if meter not in scenario.meters:
+                out.append(doc.diag(path, "R307", f"effect on undeclared meter '{meter}'",
+                                    _suggest(meter, scenario.meters,
+                                             f"declare it under 'meters:' (declared: "
+                                             f"{', '.join(sorted(scenario.meters))})"),
+                                    key=True))
+    return out
+
+
+def _node_references(scenario: m.Scenario, doc: YamlDoc) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    nodes, endings = scenario.nodes, scenario.endings
+    known = [*nodes, *endings]
+
+    def unknown(path: Path_, target: str, what: str) -> Diagnostic:
+        return doc.diag(path, "R301", f"{what} '{target}' is not a node or ending of this "
+                        "scenario", _suggest(target, known, "add it under 'nodes:' or "
+                                             "'endings:', or fix the name"))
+
+    for nid in nodes:
+        if nid in endings:
+            out.append(doc.diag(("endings", nid), "R305",
+                                f"'{nid}' is both a node and an ending",
+                                "ids must be unique across nodes and endings; rename one",
+                                key=True))
+    if scenario.start not in nodes:
+        if scenario.start in endings:
+            out.append(doc.diag(("start",), "R301", f"start '{scenario.start}' is an ending",
+                                "the call must start at a node"))
+        else:
+            out.append(unknown(("start",), scenario.start, "start"))
+    for nid, node in nodes.items():
+        for j, move in enumerate(node.moves):
+            if move.goto not in nodes and move.goto not in endings:
+                out.append(unknown(("nodes", nid, "moves", j, "goto"), move.goto, "goto"))
+        if node.fallback is not None and node.fallback.goto is not None:
+            target = node.fallback.goto
+            if target not in nodes and target not in endings:
+                out.append(unknown(("nodes", nid, "fallback", "goto"), target, "goto"))
+    ending_refs: list[tuple[Path_, str, str]] = [
+        (("exits", i, "ending"), exit_.ending, "exit ending")
+        for i, exit_ in enumerate(scenario.exits)
+    ]
+    ending_refs.append((("limits", "on_limit"), scenario.limits.on_limit, "on_limit"))
+    for path, target, what in ending_refs:
+        if target in nodes:
+            out.append(doc.diag(path, "R301", f"{what} '{target}' is a node, not an ending",
+                                "name one of: " + ", ".join(endings)))
+        elif target not in endings:
+            out.append(doc.diag(path, "R301", f"{what} '{target}' is not an ending of this "
+                                "scenario", _suggest(target, endings,
+                                                     "add it under 'endings:'")))
+    return out
+
+
+def _intent_references(scenario: m.Scenario, doc: YamlDoc,
+                       content: ContentSet) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    intents = content.intents_for(scenario)
+    if scenario.locale not in content.intents:
+        fallback = (f"no {scenario.locale} intent library is loaded: validate the content "
+                    "folder, or define it under 'intents:'")
+    else:
+        fallback = f"define it in the {scenario.locale} intent library or under 'intents:'"
+    for nid, node in scenario.nodes.items():
+        move_intents = {move.intent for move in node.moves}
+        for j, move in enumerate(node.moves):
+            if move.intent not in intents:
+                out.append(doc.diag(("nodes", nid, "moves", j, "intent"), "R302",
+                                    f"unknown intent '{move.intent}'",
+                                    _suggest(move.intent, intents, fallback)))
+        for k, option in enumerate(node.options):
+            path: Path_ = ("nodes", nid, "options", k, "intent")
+            if option.intent not in intents:
+                out.append(doc.diag(path, "R302", f"unknown intent '{option.intent}'",
+                                    _suggest(option.intent, intents, fallback)))
+            elif option.intent not in move_intents and option.quality != "poor":
+                out.append(_warn(doc, path, "R310",
+                                 f"{option.quality} option's intent '{option.intent}' is not "
+                                 f"a move at node '{nid}'",
+                                 "add a move for it, or mark the option 'quality: poor'"))
+    return out
+
+
+def _persona_locales(content: ContentSet) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for loaded in content.files:
+        if isinstance(loaded.obj, m.PersonaLibrary):
+            for persona in loaded.obj.personas:
+                table.setdefault(persona.id, loaded.obj.locale)
+    return table
+
+
+def _persona_reference(scenario: m.Scenario, doc: YamlDoc, content: ContentSet,
+                       locales: dict[str, str]) -> list[Diagnostic]:
+    if scenario.persona not in content.personas:
+        fallback = ("no personas are loaded: validate the content folder" if not content.personas
+                    else "add it to a personas file")
+        return [doc.diag(("persona",), "R303", f"unknown persona '{scenario.persona}'",
+                         _suggest(scenario.persona, content.personas, fallback))]
+    locale = locales.get(scenario.persona)
+    if locale is not None and locale != scenario.locale:
+        return [_warn(doc, ("persona",), "R311",
+                      f"persona '{scenario.persona}' is written for {locale} but the scenario "
+                      f"is {scenario.locale}", "use a persona of the scenario's locale")]
+    return []
+
+
+def _placeholder_references(scenario: m.Scenario, doc: YamlDoc) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    known = scenario.briefing.placeholders()
+    for path, text in _texts(scenario):
+        try:
+            names = m.placeholder_names(text)
+        except ValueError as exc:
+            out.append(doc.diag(path, "R304", str(exc),
+                                "write '{{' and '}}' for literal braces"))
+            continue
+        for name in names:
+            if name not in known:
+                out.append(doc.diag(path, "R304", f"unknown placeholder '{{{name}}}'",
+                                    _suggest(name, known, "use a briefing field or add it "
+                                             "under 'briefing: extra:'")))
+    return out
+
+
+def _condition_references(scenario: m.Scenario, doc: YamlDoc) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    meters = set(scenario.meters)
+    flags = FACTS | BREACH_FACTS
+    for path, condition in _conditions(scenario):
+        for clause in condition.clauses:
+            name = clause.name
+            if clause.op is not None:
+                if name in meters:
+                    continue
+                if name in flags:
+                    message = f"'{name}' is a fact and cannot be compared"
+                    hint = f"write '{name}' or 'not {name}'"
+                else:
+                    message = f"unknown meter '{name}' in condition"
+                    hint = _suggest(name, meters, "declared meters: " + ", ".join(sorted(meters)))
+            else:
+                if name in flags:
+                    continue
+                if name in meters:
+                    message = f"meter '{name}' needs a comparison"
+                    hint = f"e.g. '{name} >= 60'"
+                else:
+                    message = f"unknown name '{name}' in condition"
+                    hint = _suggest(name, [*meters, *flags],
+                                    "a condition names meters, facts or breach_<category>")
+            out.append(doc.diag(path, "R306", message, hint))
+    return out
+
+
+# ---------------------------------------------------------------- graph lint
+
+
+def check_graph(content: ContentSet) -> list[Diagnostic]:
+    """G4xx: unreachable nodes, dead ends, endings never reached, unused intents."""
+    out: list[Diagnostic] = []
+    for scenario, doc in _scenarios(content):
+        reached_nodes, reached_endings = _reachable(scenario)
+        for nid, node in scenario.nodes.items():
+            where: Path_ = ("nodes", nid)
+            if scenario.start in scenario.nodes and nid not in reached_nodes:
+                out.append(_warn(doc, where, "G401", f"node '{nid}' can never be reached",
+                                 "add a move or fallback that leads here, or remove it",
+                                 key=True))
+            fallback_goto = node.fallback.goto if node.fallback is not None else None
+            if not node.moves and fallback_goto is None:
+                out.append(doc.diag(where, "G402", f"node '{nid}' is a dead end: no moves and "
+                                    "no fallback goto", "add a move, or a fallback with 'goto:'",
+                                    key=True))
+            if not node.options:
+                out.append(_warn(doc, where, "G405", f"node '{nid}' has no guided options",
+                                 "add 'options:' (best / acceptable / poor, each with a 'why')",
+                                 key=True))
+        if scenario.start in scenario.nodes:
+            for eid in scenario.endings:
+                if eid not in reached_endings:
+                    out.append(_warn(doc, ("endings", eid), "G403",
+                                     f"ending '{eid}' is never reached",
+                                     "point a move, fallback, exit or on_limit at it, or "
+                                     "remove it", key=True))
+        used = {move.intent for node in scenario.nodes.values() for move in node.moves}
+        used |= {opt.intent for node in scenario.nodes.values() for opt in node.options}
+        for iid in scenario.intents:
+            if iid not in used:
+                out.append(_warn(doc, ("intents", iid), "G404",
+                                 f"local intent '{iid}' is never used",
+                                 "use it in a move or option, or remove it", key=True))
+    return out
+
+
+def _reachable(scenario: m.Scenario) -> tuple[set[str], set[str]]:
+    """Nodes and endings reachable from start via moves, fallbacks, exits and on_limit."""
+    nodes: set[str] = set()
+    endings: set[str] = set()
+    if scenario.start not in scenario.nodes:
+        return nodes, endings
+    queue = deque([scenario.start])
+    nodes.add(scenario.start)
+    while queue:
+        node = scenario.nodes[queue.popleft()]
+        targets = [move.goto for move in node.moves]
+        if node.fallback is not None and node.fallback.goto is not None:
+            targets.append(node.fallback.goto)
+        for target in targets:
+            if target in scenario.nodes and target not in nodes:
+                nodes.add(target)
+                queue.append(target)
+            elif target in scenario.endings:
+                endings.add(target)
+    endings.update(exit_.ending for exit_ in scenario.exits)
+    endings.add(scenario.limits.on_limit)
+    return nodes, endings
+
+
+# ---------------------------------------------------------------- path properties
+
+
+@dataclass(frozen=True)
+class _State:
+    """Where a call can be: node, the (relevant) facts established so far, who is on the line."""
+
+    node: str
+    facts: frozenset[str]
+    party: str
+
+
+def check_paths(content: ContentSet) -> list[Diagnostic]:
+    """P5xx: properties that must hold on every path of the tree."""
+    out: list[Diagnostic] = []
+    for scenario, doc in _scenarios(content):
+        if scenario.start in scenario.nodes:
+            out += _PathCheck(scenario, doc).run()
+    return out
+
+
+class _PathCheck:
+    """Breadth-first search over (node, facts, party) states of one scenario.
+
+    Facts only grow and are limited to the ones that matter (identity facts and
+    facts named in move conditions), so the state space is finite and small.
+    Meter conditions are assumed to be satisfiable: a move guarded by
+    ``anger >= 60`` is still a possible path. Fact conditions are honoured, so
+    ``when: verifies_identity`` on a disclosing move is a valid guard.
+    """
+
+    def __init__(self, scenario: m.Scenario, doc: YamlDoc) -> None:
+        self.scenario = scenario
+        self.doc = doc
+        used = {clause.name for node in scenario.nodes.values() for move in node.moves
+                if move.when is not None for clause in move.when.clauses if clause.op is None}
+        used |= {clause.name for exit_ in scenario.exits for clause in exit_.when.clauses
+                 if clause.op is None}
+        self.tracked = ({"verifies_identity", "identifies_self"} | used) & FACTS
+        self.parent: dict[_State, _State | None] = {}
+        self.out: list[Diagnostic] = []
+        self.reported: set[tuple[str, Path_]] = set()
+
+    def run(self) -> list[Diagnostic]:
+        scenario = self.scenario
+        first = scenario.nodes[scenario.start]
+        start = _State(scenario.start, frozenset(), first.party or scenario.party)
+        self.parent[start] = None
+        queue = deque([start])
+        while queue:
+            if len(self.parent) > MAX_STATES:
+                self.out.append(_warn(self.doc, ("start",), "P500",
+                                      f"more than {MAX_STATES} distinct call states: path "
+                                      "checks were cut short",
+                                      "split the scenario or use fewer facts in conditions"))
+                break
+            state = queue.popleft()
+            for target, facts, path in self._steps(state):
+                if target in scenario.endings:
+                    self._ending(state, facts, target, path)
+                    continue
+                if target not in scenario.nodes:
+                    continue  # R301 reports it
+                party = scenario.nodes[target].party or state.party
+                nxt = _State(target, facts, party)
+                if nxt not in self.parent:
+                    self.parent[nxt] = state
+                    queue.append(nxt)
+        return self.out
+
+    def _steps(self, state: _State) -> Iterator[tuple[str, frozenset[str], Path_]]:
+        """Each way out of ``state``: (target, facts after, YAML path of the transition)."""
+        node = self.scenario.nodes[state.node]
+        for j, move in enumerate(node.moves):
+            if move.when is not None and not self._may(move.when, state.facts):
+                continue
+            path: Path_ = ("nodes", state.node, "moves", j)
+            self._move(state, move, path)
+            yield move.goto, state.facts | (set(move.establishes) & self.tracked), path
+        if node.fallback is not None and node.fallback.goto is not None:
+            yield node.fallback.goto, state.facts, ("nodes", state.node, "fallback", "goto")
+        for i, exit_ in enumerate(self.scenario.exits):
+            if self._may(exit_.when, state.facts):
+                yield exit_.ending, state.facts, ("exits", i, "ending")
+        yield self.scenario.limits.on_limit, state.facts, ("limits", "on_limit")
+
+    def _may(self, condition: m.Condition, facts: frozenset[str]) -> bool:
+        """Whether the condition can hold given the tracked facts (meters: assume yes)."""
+        for clause in condition.clauses:
+            tracked = clause.op is None and clause.name in self.tracked
+            if tracked and (clause.name in facts) == clause.negate:
+                return False
+        return True
+
+    def _move(self, state: _State, move: m.Move, path: Path_) -> None:
+        if not DISCLOSING & set(move.establishes):
+            return
+        where = f"move '{move.intent}' at node '{state.node}'"
+        route = self._route(state)
+        if "verifies_identity" not in state.facts:
+            self._report("P501", path, f"{where} discloses the debt before identity is "
+                         f"verified (path: {route})",
+                         "put a move with 'establishes: [verifies_identity]' before it on every "
+                         "path, or guard it with 'when: verifies_identity'")
+        if state.party != "debtor":
+            self._report("P502", path, f"{where} discloses the debt while the person on the "
+                         f"line is {state.party.replace('_', ' ')} (path: {route})",
+                         "with a third party ask only for a call-back (request_callback); "
+                         "disclose only after a node with 'party: debtor'")
+        if self.scenario.stage == "first_contact" and "identifies_self" not in state.facts:
+            self._report("P503", path, f"{where} discloses the debt before the agent has "
+                         f"identified themself (path: {route})",
+                         "a first contact starts with a move that 'establishes: "
+                         "[identifies_self]' (institution, unit, surname)")
+
+    def _ending(self, state: _State, facts: frozenset[str], ending_id: str,
+                path: Path_) -> None:
+        ending = self.scenario.endings[ending_id]
+        if (self.scenario.stage == "first_contact" and ending.good
+                and "identifies_self" not in facts):
+            self._report("P503", path, f"good ending '{ending_id}' is reached without the agent "
+                         f"identifying themself (path: {self._route(state)} → {ending_id})",
+                         "every first-contact path needs a move that 'establishes: "
+                         "[identifies_self]' before it ends well")
+
+    def _route(self, state: _State) -> str:
+        names: list[str] = []
+        current: _State | None = state
+        while current is not None:
+            names.append(current.node)
+            current = self.parent[current]
+        names.reverse()
+        if len(names) > 8:
+            names = [*names[:3], "…", *names[-4:]]
+        return " → ".join(names)
+
+    def _report(self, code: str, path: Path_, message: str, hint: str) -> None:
+        if (code, path) not in self.reported:
+            self.reported.add((code, path))
+            self.out.append(self.doc.diag(path, code, message, hint))
+
+
+register_check(check_references)
+register_check(check_graph)
+register_check(check_paths)

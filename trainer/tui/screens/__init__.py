@@ -1,0 +1,1 @@
+"""Screens of the trainee app: controllers that call the engine and fill widgets."""

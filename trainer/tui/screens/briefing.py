@@ -1,0 +1,142 @@
+"""Briefing: the persona card, the account facts, the objectives and what passes."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.widgets import Button, Footer, Static
+
+from trainer.scenarios.model import Scenario
+from trainer.tui.i18n import label, text
+from trainer.tui.screens.base import TrainerScreen
+from trainer.tui.textfmt import tidy
+
+
+def money(value: float) -> str:
+    """An amount as the briefing writes it: ``8,650.00``."""
+    return f"{value:,.2f}"
+
+
+def fact_rows(language: str, scenario: Scenario) -> list[tuple[str, str]]:
+    """(label, value) rows of the account card, in reading order."""
+    b = scenario.briefing
+    you = " · ".join(part for part in (b.institution, b.unit, b.agent_name, b.staff_id) if part)
+    rows = [
+        (text(language, "briefing.debtor"), f"{b.debtor_name} ({b.honorific})"),
+        (text(language, "briefing.you"), you),
+        (text(language, "briefing.amount"), money(b.amount_owed)),
+        (text(language, "briefing.minimum"), money(b.minimum_payment)),
+        (text(language, "briefing.days"), f"{b.days_past_due} ({b.bucket})"),
+        (text(language, "briefing.card"), b.card_last4),
+        (text(language, "briefing.channel"), b.channel),
+        (text(language, "briefing.call_time"), b.call_time),
+    ]
+    if b.earlier_promises:
+        for promise in b.earlier_promises:
+            state = text(
+                language, "briefing.promise.kept" if promise.kept else "briefing.promise.broken"
+            )
+            note = f" — {promise.note}" if promise.note else ""
+            rows.append(
+                (
+                    text(language, "briefing.promises"),
+                    f"{promise.date}: {money(promise.amount)} ({state}){note}",
+                )
+            )
+    else:
+        rows.append((text(language, "briefing.promises"), text(language, "briefing.promises.none")))
+    return rows
+
+
+def table(rows: list[tuple[str, str]]) -> Content:
+    """Label/value lines as content (values are authored text, never markup)."""
+    return Content("\n").join(
+        Content.assemble((f"{name}: ", "bold"), value) for name, value in rows
+    )
+
+
+class BriefingScreen(TrainerScreen):
+    """Read the account before dialling; Enter starts the call."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "start_call", "key.start_call"),
+        Binding("escape", "back", "key.back"),
+        Binding("f6", "app.history", "key.history", show=False),
+    ]
+
+    def __init__(self, scenario: Scenario) -> None:
+        super().__init__()
+        self.scenario = scenario
+
+    def compose(self) -> ComposeResult:
+        language = self.trainer.language
+        scenario = self.scenario
+        persona = self.backend.content.personas.get(scenario.persona)
+        persona_type = persona.type if persona else scenario.persona
+        with VerticalScroll(id="briefing"):
+            yield Static(
+                Content.assemble(
+                    (scenario.title, "bold"),
+                    "  ",
+                    (
+                        f"{label(language, 'stage', scenario.stage)} · "
+                        f"{label(language, 'difficulty', scenario.difficulty)}",
+                        "$text-muted",
+                    ),
+                ),
+                id="briefing-title",
+            )
+            if scenario.summary:
+                yield Static(Content(tidy(scenario.summary)), classes="muted")
+            with Horizontal(id="briefing-cards"):
+                with Vertical(classes="card", id="persona-card") as card:
+                    card.border_title = self.t("briefing.persona")
+                    lines: list[Content] = [
+                        Content.assemble(
+                            (persona.name if persona else scenario.persona, "bold"),
+                            "  ",
+                            (label(language, "persona", persona_type), "$text-accent"),
+                        )
+                    ]
+                    if persona:
+                        lines.append(Content(tidy(persona.background)))
+                        if persona.traits:
+                            lines.append(
+                                Content.styled(" · ".join(persona.traits), "italic $text-muted")
+                            )
+                    yield Static(Content("\n").join(lines))
+                with Vertical(classes="card", id="account-card") as card:
+                    card.border_title = self.t("briefing.account")
+                    yield Static(table(fact_rows(language, scenario)))
+            with Vertical(classes="card", id="objectives") as card:
+                card.border_title = self.t("briefing.objectives")
+                objectives = scenario.objectives or (
+                    (scenario.teaches,) if scenario.teaches else ()
+                )
+                yield Static(Content("\n").join(Content(f"• {tidy(o)}") for o in objectives))
+            with Vertical(classes="card", id="passing") as card:
+                card.border_title = self.t("briefing.passing")
+                yield Static(self.t("briefing.passing.text", mark=scenario.pass_mark), markup=False)
+            yield Button(self.t("briefing.start"), id="start-call", variant="primary")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        # Focus the page, not the button: the top of the briefing stays in view at 80×24.
+        self.query_one("#briefing", VerticalScroll).focus()
+
+    @on(Button.Pressed, "#start-call")
+    def action_start_call(self) -> None:
+        from trainer.tui.screens.call import CallScreen
+
+        session = self.backend.new_session(
+            self.scenario, mode=self.trainer.mode, trainee=self.trainer.trainee
+        )
+        self.trainer.switch_screen(CallScreen(self.scenario, session))
+
+    def action_back(self) -> None:
+        self.trainer.pop_screen()

@@ -1,0 +1,247 @@
+"""Debrief: outcome, score, pass/fail, checks with proof, findings with better wording.
+
+Also the replay screen of the history: the same view of any stored session.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.widgets import Footer, Static
+
+from trainer.tui.debrief_view import DebriefView, FindingView
+from trainer.tui.i18n import label, text
+from trainer.tui.screens.base import TrainerScreen
+from trainer.tui.textfmt import tidy
+from trainer.tui.widgets.timer import format_duration
+from trainer.tui.widgets.transcript import Entry, LineFinding, TranscriptEntry
+
+
+def verdict(language: str, view: DebriefView) -> Content:
+    """``Outcome: … · Score 82/100 (pass 70) · PASSED`` with the hard-fail reason."""
+    outcome = (
+        label(language, "outcome", view.outcome)
+        if view.outcome
+        else text(language, f"history.status.{view.status}")
+    )
+    outcome_style = "bold $text-success" if view.good_ending else "bold $text-error"
+    parts: list[Content | tuple[str, str] | str] = [
+        (text(language, "debrief.outcome") + ": ", "bold"),
+        (outcome, outcome_style),
+        "   ",
+        (text(language, "debrief.score") + ": ", "bold"),
+    ]
+    if view.score is None:
+        parts.append((text(language, "debrief.score.none"), "$text-muted"))
+    else:
+        parts.append((f"{view.score}/100", "bold"))
+        parts.append((f" ({text(language, 'home.pass_mark', mark=view.pass_mark)})", "$text-muted"))
+    if view.passed is not None:
+        word = text(language, "debrief.passed" if view.passed else "debrief.failed")
+        style = "bold reverse $success" if view.passed else "bold reverse $error"
+        parts += ["   ", (f" {word} ", style)]
+    if view.hard_fail:
+        parts += ["  ", (text(language, "debrief.hard_fail"), "bold $text-error")]
+    if view.duration_seconds:
+        parts += [
+            "   ",
+            (
+                text(language, "debrief.duration", time=format_duration(view.duration_seconds)),
+                "$text-muted",
+            ),
+        ]
+    return Content.assemble(*parts)
+
+
+def checks_block(language: str, view: DebriefView) -> Content:
+    """One line per check: ✓/✗, title, and the turn and line that prove it."""
+    lines: list[Content] = []
+    for check in view.checks:
+        mark, style = ("✓", "$text-success") if check.met else ("✗", "$text-error")
+        state = text(language, "debrief.check.met" if check.met else "debrief.check.missed")
+        line = Content.assemble(
+            (f"{mark} ", f"bold {style}"), (check.title, "bold"), (f" ({state})", style)
+        )
+        if check.evidence:
+            where = (
+                text(language, "debrief.check.turn", turn=check.turn)
+                if check.turn is not None
+                else ""
+            )
+            line = Content("\n").join(
+                [
+                    line,
+                    Content.assemble(
+                        "    ", (where, "$text-muted"), ("“" + check.evidence + "”", "italic")
+                    ),
+                ]
+            )
+        if check.why and not check.met:
+            line = Content("\n").join([line, Content.styled("    " + check.why, "$text-muted")])
+        lines.append(line)
+    return Content("\n").join(lines)
+
+
+def findings_block(language: str, findings: tuple[FindingView, ...]) -> Content:
+    """Every finding with its line, rule, why and the better wording."""
+    if not findings:
+        return Content.styled(text(language, "debrief.findings.none"), "$text-success")
+    blocks: list[Content] = []
+    for f in findings:
+        severity = label(language, "severity", f.severity)
+        category = label(language, "category", f.category)
+        style = "bold $text-error" if f.severity in ("critical", "major") else "bold $text-warning"
+        head = Content.assemble(
+            (text(language, "debrief.check.turn", turn=f.turn), "$text-muted"),
+            (f"{f.rule} {severity}", style),
+            " · ",
+            (category, "italic"),
+        )
+        said = Content.assemble("  “", _highlight(f), "”")
+        why = Content.assemble(
+            "  ", (text(language, "call.finding.why") + ": ", "bold"), tidy(f.message)
+        )
+        parts = [head, said, why]
+        if f.suggestion:
+            parts.append(
+                Content.assemble(
+                    ("  → " + text(language, "call.finding.better") + ": ", "bold $text-success"),
+                    tidy(f.suggestion),
+                )
+            )
+        blocks.append(Content("\n").join(parts))
+    return Content("\n\n").join(blocks)
+
+
+def _highlight(finding: FindingView) -> Content:
+    from trainer.tui.widgets.transcript import highlight_spans
+
+    return highlight_spans(
+        finding.text,
+        [
+            LineFinding(
+                rule=finding.rule,
+                category=finding.category,
+                severity=finding.severity,
+                message=finding.message,
+                suggestion=finding.suggestion,
+                match=finding.match,
+                start=finding.start,
+                end=finding.end,
+            )
+        ],
+    )
+
+
+class DebriefScreen(TrainerScreen):
+    """The debrief of one stored session (just finished, or opened from the history)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "retry", "key.retry"),
+        Binding("n", "next", "key.next"),
+        Binding("f5", "export", "key.export"),
+        Binding("f6", "app.history", "key.history"),
+        Binding("escape", "back", "key.home"),
+    ]
+
+    def __init__(self, session_id: str, *, from_history: bool = False) -> None:
+        super().__init__()
+        self.session_id = session_id
+        self.from_history = from_history
+        self.view = self.backend.debrief(session_id)
+
+    def compose(self) -> ComposeResult:
+        language = self.trainer.language
+        view = self.view
+        with VerticalScroll(id="debrief"):
+            yield Static(
+                Content.assemble(
+                    (text(language, "debrief.heading") + " · ", "bold $accent"),
+                    (view.title, "bold"),
+                ),
+                id="debrief-title",
+            )
+            yield Static(verdict(language, view), id="verdict")
+            if view.checks:
+                with Vertical(classes="card", id="checks") as card:
+                    card.border_title = text(language, "debrief.checks")
+                    yield Static(checks_block(language, view))
+            with Vertical(classes="card", id="findings") as card:
+                card.border_title = text(language, "debrief.findings")
+                yield Static(findings_block(language, view.findings))
+            if view.missed_moves:
+                with Vertical(classes="card", id="missed") as card:
+                    card.border_title = text(language, "debrief.missed_moves")
+                    yield Static(
+                        Content("\n").join(Content(f"• {move}") for move in view.missed_moves)
+                    )
+            with Vertical(classes="card", id="debrief-transcript") as card:
+                card.border_title = text(language, "debrief.transcript")
+                for turn in view.turns:
+                    findings = [
+                        LineFinding(
+                            rule=f.rule,
+                            category=f.category,
+                            severity=f.severity,
+                            message=f.message,
+                            suggestion=f.suggestion,
+                            match=f.match,
+                            start=f.start,
+                            end=f.end,
+                        )
+                        for f in turn.findings
+                    ]
+                    yield TranscriptEntry(
+                        language,
+                        Entry(
+                            speaker=turn.speaker,
+                            text=turn.text,
+                            findings=findings,
+                            turn=turn.index,
+                        ),
+                        show_findings=True,
+                    )
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#debrief", VerticalScroll).focus()
+
+    def _next_scenario(self) -> str | None:
+        """The call after this one in the home list (same language), or the suggested one."""
+        scenarios = [
+            s
+            for s in self.backend.scenarios()
+            if s.locale == (self.backend.scenario(self.view.scenario_id) or s).locale
+        ]
+        ids = [s.id for s in scenarios]
+        if self.view.scenario_id in ids:
+            index = ids.index(self.view.scenario_id)
+            if index + 1 < len(ids):
+                return ids[index + 1]
+        suggestion = self.backend.suggest(self.trainer.trainee, self.trainer.call_locale)
+        return suggestion[0].id if suggestion else None
+
+    def action_retry(self) -> None:
+        """Read the same call's briefing again and try once more."""
+        self.trainer.open_briefing(self.view.scenario_id)
+
+    def action_next(self) -> None:
+        """Go on to the next call."""
+        target = self._next_scenario()
+        if target:
+            self.trainer.open_briefing(target)
+
+    def action_export(self) -> None:
+        """Write the transcript as JSONL in the data folder."""
+        path = self.backend.export_jsonl(self.session_id)
+        self.notify(self.t("call.exported", path=str(path)), markup=False)
+
+    def action_back(self) -> None:
+        if self.from_history:
+            self.trainer.pop_screen()
+        else:
+            self.trainer.open_home()

@@ -1,0 +1,151 @@
+"""History: the trainee's past calls, scores over time, replay and resume."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import DataTable, Footer, Sparkline, Static
+
+from trainer.tui.backend import PastSession
+from trainer.tui.i18n import label
+from trainer.tui.screens.base import TrainerScreen
+
+
+def when(stamp: str) -> str:
+    """A stored ISO time as local ``YYYY-MM-DD HH:MM`` (the text itself if unreadable)."""
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    if moment.tzinfo is not None:
+        moment = moment.astimezone()
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def score_line(scores: list[int]) -> str:
+    """The scores as text beside the chart: oldest → newest, latest and best."""
+    if not scores:
+        return ""
+    shown = " ".join(str(s) for s in scores[-12:])
+    return f"{shown}   (max {max(scores)}, last {scores[-1]})"
+
+
+class HistoryScreen(TrainerScreen):
+    """Past sessions, newest first; Enter replays one, r resumes an interrupted one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "replay", "key.open", show=False),
+        Binding("r", "resume", "key.resume"),
+        Binding("escape", "back", "key.back"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Static(
+            self.t("history.heading", name=self.trainer.trainee), id="history-heading", markup=False
+        )
+        with Vertical(id="chart") as chart:
+            chart.border_title = self.t("history.chart")
+            with Horizontal():
+                yield Sparkline([], id="sparkline")
+            yield Static("", id="scores", markup=False)
+        yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="history-empty", markup=False)
+        yield Static(self.t("history.resume_hint"), classes="muted", markup=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.query_one("#sessions", DataTable).focus()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        """Fill the chart and the table from the store."""
+        self.rows: list[PastSession] = self.backend.history(self.trainer.trainee)
+        scores = [row.score for row in reversed(self.rows) if row.score is not None]
+        spark = self.query_one("#sparkline", Sparkline)
+        spark.data = [float(s) for s in scores] if scores else [0.0]
+        spark.display = bool(scores)
+        self.query_one("#scores", Static).update(
+            score_line(scores) if scores else self.t("history.no_scores")
+        )
+        table = self.query_one("#sessions", DataTable)
+        table.clear(columns=True)
+        cells = [self._cells(row) for row in self.rows]
+        keys = ("when", "scenario", "mode", "outcome", "score", "status")
+        for column, key in enumerate(keys):
+            heading = self.t(f"history.col.{key}")
+            width = max([cell_len(heading)] + [cell_len(c[column].plain) for c in cells])
+            table.add_column(heading, key=key, width=min(width, 40))
+        for row, row_cells in zip(self.rows, cells, strict=True):
+            table.add_row(*row_cells, key=row.id)
+        empty = self.query_one("#history-empty", Static)
+        empty.update(Content(self.t("history.none")) if not self.rows else Content(""))
+        empty.display = not self.rows
+
+    def _cells(self, row: PastSession) -> list[Text]:
+        """The table cells of one session (authored titles as plain text, never markup)."""
+        language = self.trainer.language
+        outcome = label(language, "outcome", row.outcome) if row.outcome else "—"
+        score = "—"
+        if row.score is not None:
+            score = f"{row.score}" + (" ✓" if row.passed else " ✗" if row.passed is False else "")
+        status = self.t(f"history.status.{row.status}")
+        return [
+            Text(when(row.started_at)),
+            Text(row.title),
+            Text(self.t(f"mode.{row.mode}.short")),
+            Text(outcome),
+            Text(score),
+            Text(status, style="bold" if row.status == "in_progress" else ""),
+        ]
+
+    def _current(self) -> PastSession | None:
+        table = self.query_one("#sessions", DataTable)
+        if not self.rows or table.cursor_row is None:
+            return None
+        index = table.cursor_row
+        return self.rows[index] if 0 <= index < len(self.rows) else None
+
+    @on(DataTable.RowSelected, "#sessions")
+    def _selected(self) -> None:
+        self.action_replay()
+
+    def action_replay(self) -> None:
+        """Open the chosen session's transcript and findings."""
+        from trainer.tui.screens.debrief import DebriefScreen
+
+        row = self._current()
+        if row is None:
+            return
+        if row.status == "in_progress":
+            self.notify(self.t("history.not_finished"))
+        self.trainer.push_screen(DebriefScreen(row.id, from_history=True))
+
+    def action_resume(self) -> None:
+        """Continue an interrupted call where it stopped."""
+        from trainer.engine.session import EngineError
+        from trainer.store import StoreError
+        from trainer.tui.screens.call import CallScreen
+
+        row = self._current()
+        if row is None or row.status != "in_progress":
+            return
+        try:
+            session = self.backend.resume_session(row.id)
+        except (EngineError, StoreError) as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.trainer.push_screen(CallScreen(session.scenario, session, resumed=True))
+
+    def action_back(self) -> None:
+        self.trainer.pop_screen()

@@ -1,0 +1,1 @@
+"""Widgets of the trainee app: they show plain data and post messages; no I/O."""

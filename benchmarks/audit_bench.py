@@ -29,15 +29,15 @@ import time
 from pathlib import Path
 
 AGENT_OK = [
-    "您好,我是XX银行信用卡中心的王经理,工号1234,本次通话会被录音。",
-    "请问是李明先生本人吗?",
-    "您目前欠款8,650元,最低还款额是865元。",
+    "您好,我是XX银行信用卡中心的{name}经理,工号{id},本次通话会被录音。",
+    "请问是{name}{given}先生本人吗?",
+    "您目前欠款{amount}元,最低还款额是{minimum}元。",
     "如果长期不还,我们可能会依法通过诉讼途径处理。",
     "逾期信息会按规定报送征信系统。",
     "请通过银行官方App或柜台还款。",
     "您看明天上午十点方便吗?",
     "我理解您的难处,我们可以帮您申请个性化分期。",
-    "那我跟您确认一下:本周五前通过官方App还款865元,对吗?",
+    "那我跟您确认一下:{day}前通过官方App还款{minimum}元,对吗?",
     "感谢您的配合,祝您生活愉快,再见。",
     "请问您这个月逾期是什么原因呢?",
     "我们不是公安局,也不是法院,您可以拨打官方客服核实我的身份。",
@@ -52,9 +52,18 @@ AGENT_BAD = [
     "我是法yuan的工作人员。",
 ]
 CUSTOMER = [
-    "喂?", "是我,什么事?", "我最近失业了,手头很紧。", "我下周发工资就还。",
-    "你们再打我就报警了。", "好的,我知道了。", "能不能少还一点?", "我在开车,晚点再说。",
+    "喂?",
+    "是我,什么事?",
+    "我最近失业了,手头很紧。",
+    "我下周发工资就还。",
+    "你们再打我就报警了。",
+    "好的,我知道了。",
+    "能不能少还一点?",
+    "我在开车,晚点再说。",
 ]
+SURNAMES = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙"]
+GIVEN = ["明", "伟", "芳", "娜", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛"]
+DAYS = ["本周五", "下周一", "本月25日", "明天", "后天", "月底"]
 FLOOR = """
 import json, sys, ahocorasick
 words = json.loads(sys.argv[2])
@@ -85,11 +94,28 @@ def generate(path: Path, records: int, seed: int = 7) -> None:
             speaker = "agent" if turn % 2 == 1 else "customer"
             if speaker == "agent":
                 text = rng.choice(AGENT_BAD) if rng.random() < 0.03 else rng.choice(AGENT_OK)
+                amount = rng.randint(500, 90_000)
+                text = text.format(
+                    name=rng.choice(SURNAMES),
+                    given=rng.choice(GIVEN),
+                    id=rng.randint(1000, 9999),
+                    amount=f"{amount:,}",
+                    minimum=amount // 10,
+                    day=rng.choice(DAYS),
+                )
             else:
                 text = rng.choice(CUSTOMER)
-            record = {"id": f"r{i}", "call_id": f"c{call}", "turn": turn, "speaker": speaker,
-                      "text": text, "party": "debtor", "verified": turn > 1,
-                      "time": "2025-03-01T10:%02d:00+08:00" % (turn % 60), "lang": "zh-CN"}
+            record = {
+                "id": f"r{i}",
+                "call_id": f"c{call}",
+                "turn": turn,
+                "speaker": speaker,
+                "text": text,
+                "party": "debtor",
+                "verified": turn > 1,
+                "time": f"2025-03-01T10:{turn % 60:02d}:00+08:00",
+                "lang": "zh-CN",
+            }
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
@@ -124,8 +150,19 @@ def main(argv: list[str] | None = None) -> int:
     generate(corpus, args.records)
     size = corpus.stat().st_size
     words = json.dumps(keywords(), ensure_ascii=False)
-    trainer = [sys.executable, "-m", "trainer", "audit", str(corpus), "--format", "json",
-               "--fail-on", "never", "-o", str(folder / "report.json")]
+    trainer = [
+        sys.executable,
+        "-m",
+        "trainer",
+        "audit",
+        str(corpus),
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+        "-o",
+        str(folder / "report.json"),
+    ]
     cpus = os.cpu_count() or 1
     runs = {
         "floor (json + 1 automaton)": [sys.executable, "-c", FLOOR, str(corpus), words],
@@ -139,11 +176,12 @@ def main(argv: list[str] | None = None) -> int:
     floor = best["floor (json + 1 automaton)"]
     print(f"{'run':<30}{'seconds':>10}{'records/s':>14}{'x floor':>10}")
     for name, seconds in best.items():
-        print(f"{name:<30}{seconds:>10.2f}{args.records / seconds:>14,.0f}"
-              f"{seconds / floor:>10.2f}")
+        print(f"{name:<30}{seconds:>10.2f}{args.records / seconds:>14,.0f}{seconds / floor:>10.2f}")
     report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
-    print(f"findings: {report['summary']['findings']:,} in {report['summary']['audited']:,} "
-          f"agent utterances")
+    print(
+        f"findings: {report['summary']['findings']:,} in {report['summary']['audited']:,} "
+        f"agent utterances"
+    )
     return 0
 
 

@@ -305,3 +305,12 @@ def test_play_guided_in_the_terminal(monkeypatch: pytest.MonkeyPatch,
     assert code == 0, err
     assert "choice 7 is not between 1 and 2" in out
     assert "== ending: ptp_secured (promise_to_pay, good)" in out
+
+
+def test_cli_module_imports_nothing_heavy() -> None:
+    code = ("import sys, trainer.engine.commands, trainer.engine, trainer.store; "
+            "heavy = [m for m in ('transitions', 'textual', 'trainer.engine.session', "
+            "'trainer.engine.recognise', 'pydantic') if m in sys.modules]; print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "[]"

@@ -64,6 +64,10 @@ def test_free_call_to_the_debrief_and_history(home: Path) -> None:
             verdict = shown_text(debrief.query_one("#verdict"))
             assert "承诺还款" in verdict
             assert debrief.view.outcome == "promise_to_pay"
+            assert debrief.view.scored and debrief.view.score == 100 and debrief.view.passed
+            assert "100/100" in verdict and "及格" in verdict
+            checks = shown_text(debrief.query_one("#checks Static"))
+            assert "✓ 核实身份之后才说欠款" in checks and GOOD_CALL[1] in checks  # proving line
             await pilot.press("f6")
             await pilot.pause()
             assert isinstance(app.screen, HistoryScreen)
@@ -74,6 +78,13 @@ def test_free_call_to_the_debrief_and_history(home: Path) -> None:
             assert isinstance(app.screen, DebriefScreen)
             replayed = [e.entry.text for e in app.screen.query(TranscriptEntry)]
             assert replayed[0] == "喂,哪位?" and GOOD_CALL[0] in replayed
+            assert "100" in shown_text(app.screen.query_one("#verdict"))
+            await pilot.press("escape", "escape")  # back to the list: best score shown
+            await pilot.pause()
+            assert isinstance(app.screen, HomeScreen)
+            options = app.screen.query_one("#scenarios", OptionList)
+            prompt = options.get_option("tui-zh-first").prompt
+            assert "最佳 100 ✓" in prompt.plain  # type: ignore[union-attr]
 
     run(scenario)
 
@@ -292,11 +303,19 @@ def test_help_lists_the_call_keys(home: Path) -> None:
 
 def test_command_palette_offers_the_app_actions(home: Path) -> None:
     async def scenario() -> None:
+        from textual.command import CommandPalette
+
         from trainer.tui.palette import TrainerCommands
 
         app = build_app(home)
         async with app.run_test(size=SIZE) as pilot:
             await open_call(pilot)
+            await pilot.press("ctrl+p")  # the palette opens over the call, Esc closes it
+            await pilot.pause()
+            assert isinstance(app.screen, CommandPalette)
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, CallScreen)
             provider = TrainerCommands(app.screen)
             names = [name for name, _, _ in provider.commands()]
             assert "开始场景:首次联系:忘记还款的李先生" in names
@@ -313,5 +332,31 @@ def test_command_palette_offers_the_app_actions(home: Path) -> None:
             switch()
             await pilot.pause()
             assert call.mode == "guided" and call.query_one("#choices", OptionList).display
+
+    run(scenario)
+
+
+def test_home_waits_for_the_content_loading_in_the_background(home: Path) -> None:
+    async def scenario() -> None:
+        from tui_support import FIXTURES, RULEBOOK, fixed_clock
+
+        from trainer.tui.app import make_app
+
+        app = make_app(
+            home,
+            content_paths=[FIXTURES],
+            clock=fixed_clock,
+            seed=7,
+            cursor_blink=False,
+            rulebooks={"zh-CN": RULEBOOK},
+        )
+        async with app.run_test(size=SIZE) as pilot:
+            await enter_home(pilot)
+            for _ in range(100):
+                await pilot.pause(0.05)
+                if app.backend.ready() and not app.screen.query_one("#scenarios").loading:
+                    break
+            options = app.screen.query_one("#scenarios", OptionList)
+            assert options.get_option("tui-zh-first").id == "tui-zh-first"
 
     run(scenario)

@@ -49,7 +49,7 @@ def build_app(home: Path, **options: object) -> TrainerApp:
 def freeze_times(app: TrainerApp) -> None:
     """Rewrite stored timestamps to fixed values, so screens that show them are stable."""
     store = app.backend.store
-    for number, summary in enumerate(sorted(store.list_sessions(), key=lambda s: s.id)):
+    for number, summary in enumerate(sorted(store.list_sessions(), key=lambda s: s.started_at)):
         record = store.load(summary.id)
         start = datetime(2026, 3, 1 + number, 9, 30)
         turns = tuple(

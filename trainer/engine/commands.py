@@ -431,6 +431,8 @@ def cmd_test(args: argparse.Namespace) -> int:
     else:
         content, diags = load_content(roots)
     goldens = content.of_kind("golden")
+    if args.path:
+        goldens = _goldens_for(Path(args.path), goldens, content)
     golden_files = {loaded.doc.file for loaded in goldens}
     fatal = [d for d in diags if d.severity == "error" and (
         d.file in golden_files or d.file.endswith((".golden.yaml", ".golden.yml"))
@@ -463,6 +465,25 @@ def cmd_test(args: argparse.Namespace) -> int:
     if not results:
         sys.stderr.write("no golden transcripts found\n")
     return 1 if failed else 0
+
+
+def _goldens_for(target: Path, goldens: list[Any], content: Any) -> list[Any]:
+    """The golden files that PATH names: a golden file, a scenario's own, or those under a folder.
+
+    Loading a single file pulls in its locale folder for references, so the
+    golden files found must be narrowed to what the instructor asked for.
+    """
+    target = target.resolve()
+
+    def under(file: str) -> bool:
+        path = Path(file).resolve()
+        return path == target or target in path.parents
+
+    chosen = [g for g in goldens if under(g.doc.file)]
+    if chosen or not target.is_file():
+        return chosen
+    ids = {sid for sid, doc in content.sources.items() if Path(doc.file).resolve() == target}
+    return [g for g in goldens if g.obj.scenario in ids]
 
 
 # ---------------------------------------------------------------- explore, graph

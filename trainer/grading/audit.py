@@ -593,8 +593,50 @@ def _worker_init(book_ref: str | None) -> None:
         _WORKER_BOOK = load_rulebook(book_ref)
 
 
-def _worker(unit: Unit) -> AuditResult:
-    return run_unit(_WORKER_BOOK, unit)
+Packed = tuple[AuditResult, list[tuple[Any, ...]]]
+
+
+def _worker(unit: Unit) -> Packed:
+    """Audit a unit in a worker; hits travel as small tuples (rule id, span, place)."""
+    result = run_unit(_WORKER_BOOK, unit)
+    hits = [
+        (
+            h.record,
+            h.call_id,
+            h.turn,
+            h.file,
+            h.line,
+            h.column,
+            h.finding.rule,
+            h.finding.severity,
+            h.finding.start,
+            h.finding.end,
+            h.finding.match,
+        )
+        for h in result.hits
+    ]
+    result.hits = []
+    return result, hits
+
+
+def _unpack(book: Any, packed: Packed) -> AuditResult:
+    """Rebuild the findings of a worker's result from the compiled rulebook."""
+    result, rows = packed
+    for record, call, turn, file, line, column, rid, severity, start, end, match in rows:
+        rule = book.rule(rid)
+        finding = Finding(
+            rid,
+            rule.category,
+            severity,
+            start,
+            end,
+            match,
+            rule.message,
+            rule.suggestion,
+            rule.citations,
+        )
+        result.hits.append(Hit(record, call, turn, file, line, column, finding))
+    return result
 
 
 def audit(paths: Iterable[str], book: Any, book_ref: str, jobs: int = 1) -> AuditResult:
@@ -619,8 +661,8 @@ def audit(paths: Iterable[str], book: Any, book_ref: str, jobs: int = 1) -> Audi
         with context.Pool(
             min(jobs, len(units), os.cpu_count() or 1) or 1, _worker_init, (init_ref,)
         ) as pool:
-            for part in pool.imap(_worker, units):
-                result.merge(part)
+            for packed in pool.imap(_worker, units):
+                result.merge(_unpack(book, packed))
     else:
         for unit in units:
             result.merge(run_unit(book, unit))

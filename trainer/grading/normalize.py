@@ -245,6 +245,8 @@ _PINYIN_GATE_WORDS = frozenset(
 
 _SYLLABLES = frozenset(s for _, syl in PINYIN_WORDS for part in syl for s in part.split("|"))
 _HAS_CJK = re.compile(f"[{_CJK}]")
+#: Anything in non-ASCII text that a length-changing rewrite may need to look at.
+_PLAIN_ZH = re.compile(f"[a-z{_FILLER}{_INVISIBLE}]|[{_SPELL_SEP}][{_CJK}][{_SPELL_SEP}]")
 _CJK_LATIN = re.compile(f"[{_CJK}][a-z]|[a-z][{_CJK}]")
 _HAS_LATIN = re.compile("[a-z]")
 _LATIN_TOKEN = re.compile(r"[a-zü]+")
@@ -345,6 +347,10 @@ def _needs_pinyin(text: str) -> bool:
     return any(tok in _SYLLABLES for tok in tokens) and _CJK_LATIN.search(text) is not None
 
 
+_FOLD_TABLE = _fold_table()
+_FOLD_CHARS = _fold_chars()
+
+
 def normalize(text: str) -> Normalized:
     """Fold ``text`` for matching and return it with the map back to ``text``.
 
@@ -356,11 +362,14 @@ def normalize(text: str) -> Normalized:
         folded = text.lower()
         has_cjk = False
     else:
-        folded = text if _fold_chars().isdisjoint(text) else text.translate(_fold_table())
+        folded = text if _FOLD_CHARS.isdisjoint(text) else text.translate(_FOLD_TABLE)
         lowered = folded.lower()
         if len(lowered) == len(folded):
             folded = lowered
-        has_cjk = _HAS_CJK.search(folded) is not None
+        has_cjk = True
+        if _PLAIN_ZH.search(folded) is None:
+            # the common case: Chinese text with ordinary punctuation, nothing to rewrite
+            return Normalized(folded, OffsetMap(len(text)))
     starts: list[int] | None = None
     ends: list[int] | None = None
     if has_cjk and _ZH_GATE.search(folded):

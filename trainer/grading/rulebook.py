@@ -37,7 +37,9 @@ from trainer.grading.findings import CATEGORY_CODES, CallContext, Citation, Find
 from trainer.grading.normalize import normalize
 from trainer.yamlio import YamlDoc, load_yaml
 
-DEFAULT_CLAUSE_BREAKS = r"(?<!\d)[,.](?!\d)|[\uff0c\u3002!?;\uff01\uff1f\uff1b\n\u2026]|\s-\s|\u2014\u2014"
+DEFAULT_CLAUSE_BREAKS = (
+    r"(?<!\d)[,.](?!\d)|[\uff0c\u3002!?;\uff01\uff1f\uff1b\n\u2026]|\s-\s|\u2014\u2014"
+)
 SENTENCE_BREAKS = re.compile(r"[\u3002!?;\uff01\uff1f\uff1b\n]|(?<!\d)\.(?!\d)")
 DEFAULT_NIGHT = {"zh-CN": ("22:00", "08:00"), "en-US": ("21:00", "08:00")}
 MIN_FLAG, MIN_PASS = 3, 2

@@ -35,8 +35,13 @@ class ScriptLine:
     text: str
     file: str
     line: int
+    #: 1-based column of the text in its file; negative when placeholders were
+    #: filled (finding offsets then no longer line up with the file's characters).
     column: int
     contexts: tuple[CallContext, ...]
+    locale: str = "zh-CN"
+    quality: str = "best"
+    breaks: tuple[str, ...] = ()
 
 
 #: Diagnostic code prefixes that make a content file unreadable for the audit
@@ -44,9 +49,15 @@ class ScriptLine:
 BLOCKING = ("Y", "S", "K", "X")
 
 
-def lines_of(paths: list[Path]) -> tuple[list[ScriptLine], list[Diagnostic]]:
-    """Approved agent lines of content files, and the errors that stopped some files.
+def lines_of(
+    paths: list[Path], qualities: tuple[str, ...] = APPROVED
+) -> tuple[list[ScriptLine], list[Diagnostic]]:
+    """Agent lines of content files, and the errors that stopped some files.
 
+    By default only approved lines (guided options of the given ``qualities``
+    and wording texts); ``qualities=("poor",)`` gives the options meant to be
+    bad, whose ``breaks:`` name the categories the grader must find in them.
+    Each line carries its file's ``locale`` so the audit can pick the rulebook.
     Files are loaded together with the content folders around them (so a
     scenario that ``extends`` another, or refers to shared libraries, resolves).
     Kinds other than scenarios and wording libraries yield no lines.
@@ -65,27 +76,35 @@ def lines_of(paths: list[Path]) -> tuple[list[ScriptLine], list[Diagnostic]]:
             continue
         if isinstance(obj, m.Scenario):
             states = _reachable_states(obj)
+            values = obj.briefing.placeholders()
             for node_id, node in obj.nodes.items():
                 contexts = states.get(node_id) or (_default_context(obj, node),)
                 for i, option in enumerate(node.options):
-                    if option.quality not in APPROVED:
+                    if option.quality not in qualities:
                         continue
                     where = ("nodes", node_id, "options", i, "text")
                     owner = doc.owner(where) if hasattr(doc, "owner") else doc
                     line, column = owner.where(where)
                     column = _exact_column(sources, owner.file, line, column, option.text)
+                    # graded as the trainee sees it: {amount_owed} filled from the briefing
+                    text = _render(option.text, values)
                     out.append(
                         ScriptLine(
                             f"{obj.id}/{node_id}/{i + 1}",
                             obj.id,
-                            option.text,
+                            text,
                             owner.file,
                             line,
-                            column,
+                            column if text == option.text else -column,
                             contexts,
+                            obj.locale,
+                            option.quality,
+                            tuple(option.breaks),
                         )
                     )
         elif isinstance(obj, m.WordingLibrary):
+            if not set(qualities) & set(APPROVED):
+                continue
             for wid, wording in obj.wording.items():
                 line, column = doc.where(("wording", wid, "text"))
                 column = _exact_column(sources, doc.file, line, column, wording.text)
@@ -100,9 +119,22 @@ def lines_of(paths: list[Path]) -> tuple[list[ScriptLine], list[Diagnostic]]:
                         line,
                         column,
                         (ctx,),
+                        obj.locale,
                     )
                 )
     return out, errors
+
+
+def _render(text: str, values: dict[str, str]) -> str:
+    """``text`` with its ``{placeholders}`` filled (unchanged when the braces are bad)."""
+    if "{" not in text:
+        return text
+    from trainer.scenarios.model import fill
+
+    try:
+        return fill(text, values)
+    except ValueError:
+        return text
 
 
 def _display(path: Path) -> str:

@@ -440,6 +440,7 @@ PLUGINS = (
     "trainer.scenarios.lint",  # references, graph lint, path properties
     "trainer.grading.content",  # rulebooks and scorecards as content kinds
     "trainer.engine.golden",  # golden transcripts as a content kind
+    "trainer.grading.scorecard_model",  # scorecards as a content kind
 )
 
 

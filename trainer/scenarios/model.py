@@ -408,7 +408,9 @@ class Scenario(Model):
     objectives: tuple[str, ...] = ()
     pass_mark: int = Field(default=70, ge=0, le=100)
     briefing: Briefing
-    meters: dict[str, Meter] = Field(default_factory=lambda: dict(DEFAULT_METERS))  # type: ignore[arg-type]
+    meters: dict[str, Meter] = Field(
+        default_factory=lambda: {name: Meter(**spec) for name, spec in DEFAULT_METERS.items()}
+    )
     reactions: Reactions = Field(default_factory=Reactions)
     exits: tuple[Exit, ...] = ()
     limits: Limits

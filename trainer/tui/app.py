@@ -128,6 +128,19 @@ class TrainerApp(App[None]):
         if self.trainee:
             self.open_history()
 
+    def resume_call(self, session_id: str) -> None:
+        """Continue an interrupted call where it stopped (replacing the screen on top)."""
+        from trainer.engine.session import EngineError
+        from trainer.store import StoreError
+        from trainer.tui.screens.call import CallScreen
+
+        try:
+            session = self.backend.resume_session(session_id)
+        except (EngineError, StoreError) as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.push_screen(CallScreen(session.scenario, session, resumed=True))
+
     def open_home(self) -> None:
         """Go back to the list of calls, closing everything above it."""
         from trainer.tui.screens.home import HomeScreen

@@ -85,6 +85,21 @@ class DebriefView:
     turns: tuple[TurnView, ...]
     scored: bool
 
+    def agent_turn(self, index: int | None) -> int | None:
+        """The trainee's own turn number (1, 2, …) of the stored turn ``index``.
+
+        Stored indexes count both speakers; a trainee thinks in their own lines.
+        """
+        if index is None:
+            return None
+        number = 0
+        for turn in self.turns:
+            if turn.speaker == "agent":
+                number += 1
+            if turn.index == index:
+                return number if turn.speaker == "agent" else max(number, 1)
+        return index
+
 
 def debrief_for(
     record: SessionRecord, scenario: Scenario | None, content: ContentSet

@@ -27,7 +27,7 @@ from trainer.tui.textfmt import tidy
 from trainer.tui.widgets.meters import MeterPanel
 from trainer.tui.widgets.stages import StageProgress
 from trainer.tui.widgets.timer import CallTimer
-from trainer.tui.widgets.transcript import Entry, LineFinding, Transcript
+from trainer.tui.widgets.transcript import Entry, LineFinding, Transcript, glue
 
 if TYPE_CHECKING:
     from trainer.engine.session import Session
@@ -138,7 +138,11 @@ class CallScreen(TrainerScreen):
     def _replay_stored(self) -> None:
         """Show the turns of a resumed call as they were."""
         transcript = self.query_one("#transcript", Transcript)
+        stages = self.query_one("#stages", StageProgress)
         for turn in self.session.turns:
+            node = self.scenario.nodes.get(turn.node)
+            if node is not None:
+                stages.set_stage(node.stage)
             transcript.add(
                 Entry(
                     speaker=turn.speaker,
@@ -201,7 +205,8 @@ class CallScreen(TrainerScreen):
             options = self.session.options()
             if options:
                 for number, option in enumerate(options, 1):
-                    choices.add_option(Option(Content(f"{number}. {tidy(option.text)}")))
+                    said = tidy(option.text)
+                    choices.add_option(Option(Content(f"{number}{glue(said, '. ', '、')}{said}")))
                 choices.highlighted = 0
             else:
                 choices.add_option(Option(Content(self.t("call.no_options")), disabled=True))
@@ -304,7 +309,7 @@ class CallScreen(TrainerScreen):
         if self.ended:
             return
         self.mode = "guided" if self.mode == "free" else "free"
-        self.notify(self.t("call.mode_now", mode=self.t(f"mode.{self.mode}.short")))
+        self.notify(self.t("call.mode_now", mode=self.t(f"mode.{self.mode}.short")), timeout=2)
         self._after_turn()
 
     def action_toggle_coaching(self) -> None:

@@ -13,12 +13,13 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Footer, Static
 
+from trainer.tui import keys
 from trainer.tui.debrief_view import DebriefView, FindingView
 from trainer.tui.i18n import label, text
 from trainer.tui.screens.base import TrainerScreen
 from trainer.tui.textfmt import tidy
 from trainer.tui.widgets.timer import format_duration
-from trainer.tui.widgets.transcript import Entry, LineFinding, TranscriptEntry
+from trainer.tui.widgets.transcript import Entry, LineFinding, TranscriptEntry, glue
 
 
 def verdict(language: str, view: DebriefView) -> Content:
@@ -68,7 +69,7 @@ def checks_block(language: str, view: DebriefView) -> Content:
         )
         if check.evidence:
             where = (
-                text(language, "debrief.check.turn", turn=check.turn)
+                text(language, "debrief.check.turn", turn=view.agent_turn(check.turn))
                 if check.turn is not None
                 else ""
             )
@@ -86,30 +87,33 @@ def checks_block(language: str, view: DebriefView) -> Content:
     return Content("\n").join(lines)
 
 
-def findings_block(language: str, findings: tuple[FindingView, ...]) -> Content:
+def findings_block(language: str, view: DebriefView) -> Content:
     """Every finding with its line, rule, why and the better wording."""
-    if not findings:
+    if not view.findings:
         return Content.styled(text(language, "debrief.findings.none"), "$text-success")
     blocks: list[Content] = []
-    for f in findings:
+    for f in view.findings:
         severity = label(language, "severity", f.severity)
         category = label(language, "category", f.category)
         style = "bold $text-error" if f.severity in ("critical", "major") else "bold $text-warning"
         head = Content.assemble(
-            (text(language, "debrief.check.turn", turn=f.turn), "$text-muted"),
+            (text(language, "debrief.check.turn", turn=view.agent_turn(f.turn)), "$text-muted"),
             (f"{f.rule} {severity}", style),
             " · ",
             (category, "italic"),
         )
         said = Content.assemble("  “", _highlight(f), "”")
         why = Content.assemble(
-            "  ", (text(language, "call.finding.why") + ": ", "bold"), tidy(f.message)
+            "  ", (text(language, "call.finding.why") + glue(f.message), "bold"), tidy(f.message)
         )
         parts = [head, said, why]
         if f.suggestion:
             parts.append(
                 Content.assemble(
-                    ("  → " + text(language, "call.finding.better") + ": ", "bold $text-success"),
+                    (
+                        "  → " + text(language, "call.finding.better") + glue(f.suggestion),
+                        "bold $text-success",
+                    ),
                     tidy(f.suggestion),
                 )
             )
@@ -153,6 +157,8 @@ class DebriefScreen(TrainerScreen):
         self.session_id = session_id
         self.from_history = from_history
         self.view = self.backend.debrief(session_id)
+        if self.view.status == "in_progress":  # an interrupted call: r resumes it
+            keys.relabel(self, "r", self.t("key.resume"))
 
     def compose(self) -> ComposeResult:
         language = self.trainer.language
@@ -172,7 +178,7 @@ class DebriefScreen(TrainerScreen):
                     yield Static(checks_block(language, view))
             with Vertical(classes="card", id="findings") as card:
                 card.border_title = text(language, "debrief.findings")
-                yield Static(findings_block(language, view.findings))
+                yield Static(findings_block(language, view))
             if view.missed_moves:
                 with Vertical(classes="card", id="missed") as card:
                     card.border_title = text(language, "debrief.missed_moves")
@@ -226,7 +232,11 @@ class DebriefScreen(TrainerScreen):
         return suggestion[0].id if suggestion else None
 
     def action_retry(self) -> None:
-        """Read the same call's briefing again and try once more."""
+        """Resume an interrupted call, or read the briefing again and try once more."""
+        if self.view.status == "in_progress":
+            self.trainer.pop_screen()
+            self.trainer.resume_call(self.session_id)
+            return
         self.trainer.open_briefing(self.view.scenario_id)
 
     def action_next(self) -> None:

@@ -53,7 +53,7 @@ class HistoryScreen(TrainerScreen):
         )
         with Vertical(id="chart") as chart:
             chart.border_title = self.t("history.chart")
-            with Horizontal():
+            with Horizontal(id="spark-row"):
                 yield Sparkline([], id="sparkline")
             yield Static("", id="scores", markup=False)
         yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
@@ -74,14 +74,14 @@ class HistoryScreen(TrainerScreen):
         scores = [row.score for row in reversed(self.rows) if row.score is not None]
         spark = self.query_one("#sparkline", Sparkline)
         spark.data = [float(s) for s in scores] if scores else [0.0]
-        spark.display = bool(scores)
+        self.query_one("#spark-row").display = bool(scores)
         self.query_one("#scores", Static).update(
             score_line(scores) if scores else self.t("history.no_scores")
         )
         table = self.query_one("#sessions", DataTable)
         table.clear(columns=True)
         cells = [self._cells(row) for row in self.rows]
-        keys = ("when", "scenario", "mode", "outcome", "score", "status")
+        keys = ("when", "status", "score", "outcome", "mode", "scenario")
         for column, key in enumerate(keys):
             heading = self.t(f"history.col.{key}")
             width = max([cell_len(heading)] + [cell_len(c[column].plain) for c in cells])
@@ -100,13 +100,13 @@ class HistoryScreen(TrainerScreen):
         if row.score is not None:
             score = f"{row.score}" + (" ✓" if row.passed else " ✗" if row.passed is False else "")
         status = self.t(f"history.status.{row.status}")
-        return [
+        return [  # in the order of the columns; the title last, where a cut matters least
             Text(when(row.started_at)),
-            Text(row.title),
-            Text(self.t(f"mode.{row.mode}.short")),
-            Text(outcome),
-            Text(score),
             Text(status, style="bold" if row.status == "in_progress" else ""),
+            Text(score),
+            Text(outcome),
+            Text(self.t(f"mode.{row.mode}.short")),
+            Text(row.title),
         ]
 
     def _current(self) -> PastSession | None:
@@ -133,19 +133,9 @@ class HistoryScreen(TrainerScreen):
 
     def action_resume(self) -> None:
         """Continue an interrupted call where it stopped."""
-        from trainer.engine.session import EngineError
-        from trainer.store import StoreError
-        from trainer.tui.screens.call import CallScreen
-
         row = self._current()
-        if row is None or row.status != "in_progress":
-            return
-        try:
-            session = self.backend.resume_session(row.id)
-        except (EngineError, StoreError) as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            return
-        self.trainer.push_screen(CallScreen(session.scenario, session, resumed=True))
+        if row is not None and row.status == "in_progress":
+            self.trainer.resume_call(row.id)
 
     def action_back(self) -> None:
         self.trainer.pop_screen()

@@ -60,10 +60,7 @@ class StartScreen(TrainerScreen):
     def on_mount(self) -> None:
         name = self.query_one("#name", Input)
         name.cursor_blink = self.trainer.cursor_blink
-        if self.typed_name is None:
-            name.focus()
-        else:  # rebuilt after a language change: stay on the language choice
-            self.query_one("#language", RadioSet).focus()
+        name.focus()  # Enter in the name field starts; Tab reaches the choices
 
     @on(RadioSet.Changed, "#language")
     def _language(self, event: RadioSet.Changed) -> None:

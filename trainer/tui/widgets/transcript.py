@@ -102,9 +102,9 @@ def render_entry(language: str, entry: Entry, *, show_findings: bool) -> Content
         )
         parts.append(
             Content.assemble(
-                ("✓ " if entry.note_quality == "best" else "• ", style),
+                ("✓" if entry.note_quality == "best" else "•", style),
                 (label(language, "quality", entry.note_quality), f"bold {style}"),
-                " — ",
+                glue(entry.note, " — ", "—"),
                 (entry.note, "italic"),
             )
         )
@@ -129,8 +129,8 @@ def render_finding(language: str, finding: LineFinding) -> Content:
         " · ",
         (category, "italic"),
     )
-    message = tidy(finding.message)
-    head = Content.assemble(head, glue(message, " — ", "—"), message)
+    message = Content.assemble(("  ", ""), tidy(finding.message))
+    head = Content("\n").join([head, message])
     if not finding.suggestion:
         return head
     suggestion = tidy(finding.suggestion)

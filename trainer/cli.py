@@ -40,7 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
     """The full argument parser with every registered sub-command."""
     parser = _Parser(prog="trainer", description="Script-training simulator for collection calls.")
     parser.add_argument("--version", action="version", version=f"trainer {__version__}")
-    parser.add_argument("--home", help="data folder for sessions and settings (default: $TRAINER_HOME or the user data dir)")
+    parser.add_argument(
+        "--home",
+        help="data folder for sessions and settings (default: $TRAINER_HOME or the user data dir)",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
         try:

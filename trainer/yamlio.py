@@ -5,6 +5,10 @@ only the safe tags, duplicate keys are errors, tabs get a clear message, and
 files, nesting and alias expansion are bounded (a "billion laughs" document is
 refused at once instead of eating memory). Every value keeps its position so
 schema and reference errors can point at ``file:line:column``.
+
+How each value was *written* is kept too (quoted or plain, ``[flow]`` or block
+style), because some mistakes are invisible in the data: ``say: [好的,谢谢,再见。]``
+loads as three lines, exactly like a deliberate list (see `YamlDoc.flows`).
 """
 
 from __future__ import annotations
@@ -38,12 +42,22 @@ class YamlDoc:
 
     ``values[path]`` is the (line, column) of the value at ``path``;
     ``keys[path]`` the position of the mapping key that introduced it.
+    ``flows[path]`` is the end position (line, column just after the closing
+    bracket) of each collection written in flow style (``[a, b]``, ``{a: 1}``);
+    ``styles[path]`` the quoting of each scalar that is not plain (``'``, ``"``,
+    ``|`` or ``>``): a scalar absent from it was written without quotes.
     """
 
     file: str
     data: Any
     values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    flows: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    styles: dict[Path_, str] = field(default_factory=dict)
+
+    def is_plain(self, path: Path_) -> bool:
+        """Whether the scalar at ``path`` was written without quotes or a block indicator."""
+        return path in self.values and path not in self.styles and path not in self.flows
 
     def where(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
         """Best position for ``path``: the exact node, else its nearest ancestor."""
@@ -147,6 +161,10 @@ class _Builder:
             raise _Refused("Y107", f"nesting deeper than {MAX_DEPTH} levels",
                            "flatten the structure", node.start_mark)
         self.doc.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, ScalarNode) and node.style:
+            self.doc.styles.setdefault(path, node.style)
+        elif isinstance(node, MappingNode | SequenceNode) and node.flow_style:
+            self.doc.flows.setdefault(path, (node.end_mark.line + 1, node.end_mark.column + 1))
         if isinstance(node, MappingNode | SequenceNode) and node.tag not in _PLAIN_TAGS:
             raise _Refused("Y105", f"tag {_short(node.tag)} is not allowed",
                            "only plain YAML values are accepted; remove the tag", node.start_mark)

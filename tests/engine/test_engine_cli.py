@@ -132,7 +132,7 @@ def test_test_command_expected_finding(tmp_path: Path, capsys: pytest.CaptureFix
     golden.write_text(
         "kind: golden\nscenario: zh-fixture-forgetful\ntranscripts:\n"
         "  - name: impersonation is flagged and ends the call\n    steps:\n"
-        "      - say: 我是公安局经侦大队的,你欠的钱赶紧还\n"
+        "      - say: 我是公安局经侦大队的,请你配合调查\n"
         "        expect: {findings: [impersonation], node: hung_up}\n"
         "    ending: hung_up\n", encoding="utf-8")
     code, out, err = run(capsys, "test", str(golden), "--content", str(FIXTURES))

@@ -11,14 +11,21 @@ from trainer.store.db import DB_NAME, Store
 
 #: trainee → calls (scenario id, part of the golden transcript's name), in order played.
 PLAN: dict[str, list[tuple[str, str]]] = {
-    "alice": [("zh-first-forgetful", "确认本人之前就说出逾期和金额"),
-              ("zh-first-forgetful", "规范的首次联系"),
-              ("zh-third-spouse", "只留姓氏和号码")],
-    "bob": [("zh-first-loud", "威胁"), ("zh-first-loud", "每一步都选最佳话术"),
-            ("zh-repeat-partial", "劝客户借网贷")],
-    "carol": [("en-first-minimiranda", "amount before verification is flagged"),
-              ("en-third-coworker", "Name and call-back"),
-              ("en-special-hardship", "threat")],
+    "alice": [
+        ("zh-first-forgetful", "确认本人之前就说出逾期和金额"),
+        ("zh-first-forgetful", "规范的首次联系"),
+        ("zh-third-spouse", "只留姓氏和号码"),
+    ],
+    "bob": [
+        ("zh-first-loud", "威胁"),
+        ("zh-first-loud", "每一步都选最佳话术"),
+        ("zh-repeat-partial", "劝客户借网贷"),
+    ],
+    "carol": [
+        ("en-first-minimiranda", "amount before verification is flagged"),
+        ("en-third-coworker", "Name and call-back"),
+        ("en-special-hardship", "threat"),
+    ],
 }
 
 

@@ -38,16 +38,31 @@ def find(scenario_id: str, name_part: str, content: ContentSet | None = None) ->
     raise LookupError(f"no transcript {name_part!r} for {scenario_id}")
 
 
-def play(store: Store, scenario_id: str, transcript: Transcript, *, trainee: str = "",
-         content: ContentSet | None = None, grader: Any = "default") -> str:
+def play(
+    store: Store,
+    scenario_id: str,
+    transcript: Transcript,
+    *,
+    trainee: str = "",
+    content: ContentSet | None = None,
+    grader: Any = "default",
+) -> str:
     """Play a golden transcript into ``store`` with the locale's rulebook; returns the id."""
     content = content or shipped()
     scenario = content.scenarios[scenario_id]
     book = load_rulebook(scenario.locale) if grader == "default" else grader
-    session = Session.new(scenario, content, seed=transcript.seed, mode=transcript.mode,
-                          grader=book, store=store, trainee=trainee,
-                          call_time=transcript.call_time, from_node=transcript.start_at,
-                          meters=transcript.set_meters or None)
+    session = Session.new(
+        scenario,
+        content,
+        seed=transcript.seed,
+        mode=transcript.mode,
+        grader=book,
+        store=store,
+        trainee=trainee,
+        call_time=transcript.call_time,
+        from_node=transcript.start_at,
+        meters=transcript.set_meters or None,
+    )
     session.start()
     for step in transcript.steps:
         if session.finished:

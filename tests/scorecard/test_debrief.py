@@ -21,8 +21,7 @@ def store() -> Store:
 
 def debrief_of(store: Store, scenario_id: str, name: str, **options: object) -> Debrief:
     sid = play(store, scenario_id, find(scenario_id, name))
-    return build_debrief(store.load(sid), shipped().scenarios[scenario_id], shipped(),
-                         **options)  # type: ignore[arg-type]
+    return build_debrief(store.load(sid), shipped().scenarios[scenario_id], shipped(), **options)  # type: ignore[arg-type]
 
 
 def check(debrief: Debrief, check_id: str):  # type: ignore[no-untyped-def]
@@ -76,8 +75,9 @@ def test_third_party_checks(store: Store) -> None:
     bad = debrief_of(store, "zh-third-spouse", "自由输入中向妻子说出欠款")
     breach = check(bad, "no_disclosure")
     assert not breach.met and breach.turn is not None
-    assert any(f.turn == breach.turn and f.category == "third_party_disclosure"
-               for f in bad.findings)
+    assert any(
+        f.turn == breach.turn and f.category == "third_party_disclosure" for f in bad.findings
+    )
 
 
 def test_only_if_checks_apply_only_when_their_condition_holds(store: Store) -> None:
@@ -115,7 +115,8 @@ def _with_purpose(line: str) -> list[str]:
 
 @pytest.mark.parametrize("amount", ["六千三百八十元", "6,380.00元", "六千三百八"])
 def test_amount_in_chinese_or_arabic_numerals(store: Store, amount: str) -> None:
-    d = _free_call(store, _with_purpose(f"是这样的,您尾号3721的信用卡有{amount}到期没还,逾期15天了。"))
+    line = f"是这样的,您尾号3721的信用卡有{amount}到期没还,逾期15天了。"
+    d = _free_call(store, _with_purpose(line))
     amount_check = check(d, "amount_matches_briefing")
     assert amount_check.met and amount in amount_check.evidence
 
@@ -127,11 +128,13 @@ def test_a_wrong_amount_is_named(store: Store) -> None:
 
 
 def test_duration_from_turn_timestamps() -> None:
-    turns = tuple(TurnRecord(i, "agent" if i % 2 else "customer", "x", at=at) for i, at in
-                  enumerate(["2025-03-01T10:00:00+00:00", "2025-03-01T10:00:30+00:00",
-                             "2025-03-01T10:02:05+00:00"]))
-    record = SessionRecord("s", "", "x", "", "zh-CN", 0, "free", "2025-03-01T10:00:00",
-                           turns=turns)
+    turns = tuple(
+        TurnRecord(i, "agent" if i % 2 else "customer", "x", at=at)
+        for i, at in enumerate(
+            ["2025-03-01T10:00:00+00:00", "2025-03-01T10:00:30+00:00", "2025-03-01T10:02:05+00:00"]
+        )
+    )
+    record = SessionRecord("s", "", "x", "", "zh-CN", 0, "free", "2025-03-01T10:00:00", turns=turns)
     assert duration(record) == 125.0
     assert duration(replace(record, turns=turns[:1])) == 0.0
 
@@ -186,5 +189,13 @@ def test_to_json_round_trips_through_json(store: Store) -> None:
     data = json.loads(json.dumps(d.to_json(), ensure_ascii=False))
     assert data["passed"] is False and data["hard_fail"] is True
     assert {"id", "title", "weight", "met", "turn", "evidence", "why"} <= set(data["checks"][0])
-    assert {"turn", "text", "rule", "category", "severity", "match", "message",
-            "suggestion"} <= set(data["findings"][0])
+    assert {
+        "turn",
+        "text",
+        "rule",
+        "category",
+        "severity",
+        "match",
+        "message",
+        "suggestion",
+    } <= set(data["findings"][0])

@@ -38,12 +38,26 @@ def to_chinese(n: int) -> str:
     return text
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("六千三百八十", 6380), ("六千三百八", 6380), ("一万二", 12000), ("三千五", 3500),
-    ("一百零五", 105), ("十五", 15), ("二十", 20), ("一千零五十", 1050), ("两千", 2000),
-    ("一万二千三百", 12300), ("三千万", 30_000_000), ("二亿三千万", 230_000_000),
-    ("六三八零", 6380), ("三点五", Decimal("3.5")), ("壹万捌仟陆佰", 18600),
-])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("六千三百八十", 6380),
+        ("六千三百八", 6380),
+        ("一万二", 12000),
+        ("三千五", 3500),
+        ("一百零五", 105),
+        ("十五", 15),
+        ("二十", 20),
+        ("一千零五十", 1050),
+        ("两千", 2000),
+        ("一万二千三百", 12300),
+        ("三千万", 30_000_000),
+        ("二亿三千万", 230_000_000),
+        ("六三八零", 6380),
+        ("三点五", Decimal("3.5")),
+        ("壹万捌仟陆佰", 18600),
+    ],
+)
 def test_parse_chinese(text: str, value: int | Decimal) -> None:
     assert parse_chinese(text) == Decimal(value)
 
@@ -53,14 +67,17 @@ def test_not_a_numeral(text: str) -> None:
     assert parse_chinese(text) is None
 
 
-@pytest.mark.parametrize(("line", "expected"), [
-    ("您目前欠款6,380.00元", [("6380.00", True)]),
-    ("欠了八千六百五十元,最低还款865元", [("8650", True), ("865", True)]),
-    ("一共是¥8650", [("8650", True)]),
-    ("大概1.2万", [("12000.0", False)]),
-    ("The balance is $1,284.50.", [("1284.50", True)]),
-    ("我们一下两天就处理", []),
-])
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("您目前欠款6,380.00元", [("6380.00", True)]),
+        ("欠了八千六百五十元,最低还款865元", [("8650", True), ("865", True)]),
+        ("一共是¥8650", [("8650", True)]),
+        ("大概1.2万", [("12000.0", False)]),
+        ("The balance is $1,284.50.", [("1284.50", True)]),
+        ("我们一下两天就处理", []),
+    ],
+)
 def test_amounts_in_lines(line: str, expected: list[tuple[str, bool]]) -> None:
     assert [(str(a.value), a.money) for a in amounts(line)] == expected
 
@@ -68,7 +85,7 @@ def test_amounts_in_lines(line: str, expected: list[tuple[str, bool]]) -> None:
 def test_spans_point_at_the_number() -> None:
     line = "您尾号3721的卡欠款八千六百五十元"
     found = amounts(line)
-    assert [line[a.start:a.end] for a in found] == ["3721", "八千六百五十"]
+    assert [line[a.start : a.end] for a in found] == ["3721", "八千六百五十"]
 
 
 @given(st.integers(min_value=0, max_value=99_999_999))

@@ -67,8 +67,10 @@ def test_bad_parameter_value(tmp_path: Path) -> None:
 
 
 def test_bad_regex(tmp_path: Path) -> None:
-    text = GOOD.replace("fact_before: {fact: verifies_identity, before: [debt_detail]}",
-                        "text_matches: {patterns: ['(录音']}")
+    text = GOOD.replace(
+        "fact_before: {fact: verifies_identity, before: [debt_detail]}",
+        "text_matches: {patterns: ['(录音']}",
+    )
     (diag,) = _load(tmp_path, text)
     assert diag.code == "C807" and diag.line == 10
 
@@ -76,15 +78,16 @@ def test_bad_regex(tmp_path: Path) -> None:
 def test_detector_inside_any_of(tmp_path: Path) -> None:
     text = GOOD.replace(
         "      fact_before: {fact: verifies_identity, before: [debt_detail]}\n",
-        "      any_of:\n        - fact: {fact: states_recording}\n"
-        "        - amount_said: {}\n")
+        "      any_of:\n        - fact: {fact: states_recording}\n        - amount_said: {}\n",
+    )
     (diag,) = _load(tmp_path, text)
     assert (diag.code, diag.line) == ("C801", 12)
 
 
 def test_duplicate_check_and_zero_weights(tmp_path: Path) -> None:
     text = GOOD.replace("weight: 20", "weight: 0") + GOOD.split("checks:\n")[1].replace(
-        "weight: 20", "weight: 0")
+        "weight: 20", "weight: 0"
+    )
     codes = sorted(d.code for d in _load(tmp_path, text))
     assert codes == ["C803", "C809"]
 
@@ -93,16 +96,18 @@ def test_unknown_extends_and_drop(tmp_path: Path) -> None:
     text = GOOD.replace("stages: [first_contact]\n", "extends: no-such-card\n")
     (diag,) = _load(tmp_path, text)
     assert diag.code == "C806" and diag.line == 4
-    text = GOOD.replace("stages: [first_contact]\n",
-                        "extends: zh-first-contact\ndrop: [no_such_check]\n")
+    text = GOOD.replace(
+        "stages: [first_contact]\n", "extends: zh-first-contact\ndrop: [no_such_check]\n"
+    )
     (diag,) = _load(tmp_path, text)
     assert diag.code == "C806" and "no_such_check" in diag.message
 
 
 def test_scenario_naming_an_unknown_scorecard(tmp_path: Path) -> None:
-    source = (content_root() / "zh-CN/scenarios/first_contact/zh-first-forgetful.yaml")
+    source = content_root() / "zh-CN/scenarios/first_contact/zh-first-forgetful.yaml"
     text = source.read_text(encoding="utf-8").replace(
-        "pass_mark: 75\n", "pass_mark: 75\nscorecard: zh-frist-contact\n")
+        "pass_mark: 75\n", "pass_mark: 75\nscorecard: zh-frist-contact\n"
+    )
     path = tmp_path / "zh-first-forgetful.yaml"
     path.write_text(text, encoding="utf-8")
     _, diags = load_content([path], context=[content_root() / "zh-CN"])
@@ -112,8 +117,7 @@ def test_scenario_naming_an_unknown_scorecard(tmp_path: Path) -> None:
 
 def test_extends_merges_checks() -> None:
     content, _ = load_content([content_root()])
-    cards = {x.obj.id: x.obj for x in content.of_kind("scorecard")
-             if isinstance(x.obj, Scorecard)}
+    cards = {x.obj.id: x.obj for x in content.of_kind("scorecard") if isinstance(x.obj, Scorecard)}
     repeat = resolve(cards["zh-repeat-contact"], cards)
     ids = [c.id for c in repeat.checks]
     assert "identify_first" in ids and "consequences_truthful" in ids
@@ -127,7 +131,8 @@ def test_extends_merges_checks() -> None:
 def test_every_detector_is_documented(name: str) -> None:
     assert DETECTORS[name].doc
     doc = (Path(__file__).resolve().parents[2] / "docs" / "scorecards.md").read_text(
-        encoding="utf-8")
+        encoding="utf-8"
+    )
     assert f"`{name}`" in doc
 
 

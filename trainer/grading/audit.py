@@ -13,6 +13,8 @@ Inputs, by extension (or by content when the extension says nothing):
 
 Only agent turns are graded. ``ctx.turn`` is the agent's own turn number within
 the call (1 = the agent's first utterance), which is what first-turn rules mean.
+Without ``--rules`` each input is graded by the rulebook of its own locale (see
+`trainer.grading.books`): a record's ``lang``, a content file's ``locale:``.
 A malformed record is reported with its file and line and the rest of the file
 is still audited. Large JSONL and text files are split into chunks at call
 boundaries for ``--jobs``.
@@ -23,6 +25,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from trainer.diagnostics import Diagnostic
+from trainer.grading.books import BookSet
 from trainer.grading.findings import CallContext, Finding
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -41,6 +45,7 @@ CHUNK_BYTES = 4 * 1024 * 1024
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f", ""}
 _PARTIES = ("debtor", "third_party", "unknown")
+_HAS_CJK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +104,8 @@ class Unit:
     start: int = 0
     end: int = -1
     first_line: int = 1
+    #: the locale of a plain-text file (picked from its script), else None
+    locale: str | None = None
 
 
 # ---------------------------------------------------------------- discovery
@@ -156,14 +163,29 @@ def plan(files: list[tuple[Path, str]], jobs: int) -> list[Unit]:
             size = path.stat().st_size
         except OSError:
             size = 0
+        locale = text_locale(path) if kind == "text" else None
         if jobs > 1 and kind in ("jsonl", "text") and size > CHUNK_BYTES:
-            units.extend(_chunks(path, display, kind, size, jobs))
+            units.extend(_chunks(path, display, kind, size, jobs, locale))
         else:
-            units.append(Unit(str(path), display, kind))
+            units.append(Unit(str(path), display, kind, locale=locale))
     return units
 
 
-def _chunks(path: Path, display: str, kind: str, size: int, jobs: int) -> list[Unit]:
+def text_locale(path: Path, probe: int = 65536) -> str:
+    """The locale of a plain-text script: en-US when its start has no Chinese character."""
+    if str(path) == "-":
+        return "zh-CN"
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(probe).decode("utf-8", errors="ignore")
+    except OSError:
+        return "zh-CN"
+    return "zh-CN" if _HAS_CJK.search(head) or not head.strip() else "en-US"
+
+
+def _chunks(
+    path: Path, display: str, kind: str, size: int, jobs: int, locale: str | None = None
+) -> list[Unit]:
     """Byte ranges of a big file, cut at line starts (and, for JSONL, call boundaries)."""
     pieces = max(jobs * 4, size // (16 * CHUNK_BYTES) + 1)
     step = max(CHUNK_BYTES // 4, size // pieces)
@@ -187,7 +209,7 @@ def _chunks(path: Path, display: str, kind: str, size: int, jobs: int) -> list[U
             handle.seek(previous)
             line += handle.read(cut - previous).count(b"\n")
             previous = cut
-            units.append(Unit(str(path), display, kind, cut, end, line))
+            units.append(Unit(str(path), display, kind, cut, end, line, locale))
     return units
 
 
@@ -222,17 +244,41 @@ def _call_boundary(handle: Any, position: int) -> int:
 
 
 class Auditor:
-    """Runs a rulebook over records, keeping per-call turn numbers and history."""
+    """Runs rulebooks over records, keeping per-call turn numbers and history.
 
-    def __init__(self, book: Any) -> None:
-        self.book = book
-        self.needs_history = any(rule.absent is not None for rule in book.rules)
+    Each record is graded by the fixed book, or (without ``--rules``) by the
+    book of its ``lang``. Earlier utterances of a call are kept only for books
+    with rules that look back (``absent:``); otherwise contexts are shared.
+    """
+
+    def __init__(self, books: BookSet) -> None:
+        self.books = books
+        self.fixed = books.get() if books.fixed is not None else None
         self.calls: dict[str, list[str]] = {}
         self.turns: dict[str, int] = {}
         self._contexts: dict[tuple[Any, ...], CallContext] = {}
+        self._looks_back: dict[str, bool] = {}
+
+    def book_for(self, lang: object) -> Any:
+        """The rulebook for a record with this ``lang`` value."""
+        return self.fixed if self.fixed is not None else self.books.for_lang(lang)
+
+    def looks_back(self, book: Any) -> bool:
+        """True when some rule of ``book`` needs the earlier turns of the call."""
+        flag = self._looks_back.get(book.id)
+        if flag is None:
+            flag = any(rule.absent is not None for rule in book.rules)
+            self._looks_back[book.id] = flag
+        return flag
 
     def context(
-        self, call: str | None, turn: int | None, party: str, verified: bool, when: datetime | None
+        self,
+        call: str | None,
+        turn: int | None,
+        party: str,
+        verified: bool,
+        when: datetime | None,
+        history_needed: bool = False,
     ) -> CallContext:
         """The context of the next agent utterance of ``call``."""
         if call is not None:
@@ -241,7 +287,7 @@ class Auditor:
         else:
             ordinal = turn if turn and turn > 0 else 1
         history: tuple[str, ...] = ()
-        if self.needs_history and call is not None:
+        if history_needed and call is not None:
             history = tuple(self.calls.get(call, ()))
         if history:
             return CallContext("agent", party, verified, ordinal, when, False, history)  # type: ignore[arg-type]
@@ -258,22 +304,22 @@ class Auditor:
 
     def said(self, call: str | None, text: str) -> None:
         """Remember an agent utterance for later turns of the same call."""
-        if self.needs_history and call is not None:
+        if call is not None:
             self.calls.setdefault(call, []).append(text)
 
 
-def run_unit(book: Any, unit: Unit) -> AuditResult:
+def run_unit(books: BookSet, unit: Unit) -> AuditResult:
     """Audit one unit of work."""
     result = AuditResult()
     try:
         if unit.kind == "jsonl":
-            _run_jsonl(book, unit, result)
+            _run_jsonl(books, unit, result)
         elif unit.kind == "csv":
-            _run_csv(book, unit, result)
+            _run_csv(books, unit, result)
         elif unit.kind == "yaml":
-            result.merge(run_yaml(book, [unit]))
+            result.merge(run_yaml(books, [unit]))
         else:
-            _run_text(book, unit, result)
+            _run_text(books, unit, result)
     except OSError as exc:
         result.errors.append(
             Diagnostic(
@@ -415,10 +461,13 @@ def _record(
             )
         )
         return
-    ctx = auditor.context(call, turn, party, bool(verified), when)
+    book = auditor.book_for(rec.get("lang"))
+    looks_back = auditor.looks_back(book)
+    ctx = auditor.context(call, turn, party, bool(verified), when, looks_back)
     result.audited += 1
-    findings = auditor.book.check(text, ctx)
-    auditor.said(call, text)
+    findings = book.check(text, ctx)
+    if looks_back:
+        auditor.said(call, text)
     if findings:
         rid = rec.get("id")
         record = str(rid) if rid not in (None, "") else f"{unit.display}:{line}"
@@ -437,8 +486,8 @@ def _text_column(raw: str | None, text: str) -> int:
     return at + 1 if at >= 0 else 0
 
 
-def _run_jsonl(book: Any, unit: Unit, result: AuditResult) -> None:
-    auditor = Auditor(book)
+def _run_jsonl(books: BookSet, unit: Unit, result: AuditResult) -> None:
+    auditor = Auditor(books)
     loads = json.loads
     for line, raw in _lines(unit):
         if not raw.strip():
@@ -476,8 +525,8 @@ def _run_jsonl(book: Any, unit: Unit, result: AuditResult) -> None:
         _record(auditor, result, unit, line, rec, raw)
 
 
-def _run_csv(book: Any, unit: Unit, result: AuditResult) -> None:
-    auditor = Auditor(book)
+def _run_csv(books: BookSet, unit: Unit, result: AuditResult) -> None:
+    auditor = Auditor(books)
     with open(unit.path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         if reader.fieldnames is None or "text" not in [f.strip() for f in reader.fieldnames]:
@@ -525,7 +574,8 @@ def _run_csv(book: Any, unit: Unit, result: AuditResult) -> None:
             )
 
 
-def _run_text(book: Any, unit: Unit, result: AuditResult) -> None:
+def _run_text(books: BookSet, unit: Unit, result: AuditResult) -> None:
+    book = books.get(unit.locale)
     for line, raw in _lines(unit):
         text = raw.rstrip("\r\n")
         if not text.strip():
@@ -547,8 +597,11 @@ def _run_text(book: Any, unit: Unit, result: AuditResult) -> None:
             )
 
 
-def run_yaml(book: Any, units: list[Unit]) -> AuditResult:
-    """Audit content YAML files together (variants need their bases, scenarios their libraries)."""
+def run_yaml(books: BookSet, units: list[Unit]) -> AuditResult:
+    """Audit content YAML files together (variants need their bases, scenarios their libraries).
+
+    Each line is graded by the book of its file's ``locale`` unless a book is fixed.
+    """
     from trainer.grading.scripts import lines_of
 
     result = AuditResult()
@@ -560,6 +613,7 @@ def run_yaml(book: Any, units: list[Unit]) -> AuditResult:
     for item in lines:
         result.records += 1
         result.audited += 1
+        book = books.get(item.locale)
         for ctx in item.contexts:
             for finding in book.check(item.text, ctx):
                 key = (item.file, item.line, finding.rule, finding.start, finding.end)
@@ -573,7 +627,7 @@ def run_yaml(book: Any, units: list[Unit]) -> AuditResult:
                         None,
                         item.file,
                         item.line,
-                        item.column + finding.start if item.column else 1,
+                        item.column + finding.start if item.column > 0 else abs(item.column) or 1,
                         finding,
                     )
                 )
@@ -582,15 +636,15 @@ def run_yaml(book: Any, units: list[Unit]) -> AuditResult:
 
 # ---------------------------------------------------------------- parallel
 
-_WORKER_BOOK: Any = None
+_WORKER_BOOKS: Any = None
 
 
 def _worker_init(book_ref: str | None) -> None:
-    global _WORKER_BOOK
-    if _WORKER_BOOK is None and book_ref is not None:
+    global _WORKER_BOOKS
+    if _WORKER_BOOKS is None:
         from trainer.grading.rulebook import load_rulebook
 
-        _WORKER_BOOK = load_rulebook(book_ref)
+        _WORKER_BOOKS = BookSet(load_rulebook(book_ref) if book_ref else None)
 
 
 Packed = tuple[AuditResult, list[tuple[Any, ...]]]
@@ -598,7 +652,7 @@ Packed = tuple[AuditResult, list[tuple[Any, ...]]]
 
 def _worker(unit: Unit) -> Packed:
     """Audit a unit in a worker; hits travel as small tuples (rule id, span, place)."""
-    result = run_unit(_WORKER_BOOK, unit)
+    result = run_unit(_WORKER_BOOKS, unit)
     hits = [
         (
             h.record,
@@ -619,11 +673,11 @@ def _worker(unit: Unit) -> Packed:
     return result, hits
 
 
-def _unpack(book: Any, packed: Packed) -> AuditResult:
-    """Rebuild the findings of a worker's result from the compiled rulebook."""
+def _unpack(books: BookSet, packed: Packed) -> AuditResult:
+    """Rebuild the findings of a worker's result from the compiled rulebooks."""
     result, rows = packed
     for record, call, turn, file, line, column, rid, severity, start, end, match in rows:
-        rule = book.rule(rid)
+        rule = books.rule(rid)
         finding = Finding(
             rid,
             rule.category,
@@ -639,32 +693,41 @@ def _unpack(book: Any, packed: Packed) -> AuditResult:
     return result
 
 
-def audit(paths: Iterable[str], book: Any, book_ref: str, jobs: int = 1) -> AuditResult:
-    """Audit every input under ``paths`` with ``book``; ``jobs`` > 1 uses processes."""
+def audit(
+    paths: Iterable[str], book: Any = None, book_ref: str | None = None, jobs: int = 1
+) -> AuditResult:
+    """Audit every input under ``paths``; ``jobs`` > 1 uses processes.
+
+    ``book`` is a `BookSet`, one `Rulebook` that grades everything (``book_ref``
+    names it for workers that cannot fork), or None: each input's own locale.
+    """
+    books = book if isinstance(book, BookSet) else BookSet(book)
+    if book_ref and books.fixed is not None:
+        books.ref = book_ref
     files, errors = discover(paths)
     result = AuditResult(errors=list(errors), files=len(files))
     planned = plan(files, jobs)
-    result.merge(run_yaml(book, [u for u in planned if u.kind == "yaml"]))
+    result.merge(run_yaml(books, [u for u in planned if u.kind == "yaml"]))
     units = [u for u in planned if u.kind != "yaml"]
     if jobs > 1 and len(units) > 1:
         import multiprocessing
 
-        global _WORKER_BOOK
+        global _WORKER_BOOKS
         methods = multiprocessing.get_all_start_methods()
         if "fork" in methods:
-            _WORKER_BOOK = book
+            _WORKER_BOOKS = books
             context: Any = multiprocessing.get_context("fork")
             init_ref: str | None = None
         else:  # pragma: no cover - platforms without fork
             context = multiprocessing.get_context("spawn")
-            init_ref = book_ref
+            init_ref = books.ref
         with context.Pool(
             min(jobs, len(units), os.cpu_count() or 1) or 1, _worker_init, (init_ref,)
         ) as pool:
             for packed in pool.imap(_worker, units):
-                result.merge(_unpack(book, packed))
+                result.merge(_unpack(books, packed))
     else:
         for unit in units:
-            result.merge(run_unit(book, unit))
+            result.merge(run_unit(books, unit))
     result.errors.sort()
     return result

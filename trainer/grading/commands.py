@@ -26,9 +26,10 @@ def register(subparsers: Any) -> None:
     audit.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to audit")
     audit.add_argument(
         "--rules",
-        default="zh-CN",
+        default=None,
         metavar="NAME|FILE",
-        help="shipped rulebook name (zh-CN, en-US) or a rulebook file (default: zh-CN)",
+        help="shipped rulebook name (zh-CN, en-US) or a rulebook file (default: each "
+        "input's own locale: a content file's 'locale:', a record's 'lang', else zh-CN)",
     )
     audit.add_argument("--format", choices=FORMATS, default="text", help="report format")
     audit.add_argument(
@@ -119,17 +120,29 @@ def _write(text: str, output: str | None) -> None:
 
 
 def _audit(args: argparse.Namespace) -> int:
+    from trainer.diagnostics import ContentError
     from trainer.grading.audit import audit
+    from trainer.grading.books import BookSet
     from trainer.grading.report import fails, render
 
-    book = _load(args.rules)
-    if book is None:
+    if args.rules:
+        book = _load(args.rules, check_examples=False)
+        if book is None:
+            return 2
+        books = BookSet(book)
+        books.ref = args.rules
+    else:
+        books = BookSet()
+    try:
+        result = audit(args.paths, books, jobs=args.jobs)
+    except ContentError as exc:  # a shipped rulebook picked by locale does not load
+        for diag in exc.diagnostics:
+            sys.stderr.write(diag.format() + "\n")
         return 2
-    result = audit(args.paths, book, args.rules, jobs=args.jobs)
     for diag in result.errors:
         sys.stderr.write(diag.format() + "\n")
     try:
-        _write(render(args.format, result, book, args.fail_on), args.output)
+        _write(render(args.format, result, books, args.fail_on), args.output)
     except OSError as exc:
         sys.stderr.write(f"{args.output}: cannot write report: {exc.strerror}\n")
         return 2

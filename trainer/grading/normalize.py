@@ -245,8 +245,6 @@ _PINYIN_GATE_WORDS = frozenset(
 
 _SYLLABLES = frozenset(s for _, syl in PINYIN_WORDS for part in syl for s in part.split("|"))
 _HAS_CJK = re.compile(f"[{_CJK}]")
-#: Anything in non-ASCII text that a length-changing rewrite may need to look at.
-_PLAIN_ZH = re.compile(f"[a-z{_FILLER}{_INVISIBLE}]|[{_SPELL_SEP}][{_CJK}][{_SPELL_SEP}]")
 _CJK_LATIN = re.compile(f"[{_CJK}][a-z]|[a-z][{_CJK}]")
 _HAS_LATIN = re.compile("[a-z]")
 _LATIN_TOKEN = re.compile(r"[a-zü]+")
@@ -267,6 +265,37 @@ _SEPARATOR_CHARS = re.compile(f"[{_SPELL_SEP}{_INVISIBLE}]")
 #: Look-alike digits and symbols inside a Latin word (l@wyer, d3adbeat, f3deral).
 _LEET = {"@": "a", "4": "a", "3": "e", "1": "i", "!": "i", "|": "l", "0": "o", "$": "s", "5": "s"}
 _LEET_RX = re.compile(r"(?<=[a-z])[@4310!|$5](?=[a-z])")
+
+
+#: Pinyin tokens that can start a rewrite: in ASCII text only whole gate words
+#: (there is no Chinese character to sit next to), in other text any syllable.
+_ASCII_TOKENS = _PINYIN_GATE_WORDS
+_OTHER_TOKENS = _PINYIN_GATE_WORDS | _SYLLABLES
+
+
+def _nothing_to_rewrite(folded: str, cjk: bool) -> bool:
+    """True when no length-changing rewrite or leet fold can change ``folded``.
+
+    A cheap superset of the rewrites' own gates: most utterances have nothing,
+    and normalising them is then one translate, one ``lower`` and two searches.
+    """
+    if cjk:
+        first = _ZH_FIRST.search(folded)
+        if first is None:
+            return True  # no separator inside a word, nothing invisible, no Latin letter
+        if first.group() < "a" or _ZH_GATE.search(folded) is not None:
+            return False
+    elif _HAS_LATIN.search(folded) is None:
+        return True  # ASCII without letters: nothing to fold
+    if _LATIN_GATE.search(folded) is not None or _LEET_RX.search(folded) is not None:
+        return False
+    return (_ASCII_TOKENS if not cjk else _OTHER_TOKENS).isdisjoint(_LATIN_TOKEN.findall(folded))
+
+
+#: The first thing in non-ASCII text that may need a look: a Latin letter, or
+#: anything the Chinese squeeze rewrites (its gate).
+_ZH_FIRST = re.compile(f"[a-z]|{_ZH_GATE.pattern}")
+_IDENTITY: dict[int, OffsetMap] = {}
 
 Piece = tuple[str, int, int]
 
@@ -367,9 +396,15 @@ def normalize(text: str) -> Normalized:
         if len(lowered) == len(folded):
             folded = lowered
         has_cjk = True
-        if _PLAIN_ZH.search(folded) is None:
-            # the common case: Chinese text with ordinary punctuation, nothing to rewrite
-            return Normalized(folded, OffsetMap(len(text)))
+    if _nothing_to_rewrite(folded, has_cjk):
+        # the common case: nothing to rewrite, offsets are the identity
+        size = len(text)
+        identity = _IDENTITY.get(size)
+        if identity is None:
+            identity = OffsetMap(size)
+            if size < 1024:
+                _IDENTITY[size] = identity
+        return Normalized(folded, identity)
     starts: list[int] | None = None
     ends: list[int] | None = None
     if has_cjk and _ZH_GATE.search(folded):

@@ -182,6 +182,21 @@ class _Segments:
         return guard.regex.search(text[end:hi]) is not None
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """The rules that can fire in one kind of context, with their own automaton.
+
+    Contexts differ only by who is on the line, verification, first turn and
+    night; each combination gets the word rules whose ``when`` holds there, in
+    one Aho–Corasick automaton, so a check never looks at a rule that cannot
+    apply (a disclosure rule's many money words vanish once the debtor is verified).
+    """
+
+    rules: tuple[Rule, ...]
+    automaton: Any
+    context_rules: tuple[Rule, ...]
+
+
 class Rulebook:
     """A compiled set of rules for one locale. Immutable once built; safe to share."""
 
@@ -206,18 +221,9 @@ class Rulebook:
         self._night = (_clock(night[0]), _clock(night[1]))
         self._clause_rx = re.compile(clause_breaks)
         self._by_id = {rule.id: rule for rule in self.rules}
-        self._word_rules = [i for i, rule in enumerate(self.rules) if rule.triggers]
-        self._context_rules = [rule for rule in self.rules if not rule.triggers]
-        self._automaton = ahocorasick.Automaton()
-        table: dict[str, set[int]] = {}
-        for i in self._word_rules:
-            for trigger in self.rules[i].triggers:
-                table.setdefault(trigger, set()).add(i)
-        for trigger, ids in table.items():
-            self._automaton.add_word(trigger, tuple(sorted(ids)))
-        if table:
-            self._automaton.make_automaton()
-        self._has_words = bool(table)
+        self._uses_night = any(rule.when.night is not None for rule in self.rules)
+        self._plans: dict[tuple[str, bool, bool, bool], _Plan] = {}
+        self._night_at: dict[Any, bool] = {}
 
     def __repr__(self) -> str:
         return f"<Rulebook {self.id} {self.version} {self.locale}: {len(self.rules)} rules>"
@@ -236,6 +242,39 @@ class Rulebook:
             return start <= clock < end
         return clock >= start or clock < end
 
+    def _plan(self, ctx: CallContext) -> _Plan:
+        """The rules that apply in ``ctx`` (built once per kind of context)."""
+        night = False
+        if self._uses_night and ctx.time is not None:
+            key_time = (ctx.time, ctx.consent_to_late_call)
+            cached = self._night_at.get(key_time)
+            if cached is None:
+                cached = self.is_night(ctx)
+                if len(self._night_at) < 4096:
+                    self._night_at[key_time] = cached
+            night = cached
+        key = (ctx.party, ctx.verified, ctx.turn <= 1, night)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._build_plan(ctx, night)
+            self._plans[key] = plan
+        return plan
+
+    def _build_plan(self, ctx: CallContext, night: bool) -> _Plan:
+        words = [rule for rule in self.rules if rule.triggers and rule.applies(ctx, night)]
+        table: dict[str, set[int]] = {}
+        for i, rule in enumerate(words):
+            for trigger in rule.triggers:
+                table.setdefault(trigger, set()).add(i)
+        automaton: Any = None
+        if table:
+            automaton = ahocorasick.Automaton()
+            for trigger, ids in table.items():
+                automaton.add_word(trigger, tuple(sorted(ids)))
+            automaton.make_automaton()
+        context = tuple(r for r in self.rules if not r.triggers and r.applies(ctx, night))
+        return _Plan(tuple(words), automaton, context)
+
     def check(self, text: str, ctx: CallContext | None = None) -> tuple[Finding, ...]:
         """Findings for one utterance said in ``ctx``, sorted by position.
 
@@ -244,20 +283,19 @@ class Rulebook:
         ctx = ctx or _DEFAULT_CONTEXT
         if ctx.speaker != "agent":
             return ()
+        plan = self._plan(ctx)
         norm, offsets = normalize(text)
-        night = self.is_night(ctx) if ctx.time is not None else False
         found: list[Finding] = []
-        if self._has_words and norm:
+        if plan.automaton is not None and norm:
             candidates: set[int] = set()
-            for _, ids in self._automaton.iter(norm):
+            for _, ids in plan.automaton.iter(norm):
                 candidates.update(ids)
             if candidates:
                 segments = _Segments(norm, self._clause_rx)
                 history: str | None = None
-                for index in sorted(candidates):
-                    rule = self.rules[index]
-                    if not rule.applies(ctx, night):
-                        continue
+                rules = plan.rules
+                for index in candidates:
+                    rule = rules[index]
                     if rule.absent is not None:
                         if history is None:
                             history = (
@@ -265,25 +303,29 @@ class Rulebook:
                             )
                         if rule.absent.search(history):
                             continue
-                    assert rule.pattern is not None
-                    clauses: set[tuple[int, int]] = set()
-                    for match in rule.pattern.finditer(norm):
+                    pattern = rule.pattern
+                    assert pattern is not None
+                    guards = rule.guards
+                    requires = rule.requires
+                    clauses: set[tuple[int, int]] | None = None
+                    for match in pattern.finditer(norm):
                         a, b = match.span()
-                        if a == b or any(segments.guarded(g, a, b) for g in rule.guards):
+                        if a == b:
                             continue
-                        if rule.requires and not all(
-                            segments.guarded(g, a, b) for g in rule.requires
-                        ):
+                        if guards and any(segments.guarded(g, a, b) for g in guards):
+                            continue
+                        if requires and not all(segments.guarded(g, a, b) for g in requires):
                             continue
                         clause = segments.clause(a, b)
-                        if clause in clauses:
+                        if clauses is None:
+                            clauses = {clause}
+                        elif clause in clauses:
                             continue  # one finding per rule and clause (公安局经侦大队)
-                        clauses.add(clause)
+                        else:
+                            clauses.add(clause)
                         start, end = offsets.span(a, b)
                         found.append(rule.finding(text, start, end))
-        for rule in self._context_rules:
-            if not rule.applies(ctx, night):
-                continue
+        for rule in plan.context_rules:
             if any(g.regex.search(norm) for g in rule.exceptions):
                 continue  # e.g. the agent says the customer asked for this late call
             if rule.absent is not None:

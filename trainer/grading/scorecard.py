@@ -30,7 +30,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from trainer.grading.findings import SEVERITY_RANK, Finding
-from trainer.grading.scorecard_detectors import CallView, Compiled, compile_detect
+from trainer.grading.scorecard_detectors import CallView, Compiled, best_path, compile_detect
 from trainer.grading.scorecard_model import Scorecard, cards_in, resolve
 from trainer.grading.scorecard_replay import Replay, call_view
 
@@ -138,8 +138,9 @@ def scorecard_for(scenario: Scenario, content: ContentSet | None) -> Scorecard:
     if scenario.scorecard is not None:
         named = by_id.get(scenario.scorecard)
         if named is None:
-            raise LookupError(f"scenario '{scenario.id}' names unknown scorecard"
-                              f" '{scenario.scorecard}'")
+            raise LookupError(
+                f"scenario '{scenario.id}' names unknown scorecard '{scenario.scorecard}'"
+            )
         return resolve(named, by_id)
     for card in by_id.values():
         if card.locale == scenario.locale and scenario.stage in card.stages:
@@ -163,8 +164,9 @@ def _compiled(card: Scorecard) -> list[tuple[Any, Compiled, Compiled | None]]:
             problems += more
         if detect is None or problems:
             first = problems[0]
-            raise LookupError(f"scorecard '{card.id}' check '{check.id}': {first[2]}"
-                              " (run 'trainer validate')")
+            raise LookupError(
+                f"scorecard '{card.id}' check '{check.id}': {first[2]} (run 'trainer validate')"
+            )
         out.append((check, detect, only))
     if len(_COMPILED) > 64:
         _COMPILED.clear()
@@ -176,9 +178,13 @@ def _compiled(card: Scorecard) -> list[tuple[Any, Compiled, Compiled | None]]:
 
 
 def build_debrief(
-    record: SessionRecord, scenario: Scenario, content: ContentSet | None, *,
+    record: SessionRecord,
+    scenario: Scenario,
+    content: ContentSet | None,
+    *,
     findings: Mapping[int, Sequence[Finding]] | None = None,
-    scorecard: Scorecard | None = None, contexts: Replay | None = None,
+    scorecard: Scorecard | None = None,
+    contexts: Replay | None = None,
 ) -> Debrief:
     """Score a stored session and build its debrief.
 
@@ -194,11 +200,18 @@ def build_debrief(
             continue
         verdict = detect(call)
         turn = verdict.turn
-        results.append(CheckResult(
-            id=check.id, title=check.title, weight=check.weight, met=verdict.met,
-            turn=turn.index if turn is not None else None,
-            evidence=turn.text if turn is not None else "", why=check.why,
-            detail=verdict.detail))
+        results.append(
+            CheckResult(
+                id=check.id,
+                title=check.title,
+                weight=check.weight,
+                met=verdict.met,
+                turn=turn.index if turn is not None else None,
+                evidence=turn.text if turn is not None else "",
+                why=check.why,
+                detail=verdict.detail,
+            )
+        )
     debrief_findings = _findings(call)
     total = sum(r.weight for r in results)
     earned = sum(r.weight for r in results if r.met)
@@ -209,19 +222,34 @@ def build_debrief(
     hard_fail = any(f.severity in card.hard_fail for f in debrief_findings)
     pass_mark = _pass_mark(scenario, card)
     return Debrief(
-        session_id=record.id, scenario_id=scenario.id, trainee=record.trainee,
-        ending_id=record.ending_id, outcome=call.outcome, good_ending=call.good_ending,
-        score=score, pass_mark=pass_mark, passed=not hard_fail and score >= pass_mark,
-        hard_fail=hard_fail, checks=tuple(results), findings=debrief_findings,
-        missed_moves=missed_moves(call, scenario), duration_seconds=duration(record),
-        scorecard_id=card.id, scenario_title=scenario.title, locale=scenario.locale,
-        started_at=record.started_at, rulebook_id=record.rulebook_id,
-        rulebook_version=record.rulebook_version, penalty=penalty, exact=call.exact,
+        session_id=record.id,
+        scenario_id=scenario.id,
+        trainee=record.trainee,
+        ending_id=record.ending_id,
+        outcome=call.outcome,
+        good_ending=call.good_ending,
+        score=score,
+        pass_mark=pass_mark,
+        passed=not hard_fail and score >= pass_mark,
+        hard_fail=hard_fail,
+        checks=tuple(results),
+        findings=debrief_findings,
+        missed_moves=missed_moves(call, scenario),
+        duration_seconds=duration(record),
+        scorecard_id=card.id,
+        scenario_title=scenario.title,
+        locale=scenario.locale,
+        started_at=record.started_at,
+        rulebook_id=record.rulebook_id,
+        rulebook_version=record.rulebook_version,
+        penalty=penalty,
+        exact=call.exact,
     )
 
 
-def score_session(record: SessionRecord, scenario: Scenario, content: ContentSet | None,
-                  **options: Any) -> Debrief:
+def score_session(
+    record: SessionRecord, scenario: Scenario, content: ContentSet | None, **options: Any
+) -> Debrief:
     """Alias of `build_debrief` (the name ``trainer test`` also looks for)."""
     return build_debrief(record, scenario, content, **options)
 
@@ -238,47 +266,35 @@ def _findings(call: CallView) -> tuple[DebriefFinding, ...]:
     out = []
     for turn in call.agent:
         for f in sorted(turn.findings, key=lambda f: (-SEVERITY_RANK.get(f.severity, 0), f)):
-            out.append(DebriefFinding(
-                turn=turn.index, text=turn.text, rule=f.rule, category=f.category,
-                severity=f.severity, match=f.match, message=f.message,
-                suggestion=f.suggestion, citations=tuple(str(c) for c in f.citations)))
+            out.append(
+                DebriefFinding(
+                    turn=turn.index,
+                    text=turn.text,
+                    rule=f.rule,
+                    category=f.category,
+                    severity=f.severity,
+                    match=f.match,
+                    message=f.message,
+                    suggestion=f.suggestion,
+                    citations=tuple(str(c) for c in f.citations),
+                )
+            )
     return tuple(out)
 
 
 # ---------------------------------------------------------------- best path, duration
 
 
-def best_path(scenario: Scenario) -> list[tuple[str, str, str]]:
-    """The best path through a scenario: ``(node, intent, best line)`` from the start,
-    following each node's ``best`` option, until an ending (or a node without one)."""
+def missed_moves(call: CallView, scenario: Scenario) -> tuple[str, ...]:
+    """Best-path moves the trainee never made, as ``intent — best line``."""
     from trainer.engine.replies import render
 
     values = scenario.briefing.placeholders()
-    path: list[tuple[str, str, str]] = []
-    node_id = scenario.start
-    seen: set[str] = set()
-    while node_id in scenario.nodes and node_id not in seen:
-        seen.add(node_id)
-        node = scenario.nodes[node_id]
-        best = next((o for o in node.options if o.quality == "best"), None)
-        if best is None:
-            break
-        path.append((node_id, best.intent, render(best.text, values)))
-        move = next((mv for mv in node.moves if mv.intent == best.intent and mv.when is None),
-                    None) or next((mv for mv in node.moves if mv.intent == best.intent), None)
-        if move is None:
-            break
-        node_id = move.goto
-    return path
-
-
-def missed_moves(call: CallView, scenario: Scenario) -> tuple[str, ...]:
-    """Best-path moves the trainee never made, as ``intent — best line``."""
     made = {t.intent for t in call.agent if t.intent}
     out: list[str] = []
     for _, intent, line in best_path(scenario):
         if intent not in made and not any(item.startswith(intent + " — ") for item in out):
-            out.append(f"{intent} — {line}")
+            out.append(f"{intent} — {' '.join(render(line, values).split())}")
     return tuple(out)
 
 

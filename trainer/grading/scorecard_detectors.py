@@ -14,7 +14,7 @@ Registered detectors (parameters in brackets, see docs/scorecards.md):
 ``amount_stated`` [field, to_verified], ``no_finding`` [severity, category],
 ``ending_outcome`` [outcomes, endings, good], ``third_party_no_disclosure``,
 ``callback_requested`` [keywords], ``courteous_close`` [within_last, keywords],
-and the combinators ``any_of`` / ``all_of`` (a list of detectors).
+``best_path`` [share, stages], and the combinators ``any_of`` / ``all_of`` (a list of detectors).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from trainer.scenarios.model import Fact, Model, Outcome
+from trainer.scenarios.model import CallStage, Fact, Model, Outcome
 
 if TYPE_CHECKING:
     from trainer.grading.findings import Finding
@@ -109,8 +109,7 @@ class CallView:
         """The first agent turn with any debt detail: a move that discloses the debt, the
         briefing's amount or card digits, or a third-party-disclosure finding."""
         if "debt" not in self._cache:
-            self._cache["debt"] = next(
-                (t for t in self.agent if _has_debt_detail(self, t)), None)
+            self._cache["debt"] = next((t for t in self.agent if _has_debt_detail(self, t)), None)
         return self._cache["debt"]  # type: ignore[no-any-return]
 
 
@@ -166,8 +165,9 @@ class Detector:
 DETECTORS: dict[str, Detector] = {}
 
 
-def detector(name: str, params: type[BaseModel]) -> Callable[[Callable[..., Verdict]],
-                                                              Callable[..., Verdict]]:
+def detector(
+    name: str, params: type[BaseModel]
+) -> Callable[[Callable[..., Verdict]], Callable[..., Verdict]]:
     """Register ``fn(call, params) -> Verdict`` as detector ``name``."""
 
     def wrap(fn: Callable[..., Verdict]) -> Callable[..., Verdict]:
@@ -201,25 +201,43 @@ def compile_detect(raw: Any) -> tuple[Compiled | None, list[Problem]]:
     the YAML line: C801 unknown detector, C802 bad parameters, C807 bad regex.
     """
     if not isinstance(raw, dict) or len(raw) != 1:
-        return None, [((), "C802", "write the detector as one 'name: {parameters}' mapping",
-                       f"detectors: {', '.join(sorted(DETECTORS))}")]
+        return None, [
+            (
+                (),
+                "C802",
+                "write the detector as one 'name: {parameters}' mapping",
+                f"detectors: {', '.join(sorted(DETECTORS))}",
+            )
+        ]
     ((name, params),) = raw.items()
     found = DETECTORS.get(str(name))
     if found is None:
         close = difflib.get_close_matches(str(name), list(DETECTORS), n=1)
-        return None, [((str(name),), "C801", f"unknown detector '{name}'",
-                       f"did you mean '{close[0]}'?" if close else
-                       f"detectors: {', '.join(sorted(DETECTORS))}")]
+        return None, [
+            (
+                (str(name),),
+                "C801",
+                f"unknown detector '{name}'",
+                f"did you mean '{close[0]}'?"
+                if close
+                else f"detectors: {', '.join(sorted(DETECTORS))}",
+            )
+        ]
     if found.name in ("any_of", "all_of"):
         if not isinstance(params, list) or not params:
-            return None, [((found.name,), "C802", f"'{found.name}' takes a list of detectors",
-                           "write '- detector: {parameters}' items")]
+            return None, [
+                (
+                    (found.name,),
+                    "C802",
+                    f"'{found.name}' takes a list of detectors",
+                    "write '- detector: {parameters}' items",
+                )
+            ]
         children: list[Compiled] = []
         problems: list[Problem] = []
         for i, item in enumerate(params):
             child, sub = compile_detect(item)
-            problems += [((found.name, i, *path), code, msg, hint)
-                         for path, code, msg, hint in sub]
+            problems += [((found.name, i, *path), code, msg, hint) for path, code, msg, hint in sub]
             if child is not None:
                 children.append(child)
         if problems:
@@ -240,18 +258,25 @@ def _param_problem(found: Detector, err: Any) -> Problem:
     allowed = ", ".join(found.params.model_fields) or "none"
     if kind == "extra_forbidden":
         close = difflib.get_close_matches(key, list(found.params.model_fields), n=1)
-        return (path, "C802", f"'{found.name}' has no parameter '{key}'",
-                f"did you mean '{close[0]}'?" if close else f"parameters: {allowed}")
+        return (
+            path,
+            "C802",
+            f"'{found.name}' has no parameter '{key}'",
+            f"did you mean '{close[0]}'?" if close else f"parameters: {allowed}",
+        )
     if kind == "missing":
-        return (path[:-1], "C802", f"'{found.name}' needs parameter '{key}'",
-                f"add '{key}:'")
+        return (path[:-1], "C802", f"'{found.name}' needs parameter '{key}'", f"add '{key}:'")
     message = str(err["msg"]).removeprefix("Value error, ")
     code = "C807" if "regular expression" in message else "C802"
     got = err.get("input")
     shown = f" (got {got!r})" if isinstance(got, str | int | float | bool) else ""
     where = ".".join(str(p) for p in loc) or found.name
-    return (path, code, f"'{found.name}' parameter '{where}': {message}{shown}",
-            f"parameters: {allowed}")
+    return (
+        path,
+        code,
+        f"'{found.name}' parameter '{where}': {message}{shown}",
+        f"parameters: {allowed}",
+    )
 
 
 def _combine(compiled: Compiled, call: CallView) -> Verdict:
@@ -307,15 +332,43 @@ def _where(turn: TurnView) -> str:
 #: Words that close a call courteously, and that ask for a call-back, by locale.
 CLOSE_WORDS = {
     "zh-CN": ("再见", "谢谢", "感谢", "祝您", "打扰了", "辛苦"),
-    "en-US": ("thank", "goodbye", "bye", "have a good", "have a great", "have a nice",
-              "take care", "appreciate"),
+    "en-US": (
+        "thank",
+        "goodbye",
+        "bye",
+        "have a good",
+        "have a great",
+        "have a nice",
+        "take care",
+        "appreciate",
+    ),
 }
 CALLBACK_WORDS = {
-    "zh-CN": ("回电", "回个电话", "回电话", "回拨", "给我们打", "联系我们", "方便时联系",
-              "转告", "打给我"),
-    "en-US": ("call me back", "call us back", "return my call", "return the call",
-              "give me a call", "give us a call", "have him call", "have her call",
-              "ask him to call", "ask her to call", "reach me at", "call back"),
+    "zh-CN": (
+        "回电",
+        "回个电话",
+        "回电话",
+        "回拨",
+        "给我们打",
+        "联系我们",
+        "方便时联系",
+        "转告",
+        "打给我",
+    ),
+    "en-US": (
+        "call me back",
+        "call us back",
+        "return my call",
+        "return the call",
+        "give me a call",
+        "give us a call",
+        "have him call",
+        "have her call",
+        "ask him to call",
+        "ask her to call",
+        "reach me at",
+        "call back",
+    ),
 }
 
 
@@ -356,8 +409,11 @@ def _missing(call: CallView, names: Sequence[str]) -> str:
     parts = []
     for name in names:
         bad = call.tainted_fact_turn(name)
-        parts.append(f"{name} only by a line that broke a rule ({_where(bad)})" if bad
-                     else f"{name} never established")
+        parts.append(
+            f"{name} only by a line that broke a rule ({_where(bad)})"
+            if bad
+            else f"{name} never established"
+        )
     return "; ".join(parts)
 
 
@@ -386,8 +442,11 @@ def detect_fact_before(call: CallView, p: FactBeforeParams) -> Verdict:
     if first is None:
         return Verdict(False, None, f"{p.fact} never established")
     if p.within is not None and first.ordinal > p.within:
-        return Verdict(False, first, f"{p.fact} only at the agent's line {first.ordinal}"
-                       f" (expected within {p.within})")
+        return Verdict(
+            False,
+            first,
+            f"{p.fact} only at the agent's line {first.ordinal} (expected within {p.within})",
+        )
     return Verdict(True, first, f"{p.fact} at {_where(first)}")
 
 
@@ -403,8 +462,11 @@ def detect_intent(call: CallView, p: IntentParams) -> Verdict:
     """The agent made one of the named moves."""
     names = set(_names(p.intent))
     for turn in call.agent:
-        if turn.intent in names and (p.party is None or turn.party == p.party) and not tainted(
-                turn):
+        if (
+            turn.intent in names
+            and (p.party is None or turn.party == p.party)
+            and not tainted(turn)
+        ):
             return Verdict(True, turn, f"{turn.intent} at {_where(turn)}")
     return Verdict(False, None, f"no move {' / '.join(sorted(names))}")
 
@@ -430,8 +492,9 @@ class TextParams(Params):
             try:
                 re.compile(pattern)
             except re.error as exc:
-                raise ValueError(f"regular expression {pattern!r} does not compile: {exc}"
-                                 ) from None
+                raise ValueError(
+                    f"regular expression {pattern!r} does not compile: {exc}"
+                ) from None
         return value
 
     @model_validator(mode="after")
@@ -459,8 +522,9 @@ def detect_text(call: CallView, p: TextParams) -> Verdict:
         match = rx.search(_norm(turn.text))
         if match:
             said = f"'{match.group()}' at {_where(turn)}"
-            return Verdict(not p.absent, turn, ("said " if not p.absent else "should not say ")
-                           + said)
+            return Verdict(
+                not p.absent, turn, ("said " if not p.absent else "should not say ") + said
+            )
     if p.absent:
         return Verdict(True, None, "not said")
     return Verdict(False, None, "no line matched")
@@ -486,8 +550,11 @@ def detect_amount(call: CallView, p: AmountParams) -> Verdict:
         money = [a for a in found if a.money]
         if money and not any(_equal(a.value, target) for a in found):
             wrong = ", ".join(a.text for a in money[:3])
-            return Verdict(False, stating, f"stated {wrong} at {_where(stating)};"
-                           f" the briefing says {target:,.2f}")
+            return Verdict(
+                False,
+                stating,
+                f"stated {wrong} at {_where(stating)}; the briefing says {target:,.2f}",
+            )
     for turn in said:
         if any(_equal(a.value, target) for a in _amounts(turn.text)):
             return Verdict(True, turn, f"{target:,.2f} stated at {_where(turn)}")
@@ -507,8 +574,7 @@ class FindingParams(Params):
 
         for name in _names(value):
             if name not in CATEGORIES:
-                raise ValueError(f"unknown category '{name}' (categories: "
-                                 f"{', '.join(CATEGORIES)})")
+                raise ValueError(f"unknown category '{name}' (categories: {', '.join(CATEGORIES)})")
         return value
 
 
@@ -519,10 +585,15 @@ def detect_no_finding(call: CallView, p: FindingParams) -> Verdict:
     categories = set(_names(p.category))
     for turn in call.agent:
         for finding in turn.findings:
-            if finding.severity in severities and (not categories
-                                                   or finding.category in categories):
-                return Verdict(False, turn, f"{finding.rule} ({finding.severity},"
-                               f" {finding.category}) at {_where(turn)}: '{finding.match}'")
+            if finding.severity in severities and (
+                not categories or finding.category in categories
+            ):
+                return Verdict(
+                    False,
+                    turn,
+                    f"{finding.rule} ({finding.severity},"
+                    f" {finding.category}) at {_where(turn)}: '{finding.match}'",
+                )
     return Verdict(True, None, "no such finding")
 
 
@@ -549,9 +620,11 @@ def detect_ending(call: CallView, p: EndingParams) -> Verdict:
         (not p.outcomes or call.outcome in p.outcomes)
         and call.outcome not in p.except_outcomes
         and (not p.endings or call.ending_id in p.endings)
-        and (p.good is None or call.good_ending == p.good))
-    return Verdict(ok, last, f"ended at {call.ending_id or '(no ending)'}"
-                   f" ({call.outcome or 'unfinished'})")
+        and (p.good is None or call.good_ending == p.good)
+    )
+    return Verdict(
+        ok, last, f"ended at {call.ending_id or '(no ending)'} ({call.outcome or 'unfinished'})"
+    )
 
 
 class NoParams(Params):
@@ -564,12 +637,18 @@ def detect_third_party(call: CallView, p: NoParams) -> Verdict:
     outsiders = [t for t in call.agent if not (t.party == "debtor" and t.verified)]
     for turn in outsiders:
         if _has_debt_detail(call, turn):
-            return Verdict(False, turn, f"debt detail to the {turn.party.replace('_', ' ')}"
-                           f" (unverified) at {_where(turn)}")
+            return Verdict(
+                False,
+                turn,
+                f"debt detail to the {turn.party.replace('_', ' ')} (unverified) at {_where(turn)}",
+            )
     if not outsiders:
         return Verdict(True, None, "every line was said to the verified debtor")
-    return Verdict(True, outsiders[-1], f"no debt detail in {len(outsiders)} line(s) to an"
-                   " unverified or third party")
+    return Verdict(
+        True,
+        outsiders[-1],
+        f"no debt detail in {len(outsiders)} line(s) to an unverified or third party",
+    )
 
 
 class KeywordParams(Params):
@@ -583,8 +662,11 @@ def detect_callback(call: CallView, p: KeywordParams) -> Verdict:
     """A call-back was requested (move ``request_callback`` or call-back wording)."""
     words = p.keywords or CALLBACK_WORDS.get(call.scenario.locale, ())
     for turn in call.agent:
-        if ("requests_callback" in turn.facts or turn.intent == "request_callback"
-                or any(_norm(w) in _norm(turn.text) for w in words)):
+        if (
+            "requests_callback" in turn.facts
+            or turn.intent == "request_callback"
+            or any(_norm(w) in _norm(turn.text) for w in words)
+        ):
             return Verdict(True, turn, f"call-back asked at {_where(turn)}")
     return Verdict(False, None, "no call-back request")
 
@@ -599,24 +681,85 @@ class CloseParams(Params):
 @detector("courteous_close", CloseParams)
 def detect_close(call: CallView, p: CloseParams) -> Verdict:
     """The agent closed politely (thanks, good-bye) and without a rude last word."""
-    last = call.agent[-p.within_last:]
+    last = call.agent[-p.within_last :]
     words = p.keywords or CLOSE_WORDS.get(call.scenario.locale, ())
     for turn in last:
         if any(f.category in ("abuse", "threat") for f in turn.findings):
             return Verdict(False, turn, f"the close broke a rule at {_where(turn)}")
     for turn in reversed(last):
-        if (turn.intent == "close_politely" or ("closes_politely" in turn.facts
-                and "closes_politely" not in _facts_before(call, turn))
-                or any(_norm(w) in _norm(turn.text) for w in words)):
+        if (
+            turn.intent == "close_politely"
+            or (
+                "closes_politely" in turn.facts
+                and "closes_politely" not in _facts_before(call, turn)
+            )
+            or any(_norm(w) in _norm(turn.text) for w in words)
+        ):
             return Verdict(True, turn, f"courteous close at {_where(turn)}")
     return Verdict(False, last[-1] if last else None, "no courteous close")
+
+
+def best_path(scenario: Scenario) -> list[tuple[str, str, str]]:
+    """The best path through a scenario: ``(node, intent, best line as written)`` from the
+    start, following each node's ``best`` option, until an ending (or a node without one)."""
+    path: list[tuple[str, str, str]] = []
+    node_id = scenario.start
+    seen: set[str] = set()
+    while node_id in scenario.nodes and node_id not in seen:
+        seen.add(node_id)
+        node = scenario.nodes[node_id]
+        best = next((o for o in node.options if o.quality == "best"), None)
+        if best is None:
+            break
+        path.append((node_id, best.intent, best.text))
+        move = next(
+            (mv for mv in node.moves if mv.intent == best.intent and mv.when is None), None
+        ) or next((mv for mv in node.moves if mv.intent == best.intent), None)
+        if move is None:
+            break
+        node_id = move.goto
+    return path
+
+
+class BestPathParams(Params):
+    """``best_path``: the share of the best path's moves the trainee made."""
+
+    share: float = Field(default=0.8, gt=0, le=1)
+    stages: tuple[CallStage, ...] = ()
+
+
+@detector("best_path", BestPathParams)
+def detect_best_path(call: CallView, p: BestPathParams) -> Verdict:
+    """The trainee made at least ``share`` of the best path's moves (optionally only those
+    at nodes of the given call stages) — how a scenario's own procedure is checked
+    without a scenario-specific scorecard."""
+    wanted = {
+        intent
+        for node, intent, _ in best_path(call.scenario)
+        if not p.stages or call.scenario.nodes[node].stage in p.stages
+    }
+    if not wanted:
+        return Verdict(True, None, "no best-path moves to make")
+    made = [t for t in call.agent if t.intent in wanted and not tainted(t)]
+    share = len({t.intent for t in made}) / len(wanted)
+    last = made[-1] if made else None
+    missing = sorted(wanted - {t.intent for t in made})
+    detail = f"{share:.0%} of the best path's moves" + (
+        f" (not made: {', '.join(missing)})" if missing else ""
+    )
+    return Verdict(share >= p.share, last, detail)
 
 
 class ListParams(Params):
     """Combinators take a list of detectors instead of parameters."""
 
 
-DETECTORS["any_of"] = Detector("any_of", ListParams, lambda call, p: Verdict(False),
-                               "Met when one of the listed detectors is met.")
-DETECTORS["all_of"] = Detector("all_of", ListParams, lambda call, p: Verdict(False),
-                               "Met when every listed detector is met.")
+DETECTORS["any_of"] = Detector(
+    "any_of",
+    ListParams,
+    lambda call, p: Verdict(False),
+    "Met when one of the listed detectors is met.",
+)
+DETECTORS["all_of"] = Detector(
+    "all_of", ListParams, lambda call, p: Verdict(False), "Met when every listed detector is met."
+)

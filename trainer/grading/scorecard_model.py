@@ -98,18 +98,29 @@ def resolve(card: Scorecard, cards: dict[str, Scorecard]) -> Scorecard:
             checks[check.id] = check
     fields = card.model_fields_set
     base_card = chain[-1]
-    return card.model_copy(update={
-        "checks": tuple(checks.values()), "extends": None, "drop": (),
-        "pass_mark": card.pass_mark if card.pass_mark is not None else next(
-            (c.pass_mark for c in chain if c.pass_mark is not None), None),
-        "penalties": card.penalties if "penalties" in fields else next(
-            (c.penalties for c in chain if "penalties" in c.model_fields_set),
-            base_card.penalties),
-        "hard_fail": card.hard_fail if "hard_fail" in fields else next(
-            (c.hard_fail for c in chain if "hard_fail" in c.model_fields_set),
-            base_card.hard_fail),
-        "stages": card.stages or base_card.stages,
-    })
+    return card.model_copy(
+        update={
+            "checks": tuple(checks.values()),
+            "extends": None,
+            "drop": (),
+            "pass_mark": card.pass_mark
+            if card.pass_mark is not None
+            else next((c.pass_mark for c in chain if c.pass_mark is not None), None),
+            "penalties": card.penalties
+            if "penalties" in fields
+            else next(
+                (c.penalties for c in chain if "penalties" in c.model_fields_set),
+                base_card.penalties,
+            ),
+            "hard_fail": card.hard_fail
+            if "hard_fail" in fields
+            else next(
+                (c.hard_fail for c in chain if "hard_fail" in c.model_fields_set),
+                base_card.hard_fail,
+            ),
+            "stages": card.stages or base_card.stages,
+        }
+    )
 
 
 # ---------------------------------------------------------------- load-time checks
@@ -129,8 +140,12 @@ def check_scorecards(content: ContentSet) -> Iterable[Diagnostic]:
     by_id: dict[str, Scorecard] = {}
     for card, doc in cards:
         if card.id in by_id:
-            yield doc.diag(("id",), "C803", f"duplicate scorecard id '{card.id}'",
-                           "scorecard ids must be unique; rename one")
+            yield doc.diag(
+                ("id",),
+                "C803",
+                f"duplicate scorecard id '{card.id}'",
+                "scorecard ids must be unique; rename one",
+            )
         by_id.setdefault(card.id, card)
     pool = {card.id: card for card in _shipped_cached()}
     pool.update(by_id)
@@ -141,11 +156,13 @@ def check_scorecards(content: ContentSet) -> Iterable[Diagnostic]:
             for i, stage in enumerate(card.stages):
                 other = claimed.setdefault((card.locale, stage), card.id)
                 if other != card.id:
-                    yield doc.diag(("stages", i), "C805",
-                                   f"scorecards '{other}' and '{card.id}' both claim"
-                                   f" {card.locale} {stage}",
-                                   "keep one per locale and stage; scenarios pick others"
-                                   " with 'scorecard:'", severity="warning")
+                    yield doc.diag(
+                        ("stages", i),
+                        "C805",
+                        f"scorecards '{other}' and '{card.id}' both claim {card.locale} {stage}",
+                        "keep one per locale and stage; scenarios pick others with 'scorecard:'",
+                        severity="warning",
+                    )
     for scenario_id, scenario in content.scenarios.items():
         ref = scenario.scorecard
         if ref is None or ref in pool:
@@ -154,18 +171,30 @@ def check_scorecards(content: ContentSet) -> Iterable[Diagnostic]:
         if source is None:
             continue
         close = difflib.get_close_matches(ref, list(pool), n=1)
-        yield source.diag(("scorecard",), "C804", f"unknown scorecard '{ref}'",
-                       f"did you mean '{close[0]}'?" if close else
-                       "use the id of a kind: scorecard file")
+        yield source.diag(
+            ("scorecard",),
+            "C804",
+            f"unknown scorecard '{ref}'",
+            f"did you mean '{close[0]}'?" if close else "use the id of a kind: scorecard file",
+        )
 
 
-def _check_card(card: Scorecard, doc: YamlDoc, by_id: dict[str, Scorecard],
-                content: ContentSet, compile_detect: Any) -> Iterator[Diagnostic]:
+def _check_card(
+    card: Scorecard,
+    doc: YamlDoc,
+    by_id: dict[str, Scorecard],
+    content: ContentSet,
+    compile_detect: Any,
+) -> Iterator[Diagnostic]:
     seen: set[str] = set()
     for i, check in enumerate(card.checks):
         if check.id in seen:
-            yield doc.diag(("checks", i, "id"), "C803", f"duplicate check id '{check.id}'",
-                           "check ids must be unique within a scorecard")
+            yield doc.diag(
+                ("checks", i, "id"),
+                "C803",
+                f"duplicate check id '{check.id}'",
+                "check ids must be unique within a scorecard",
+            )
         seen.add(check.id)
         for key in ("detect", "only_if"):
             raw = getattr(check, key)
@@ -173,8 +202,7 @@ def _check_card(card: Scorecard, doc: YamlDoc, by_id: dict[str, Scorecard],
                 continue
             _, problems = compile_detect(raw)
             for rel, code, message, hint in problems:
-                yield doc.diag(("checks", i, key, *rel), code, message, hint,
-                               key=code == "C801")
+                yield doc.diag(("checks", i, key, *rel), code, message, hint, key=code == "C801")
             yield from _intent_warnings(raw, ("checks", i, key), card, doc, content)
     inherited: set[str] = set()
     if card.extends is not None:
@@ -182,20 +210,30 @@ def _check_card(card: Scorecard, doc: YamlDoc, by_id: dict[str, Scorecard],
             resolve(card, by_id)
             inherited = {c.id for c in resolve(by_id[card.extends], by_id).checks}
         except LookupError as exc:
-            yield doc.diag(("extends",), "C806", str(exc),
-                           "name the id of another scorecard (without cycles)")
+            yield doc.diag(
+                ("extends",), "C806", str(exc), "name the id of another scorecard (without cycles)"
+            )
             return
     for i, name in enumerate(card.drop):
         if name not in inherited:
-            yield doc.diag(("drop", i), "C806", f"'drop' names '{name}', not an inherited check",
-                           "drop only checks of the scorecard this one extends")
+            yield doc.diag(
+                ("drop", i),
+                "C806",
+                f"'drop' names '{name}', not an inherited check",
+                "drop only checks of the scorecard this one extends",
+            )
     if card.extends is None and card.checks and sum(c.weight for c in card.checks) == 0:
-        yield doc.diag(("checks",), "C809", "every check weighs 0: the score means nothing",
-                       "give the checks weights")
+        yield doc.diag(
+            ("checks",),
+            "C809",
+            "every check weighs 0: the score means nothing",
+            "give the checks weights",
+        )
 
 
-def _intent_warnings(raw: Any, path: tuple[str | int, ...], card: Scorecard, doc: YamlDoc,
-                     content: ContentSet) -> Iterator[Diagnostic]:
+def _intent_warnings(
+    raw: Any, path: tuple[str | int, ...], card: Scorecard, doc: YamlDoc, content: ContentSet
+) -> Iterator[Diagnostic]:
     """C808: intent ids a detector names must exist in the locale's library (when loaded)."""
     library = content.intents.get(card.locale)
     if not library or not isinstance(raw, dict) or len(raw) != 1:
@@ -211,12 +249,17 @@ def _intent_warnings(raw: Any, path: tuple[str | int, ...], card: Scorecard, doc
     names = [value] if isinstance(value, str) else list(value or [])
     for j, intent in enumerate(names):
         if isinstance(intent, str) and intent not in library:
-            where = (*path, name, "intent") if isinstance(value, str) else (
-                *path, name, "intent", j)
+            where = (
+                (*path, name, "intent") if isinstance(value, str) else (*path, name, "intent", j)
+            )
             close = difflib.get_close_matches(intent, list(library), n=1)
-            yield doc.diag(where, "C808", f"intent '{intent}' is not in the {card.locale}"
-                           " intent library", f"did you mean '{close[0]}'?" if close else
-                           "use a shared intent id", severity="warning")
+            yield doc.diag(
+                where,
+                "C808",
+                f"intent '{intent}' is not in the {card.locale} intent library",
+                f"did you mean '{close[0]}'?" if close else "use a shared intent id",
+                severity="warning",
+            )
 
 
 def shipped_cards() -> list[Scorecard]:
@@ -238,8 +281,11 @@ def shipped_cards() -> list[Scorecard]:
 
 def cards_in(content: ContentSet | None) -> list[Scorecard]:
     """The scorecards of a content set, followed by shipped ones it does not override."""
-    own = [loaded.obj for loaded in (content.of_kind("scorecard") if content else [])
-           if isinstance(loaded.obj, Scorecard)]
+    own = [
+        loaded.obj
+        for loaded in (content.of_kind("scorecard") if content else [])
+        if isinstance(loaded.obj, Scorecard)
+    ]
     ids = {card.id for card in own}
     return own + [card for card in _shipped_cached() if card.id not in ids]
 
@@ -256,8 +302,7 @@ def _shipped_cached() -> list[Scorecard]:
 
 def loaded_cards(content: ContentSet) -> list[Loaded]:
     """The loaded scorecard files of a content set (with their YAML positions)."""
-    return [loaded for loaded in content.of_kind("scorecard")
-            if isinstance(loaded.obj, Scorecard)]
+    return [loaded for loaded in content.of_kind("scorecard") if isinstance(loaded.obj, Scorecard)]
 
 
 register_kind("scorecard", Scorecard)

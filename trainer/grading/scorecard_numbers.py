@@ -20,9 +20,29 @@ from decimal import Decimal, InvalidOperation
 __all__ = ["Amount", "amounts", "parse_chinese", "same_amount"]
 
 _DIGITS = {
-    "零": 0, "〇": 0, "○": 0, "一": 1, "壹": 1, "二": 2, "贰": 2, "两": 2, "俩": 2,
-    "三": 3, "叁": 3, "四": 4, "肆": 4, "五": 5, "伍": 5, "六": 6, "陆": 6,
-    "七": 7, "柒": 7, "八": 8, "捌": 8, "九": 9, "玖": 9,
+    "零": 0,
+    "〇": 0,
+    "○": 0,
+    "一": 1,
+    "壹": 1,
+    "二": 2,
+    "贰": 2,
+    "两": 2,
+    "俩": 2,
+    "三": 3,
+    "叁": 3,
+    "四": 4,
+    "肆": 4,
+    "五": 5,
+    "伍": 5,
+    "六": 6,
+    "陆": 6,
+    "七": 7,
+    "柒": 7,
+    "八": 8,
+    "捌": 8,
+    "九": 9,
+    "玖": 9,
 }
 _SMALL = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
 _BIG = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
@@ -37,10 +57,18 @@ _AR_RX = re.compile(
 )
 #: Currency marks: a number beside one of these is certainly an amount.
 _CURRENCY_AFTER = re.compile(
-    r"^\s*(?:元|块钱|块|圆|美元|美金|人民币|dollars?\b|bucks\b|usd\b|rmb\b)", re.IGNORECASE)
+    r"^\s*(?:元|块钱|块|圆|美元|美金|人民币|dollars?\b|bucks\b|usd\b|rmb\b)", re.IGNORECASE
+)
 _CURRENCY_BEFORE = re.compile(r"(?:[$¥￥]|usd|rmb|人民币)\s*$", re.IGNORECASE)
-_MULTIPLIER = {"万": 10_000, "萬": 10_000, "千": 1000, "k": 1000, "K": 1000,
-               "亿": 100_000_000, "億": 100_000_000}
+_MULTIPLIER = {
+    "万": 10_000,
+    "萬": 10_000,
+    "千": 1000,
+    "k": 1000,
+    "K": 1000,
+    "亿": 100_000_000,
+    "億": 100_000_000,
+}
 
 
 @dataclass(frozen=True, slots=True)

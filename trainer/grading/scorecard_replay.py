@@ -86,8 +86,9 @@ def replay(record: SessionRecord, scenario: Scenario, content: ContentSet | None
     return Replay(_rebuild(record, scenario), False)
 
 
-def _replay(record: SessionRecord, scenario: Scenario,
-            content: ContentSet | None) -> dict[int, LineContext] | None:
+def _replay(
+    record: SessionRecord, scenario: Scenario, content: ContentSet | None
+) -> dict[int, LineContext] | None:
     from trainer.engine.session import EngineError, Session
 
     grader = _StoredGrader()
@@ -97,16 +98,20 @@ def _replay(record: SessionRecord, scenario: Scenario,
         meters = None
     try:
         session = Session.new(
-            scenario, content, seed=record.seed,
-            mode="guided" if record.mode == "guided" else "free", grader=grader,
-            call_time=record.state.get("call_time"), from_node=record.state.get("from_node"),
-            meters=meters)
+            scenario,
+            content,
+            seed=record.seed,
+            mode="guided" if record.mode == "guided" else "free",
+            grader=grader,
+            call_time=record.state.get("call_time"),
+            from_node=record.state.get("from_node"),
+            meters=meters,
+        )
         session.start()
         lines: dict[int, LineContext] = {}
         for turn in record.turns:
             if turn.speaker == "customer":
-                lines[turn.index] = LineContext(turn.index, _customer_ctx(session),
-                                                session.facts)
+                lines[turn.index] = LineContext(turn.index, _customer_ctx(session), session.facts)
                 continue
             if session.finished or session.node != turn.node:
                 return None
@@ -132,9 +137,13 @@ def _replay(record: SessionRecord, scenario: Scenario,
 
 def _customer_ctx(session: Any) -> CallContext:
     party = session.party
-    return CallContext(speaker="customer", party=party,
-                       verified="verifies_identity" in session.facts,
-                       turn=session.agent_turns, time=session.call_time)
+    return CallContext(
+        speaker="customer",
+        party=party,
+        verified="verifies_identity" in session.facts,
+        turn=session.agent_turns,
+        time=session.call_time,
+    )
 
 
 def _rebuild(record: SessionRecord, scenario: Scenario) -> dict[int, LineContext]:
@@ -154,8 +163,7 @@ def _rebuild(record: SessionRecord, scenario: Scenario) -> dict[int, LineContext
             ctx = CallContext("customer", party, verified, len(history), clock)
             lines[turn.index] = LineContext(turn.index, ctx, frozenset(facts))
             continue
-        ctx = CallContext("agent", party, verified, len(history) + 1, clock,
-                          history=tuple(history))
+        ctx = CallContext("agent", party, verified, len(history) + 1, clock, history=tuple(history))
         history.append(turn.text)
         later = turns[position + 1] if position + 1 < len(turns) else None
         dest = later.node if later is not None else (record.ending_id or turn.node)
@@ -174,8 +182,12 @@ def _rebuild(record: SessionRecord, scenario: Scenario) -> dict[int, LineContext
 
 
 def call_view(
-    record: SessionRecord, scenario: Scenario, content: ContentSet | None, *,
-    findings: Mapping[int, Sequence[Finding]] | None = None, contexts: Replay | None = None,
+    record: SessionRecord,
+    scenario: Scenario,
+    content: ContentSet | None,
+    *,
+    findings: Mapping[int, Sequence[Finding]] | None = None,
+    contexts: Replay | None = None,
 ) -> CallView:
     """The finished call as detectors see it.
 
@@ -191,15 +203,28 @@ def call_view(
         if turn.speaker == "agent":
             ordinal += 1
         own = findings.get(turn.index) if findings is not None else None
-        views.append(TurnView(
-            index=turn.index, speaker=turn.speaker, text=turn.text, node=turn.node,
-            intent=turn.intent,
-            findings=tuple(own) if own is not None else stored_findings(turn),
-            party=ctx.party, verified=ctx.verified,
-            facts=line.facts if line is not None else frozenset(),
-            ordinal=ordinal if turn.speaker == "agent" else 0, at=turn.at))
+        views.append(
+            TurnView(
+                index=turn.index,
+                speaker=turn.speaker,
+                text=turn.text,
+                node=turn.node,
+                intent=turn.intent,
+                findings=tuple(own) if own is not None else stored_findings(turn),
+                party=ctx.party,
+                verified=ctx.verified,
+                facts=line.facts if line is not None else frozenset(),
+                ordinal=ordinal if turn.speaker == "agent" else 0,
+                at=turn.at,
+            )
+        )
     ending = scenario.endings.get(record.ending_id or "")
     outcome = record.outcome or (ending.outcome if ending is not None else None)
-    return CallView(scenario=scenario, turns=tuple(views), ending_id=record.ending_id,
-                    outcome=outcome, good_ending=outcome in GOOD_OUTCOMES,
-                    exact=contexts.exact)
+    return CallView(
+        scenario=scenario,
+        turns=tuple(views),
+        ending_id=record.ending_id,
+        outcome=outcome,
+        good_ending=outcome in GOOD_OUTCOMES,
+        exact=contexts.exact,
+    )

@@ -15,18 +15,26 @@ Codes (stable, listed in docs/authoring.md):
   move (warning), R311 persona of another locale (warning).
 * G4xx graph lint — G401 unreachable node (warning), G402 dead end (error),
   G403 ending never reached (warning), G404 unused local intent (warning),
-  G405 node without guided options (warning).
+  G405 node without guided options (warning), G406 a move that can never be
+  taken (warning): an earlier move at its node has the same intent and a
+  condition that holds whenever this one's does, or its own condition can
+  never hold.
 * P5xx path properties (errors) — P501 debt disclosed before identity is
   verified, P502 debt disclosed while a third party may be on the line,
   P503 first contact without the agent identifying themself; P500 (warning)
   when a tree has too many distinct paths to check exhaustively.
 
-Importing this module registers the three checks with the loader.
+* Y110 (warning, any content file) — a one-line flow list of unquoted text
+  under a key whose items are lines (``say: [好的,谢谢提醒,再见。]``): YAML splits
+  it at the ASCII commas into several lines, which is almost never meant.
+
+Importing this module registers the four checks with the loader.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -502,6 +510,202 @@ class _PathCheck:
             self.out.append(self.doc.diag(path, code, message, hint))
 
 
+# ---------------------------------------------------------------- moves never taken
+
+
+def check_moves(content: ContentSet) -> list[Diagnostic]:
+    """G406: moves the engine can never take.
+
+    The engine takes the *first* move of a node whose intent was recognised and
+    whose ``when`` holds. A later move with the same intent is dead when an
+    earlier one's condition holds whenever its own does (the earlier one has no
+    ``when``, or e.g. ``trust >= 45`` before ``trust >= 60``), or when its own
+    condition can never hold (``anger > 80 and anger < 50``, a meter outside its
+    bounds, ``x and not x``). Decided exactly on the conditions' clauses, with
+    the meters' declared bounds; no guessing about what trainees say.
+    """
+    out: list[Diagnostic] = []
+    for scenario, doc in _scenarios(content):
+        bounds = {name: (meter.min, meter.max) for name, meter in
+                  ((n, mt if isinstance(mt, m.Meter) else m.Meter.model_validate(mt))
+                   for n, mt in scenario.meters.items())}
+        for nid, node in scenario.nodes.items():
+            for j, move in enumerate(node.moves):
+                path: Path_ = ("nodes", nid, "moves", j)
+                clauses = move.when.clauses if move.when is not None else ()
+                region = _Region.of(clauses, bounds)
+                if region is None:
+                    out.append(_warn(doc, path, "G406",
+                                     f"move '{move.intent}' at node '{nid}' can never be taken: "
+                                     f"its condition '{move.when.source if move.when else ''}' "
+                                     "can never hold",
+                                     "fix the condition (check the comparisons and the "
+                                     "meter's min/max) or remove the move"))
+                    continue
+                for k, earlier in enumerate(node.moves[:j]):
+                    if earlier.intent != move.intent:
+                        continue
+                    if region.implies(earlier.when.clauses if earlier.when else (), bounds):
+                        if earlier.when is None:
+                            why = "no 'when', so it is always taken first"
+                        else:
+                            own = f"'{move.when.source}'" if move.when else "no condition"
+                            why = (f"'when: {earlier.when.source}', which holds whenever "
+                                   f"this move's {own} does")
+                        out.append(_warn(
+                            doc, path, "G406",
+                            f"move '{move.intent}' at node '{nid}' can never be taken: the "
+                            f"node's move {k + 1} has the same intent and {why}",
+                            "make the earlier move's 'when' stricter, or give the two moves "
+                            "conditions that exclude each other (e.g. 'trust >= 60' and "
+                            "'trust < 60')"))
+                        break
+    return out
+
+
+@dataclass(frozen=True)
+class _Region:
+    """The meter values and facts allowed by a conjunction of clauses.
+
+    ``meters`` maps a meter to its allowed integer interval and the values
+    excluded by ``!=``; ``facts`` maps a fact to whether it must hold.
+    """
+
+    meters: dict[str, tuple[int, int, frozenset[int]]]
+    facts: dict[str, bool]
+
+    @staticmethod
+    def of(clauses: Iterable[m.Clause],
+           bounds: dict[str, tuple[int, int]]) -> _Region | None:
+        """The region of ``clauses`` within the meters' bounds; None when it is empty."""
+        meters: dict[str, tuple[int, int, frozenset[int]]] = {}
+        facts: dict[str, bool] = {}
+        for clause in clauses:
+            if clause.op is None:
+                want = not clause.negate
+                if facts.setdefault(clause.name, want) != want:
+                    return None  # "x and not x"
+                continue
+            assert clause.value is not None
+            low, high = bounds.get(clause.name, (-(10**9), 10**9))
+            low, high, skip = meters.get(clause.name, (low, high, frozenset()))
+            value = clause.value
+            if clause.op == ">":
+                low = max(low, value + 1)
+            elif clause.op == ">=":
+                low = max(low, value)
+            elif clause.op == "<":
+                high = min(high, value - 1)
+            elif clause.op == "<=":
+                high = min(high, value)
+            elif clause.op == "==":
+                low, high = max(low, value), min(high, value)
+            else:  # "!="
+                skip = skip | {value}
+            while low <= high and low in skip:
+                low += 1
+            while low <= high and high in skip:
+                high -= 1
+            if low > high:
+                return None
+            meters[clause.name] = (low, high, skip)
+        return _Region(meters, facts)
+
+    def implies(self, clauses: Iterable[m.Clause], bounds: dict[str, tuple[int, int]]) -> bool:
+        """Whether every point of this region satisfies all of ``clauses``."""
+        for clause in clauses:
+            if clause.op is None:
+                if self.facts.get(clause.name) != (not clause.negate):
+                    return False
+                continue
+            assert clause.value is not None
+            low, high = bounds.get(clause.name, (-(10**9), 10**9))
+            low, high, skip = self.meters.get(clause.name, (low, high, frozenset()))
+            value = clause.value
+            holds = {
+                ">": low > value, ">=": low >= value, "<": high < value, "<=": high <= value,
+                "==": low == high == value,
+                "!=": not low <= value <= high or value in skip,
+            }[clause.op]
+            if not holds:
+                return False
+        return True
+
+
+# ---------------------------------------------------------------- YAML flow-list trap
+
+#: Keys whose list items are whole lines of speech, so a comma belongs inside a line.
+LINE_KEYS = frozenset({"say", "reply", "examples", "flag", "pass", "history", "objectives"})
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_CLOSERS = ")）」』”’\"'】]"
+_SENTENCE_END = tuple("。!?!?….;;~~")
+
+
+def _ends_sentence(text: str) -> bool:
+    return text.rstrip().rstrip(_CLOSERS).endswith(_SENTENCE_END)
+
+
+def looks_split(items: list[str]) -> bool:
+    """Whether the items of a one-line ``[...]`` read as one sentence cut at its commas.
+
+    Items that each end like a sentence (``[喂?, 哪位?]``) are deliberate. Otherwise
+    any Chinese text is suspect (a Chinese line has no business being a list of
+    comma-separated fragments), and Latin text when it starts with a capital and
+    only the last item ends the sentence (``[Okay, thanks, bye.]``).
+    """
+    if len(items) < 2 or all(_ends_sentence(item) for item in items[:-1]):
+        return False
+    if any(_CJK.search(item) for item in items):
+        return True
+    return items[0][:1].isupper() and _ends_sentence(items[-1])
+
+
+def check_flow_lists(content: ContentSet) -> list[Diagnostic]:
+    """Y110: ``say: [好的,谢谢提醒,再见。]`` is three lines, not one (see `looks_split`)."""
+    out: list[Diagnostic] = []
+    seen: set[int] = set()
+    for loaded in content.files:
+        layers = getattr(loaded.doc, "layers", None)  # a merged variant: check its own file
+        doc: YamlDoc = layers[0] if layers else loaded.doc
+        if id(doc) in seen:
+            continue
+        seen.add(id(doc))
+        for path, (end_line, _) in doc.flows.items():
+            if not path or path[-1] not in LINE_KEYS:
+                continue
+            value = _value_at(doc.data, path)
+            line, _col = doc.values.get(path, (0, 0))
+            if not isinstance(value, list) or line != end_line:
+                continue
+            if not all(isinstance(item, str | int | float) and not isinstance(item, bool)
+                       and doc.is_plain((*path, i)) for i, item in enumerate(value)):
+                continue
+            items = [str(item) for item in value]
+            if not looks_split(items):
+                continue
+            joined = ",".join(items)
+            shown = " | ".join(f"'{item}'" for item in items)
+            out.append(_warn(doc, path, "Y110",
+                             f"'{path[-1]}: [...]' is read as {len(items)} separate lines: "
+                             f"{shown}",
+                             f"if it is one line, quote it: {path[-1]}: [\"{joined}\"]; if "
+                             "they are separate lines, write a block list with one '- ' per "
+                             "line"))
+    return out
+
+
+def _value_at(data: object, path: Path_) -> object:
+    """The value at ``path`` in plain YAML data (None when the path is not there)."""
+    for part in path:
+        inside_list = isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
+        if not (inside_list or (isinstance(data, dict) and part in data)):
+            return None
+        data = data[part]  # type: ignore[index]
+    return data
+
+
 register_check(check_references)
 register_check(check_graph)
 register_check(check_paths)
+register_check(check_moves)
+register_check(check_flow_lists)

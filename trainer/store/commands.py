@@ -25,73 +25,102 @@ class UsageError(Exception):
 def register(subparsers: Any) -> None:
     """Add the store's sub-commands to the ``trainer`` parser."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--content", metavar="DIR",
-                        help="content folder to use instead of the shipped content")
+    common.add_argument(
+        "--content", metavar="DIR", help="content folder to use instead of the shipped content"
+    )
 
     debrief = subparsers.add_parser(
-        "debrief", parents=[common], help="score a saved call and show what earned it",
+        "debrief",
+        parents=[common],
+        help="score a saved call and show what earned it",
         description="The debrief of a saved session: score, pass/fail, each check with the"
-                    " turn that proves it, findings with better wording, missed moves.")
-    debrief.add_argument("session", metavar="SESSION",
-                         help="session id (or a unique prefix, or 'last')")
+        " turn that proves it, findings with better wording, missed moves.",
+    )
+    debrief.add_argument(
+        "session", metavar="SESSION", help="session id (or a unique prefix, or 'last')"
+    )
     debrief.add_argument("--format", choices=("text", "json", "html"), default="text")
     debrief.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
     debrief.set_defaults(handler=_guard(cmd_debrief))
 
     history = subparsers.add_parser(
-        "history", parents=[common], help="saved sessions with their scores",
-        description="Saved sessions, newest first, with score and verdict.")
+        "history",
+        parents=[common],
+        help="saved sessions with their scores",
+        description="Saved sessions, newest first, with score and verdict.",
+    )
     history.add_argument("--trainee", metavar="NAME")
     history.add_argument("--limit", type=int, default=None, metavar="N")
     history.add_argument("--format", choices=("text", "json"), default="text")
     history.set_defaults(handler=_guard(cmd_history))
 
     report = subparsers.add_parser(
-        "report", parents=[common], help="cohort report: per trainee and per scenario",
+        "report",
+        parents=[common],
+        help="cohort report: per trainee and per scenario",
         description="Attempts, best and latest score, pass rate and most frequent finding"
-                    " categories per trainee and per scenario. A cohort is a saved list of"
-                    " trainees (--define-cohort NAME=alice,bob) or, when no cohort has that"
-                    " name, a trainee name pattern such as 'spring-*'.")
+        " categories per trainee and per scenario. A cohort is a saved list of"
+        " trainees (--define-cohort NAME=alice,bob) or, when no cohort has that"
+        " name, a trainee name pattern such as 'spring-*'.",
+    )
     report.add_argument("--cohort", metavar="NAME", nargs="+", default=[])
-    report.add_argument("--since", metavar="DATE", help="sessions started on or after DATE"
-                        " (YYYY-MM-DD)")
+    report.add_argument(
+        "--since", metavar="DATE", help="sessions started on or after DATE (YYYY-MM-DD)"
+    )
     report.add_argument("--format", choices=("csv", "json", "html"), default="csv")
     report.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
-    report.add_argument("--define-cohort", metavar="NAME=T1,T2", action="append", default=[],
-                        help="save a cohort (repeatable); with no other output needed")
+    report.add_argument(
+        "--define-cohort",
+        metavar="NAME=T1,T2",
+        action="append",
+        default=[],
+        help="save a cohort (repeatable); with no other output needed",
+    )
     report.set_defaults(handler=_guard(cmd_report))
 
     regrade = subparsers.add_parser(
-        "regrade", parents=[common], help="re-grade saved calls with current or given rules",
+        "regrade",
+        parents=[common],
+        help="re-grade saved calls with current or given rules",
         description="Grade saved sessions again with the current (or a given) rulebook and"
-                    " scorecard and list every session whose findings or pass/fail verdict"
-                    " would change. Saved sessions are never modified.")
-    regrade.add_argument("--rules", metavar="NAME|FILE",
-                         help="rulebook (default: the shipped one of each session's locale)")
-    regrade.add_argument("--scorecard", metavar="ID|FILE",
-                         help="scorecard (default: each scenario's own)")
+        " scorecard and list every session whose findings or pass/fail verdict"
+        " would change. Saved sessions are never modified.",
+    )
+    regrade.add_argument(
+        "--rules",
+        metavar="NAME|FILE",
+        help="rulebook (default: the shipped one of each session's locale)",
+    )
+    regrade.add_argument(
+        "--scorecard", metavar="ID|FILE", help="scorecard (default: each scenario's own)"
+    )
     regrade.add_argument("--session", metavar="ID", nargs="+", default=[])
     regrade.add_argument("--trainee", metavar="NAME")
     regrade.add_argument("--format", choices=("text", "json"), default="text")
-    regrade.add_argument("--exit-code", action="store_true",
-                         help="exit 1 when some session would change")
+    regrade.add_argument(
+        "--exit-code", action="store_true", help="exit 1 when some session would change"
+    )
     regrade.set_defaults(handler=_guard(cmd_regrade))
 
     export = subparsers.add_parser(
-        "export", parents=[common], help="export saved calls as audit-ready JSONL",
+        "export",
+        parents=[common],
+        help="export saved calls as audit-ready JSONL",
         description="Write sessions as JSONL in the transcript format of 'trainer audit'"
-                    " (one line per turn, with party, verified and time).")
+        " (one line per turn, with party, verified and time).",
+    )
     export.add_argument("--session", metavar="ID", nargs="+", default=[])
     export.add_argument("--trainee", metavar="NAME")
     export.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default stdout)")
     export.set_defaults(handler=_guard(cmd_export))
 
     imp = subparsers.add_parser(
-        "import", help="import sessions exported with 'trainer export'",
-        description="Add the sessions of an export file to the session database.")
+        "import",
+        help="import sessions exported with 'trainer export'",
+        description="Add the sessions of an export file to the session database.",
+    )
     imp.add_argument("file", metavar="FILE")
-    imp.add_argument("--replace", action="store_true",
-                     help="replace sessions that already exist")
+    imp.add_argument("--replace", action="store_true", help="replace sessions that already exist")
     imp.set_defaults(handler=_guard(cmd_import))
 
 
@@ -113,8 +142,9 @@ def _guard(handler: Any) -> Any:
                 sys.stderr.write(diag.format() + "\n")
             return 2
         except OSError as exc:
-            sys.stderr.write(f"trainer {args.command}: error: {exc.filename or ''}:"
-                             f" {exc.strerror or exc}\n")
+            sys.stderr.write(
+                f"trainer {args.command}: error: {exc.filename or ''}: {exc.strerror or exc}\n"
+            )
             return 2
 
     run.__doc__ = handler.__doc__
@@ -224,8 +254,10 @@ def cmd_history(args: argparse.Namespace) -> int:
 
     scorer = Scorer(_content(args))
     with _store(args) as store:
-        rows = [history_row(r, scorer.debrief(r, store))
-                for r in store.list_sessions(trainee=args.trainee, limit=args.limit)]
+        rows = [
+            history_row(r, scorer.debrief(r, store))
+            for r in store.list_sessions(trainee=args.trainee, limit=args.limit)
+        ]
     if args.format == "json":
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return 0
@@ -234,13 +266,18 @@ def cmd_history(args: argparse.Namespace) -> int:
         return 0
     for row in rows:
         score = "  -" if row["score"] is None else f"{row['score']:3d}"
-        verdict = ("" if row["passed"] is None else
-                   "pass" if row["passed"] else "FAIL" + (" (critical)" if row["hard_fail"]
-                                                         else ""))
+        verdict = (
+            ""
+            if row["passed"] is None
+            else "pass"
+            if row["passed"]
+            else "FAIL" + (" (critical)" if row["hard_fail"] else "")
+        )
         sys.stdout.write(
             f"{row['id']}  {row['started_at'][:16].replace('T', ' ')}  "
             f"{(row['trainee'] or '-'):<12} {row['scenario_id']:<28} {score} {verdict:<15}"
-            f" {row['ending_id'] or row['status']}\n")
+            f" {row['ending_id'] or row['status']}\n"
+        )
     return 0
 
 
@@ -279,8 +316,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             if patterns and not any(fnmatch.fnmatchcase(record.trainee, p) for p in patterns):
                 continue
             scenario = scorer.scenario(record)
-            report.add(record, scorer.debrief(record, store),
-                       scenario.title if scenario else "")
+            report.add(record, scorer.debrief(record, store), scenario.title if scenario else "")
     render = {"csv": to_csv, "json": to_json, "html": to_html}[args.format]
     _write(args, render(report))
     return 0
@@ -305,8 +341,9 @@ def cmd_regrade(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")
     else:
-        label = (f"rulebook {rulebook.id} {rulebook.version}" if rulebook else
-                 "current rulebooks") + (f", scorecard {card.id}" if card else "")
+        label = (
+            f"rulebook {rulebook.id} {rulebook.version}" if rulebook else "current rulebooks"
+        ) + (f", scorecard {card.id}" if card else "")
         sys.stdout.write(format_text(result, label))
     return 1 if args.exit_code and result.changes else 0
 
@@ -323,16 +360,19 @@ def _scorecard(ref: str, content: ContentSet) -> Any:
     if path.suffix in (".yaml", ".yml") or path.is_file():
         loaded, diags = parse_file(path)
         if loaded is None or not isinstance(loaded.obj, Scorecard):
-            raise ContentError(diags or [Diagnostic(str(path), 1, 1, "C800",
-                                                    "not a kind: scorecard file")])
+            raise ContentError(
+                diags or [Diagnostic(str(path), 1, 1, "C800", "not a kind: scorecard file")]
+            )
         card: Scorecard = loaded.obj
         problems = []
         for i, check in enumerate(card.checks):
             for key in ("detect", "only_if"):
                 raw = getattr(check, key)
                 if raw is not None:
-                    problems += [loaded.doc.diag(("checks", i, key, *rel), code, msg, hint)
-                                 for rel, code, msg, hint in compile_detect(raw)[1]]
+                    problems += [
+                        loaded.doc.diag(("checks", i, key, *rel), code, msg, hint)
+                        for rel, code, msg, hint in compile_detect(raw)[1]
+                    ]
         if problems:
             raise ContentError(problems)
     elif ref in pool:
@@ -353,8 +393,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     content = _content(args)
     with _store(args) as store:
-        records = [store.load(r.id) if not r.turns else r
-                   for r in _selected(store, args.session, args.trainee)]
+        records = [
+            store.load(r.id) if not r.turns else r
+            for r in _selected(store, args.session, args.trainee)
+        ]
     if args.output:
         with open(args.output, "w", encoding="utf-8") as out:
             lines = write_jsonl(records, content, out)

@@ -19,20 +19,45 @@ if TYPE_CHECKING:
 #: Labels by locale: the debrief speaks the scenario's language.
 LABELS: dict[str, dict[str, str]] = {
     "zh-CN": {
-        "debrief": "复盘", "score": "得分", "pass_mark": "及格线", "passed": "及格",
-        "failed": "不及格", "hard_fail": "严重违规,一票否决", "ending": "结果",
-        "checks": "检查项", "findings": "违规与更好的说法", "none": "没有违规。",
-        "missed": "可以补上的步骤", "duration": "用时", "turn": "第{turn}轮",
-        "better": "更好的说法", "transcript": "通话记录", "agent": "坐席", "customer": "客户",
-        "penalty": "扣分", "approx": "(场景已修改,上下文为近似还原)",
+        "debrief": "复盘",
+        "score": "得分",
+        "pass_mark": "及格线",
+        "passed": "及格",
+        "failed": "不及格",
+        "hard_fail": "严重违规,一票否决",
+        "ending": "结果",
+        "checks": "检查项",
+        "findings": "违规与更好的说法",
+        "none": "没有违规。",
+        "missed": "可以补上的步骤",
+        "duration": "用时",
+        "turn": "第{turn}轮",
+        "better": "更好的说法",
+        "transcript": "通话记录",
+        "agent": "坐席",
+        "customer": "客户",
+        "penalty": "扣分",
+        "approx": "(场景已修改,上下文为近似还原)",
     },
     "en-US": {
-        "debrief": "Debrief", "score": "Score", "pass_mark": "pass mark", "passed": "PASSED",
-        "failed": "FAILED", "hard_fail": "a critical finding fails the call", "ending": "Ending",
-        "checks": "Checks", "findings": "Findings and better wording", "none": "No findings.",
-        "missed": "Moves you could have made", "duration": "Time", "turn": "turn {turn}",
-        "better": "Better", "transcript": "Transcript", "agent": "agent",
-        "customer": "customer", "penalty": "points off",
+        "debrief": "Debrief",
+        "score": "Score",
+        "pass_mark": "pass mark",
+        "passed": "PASSED",
+        "failed": "FAILED",
+        "hard_fail": "a critical finding fails the call",
+        "ending": "Ending",
+        "checks": "Checks",
+        "findings": "Findings and better wording",
+        "none": "No findings.",
+        "missed": "Moves you could have made",
+        "duration": "Time",
+        "turn": "turn {turn}",
+        "better": "Better",
+        "transcript": "Transcript",
+        "agent": "agent",
+        "customer": "customer",
+        "penalty": "points off",
         "approx": "(the scenario changed since the call; contexts are approximate)",
     },
 }
@@ -56,7 +81,8 @@ def render_text(debrief: Debrief) -> str:
         f"{lab['debrief']} · {debrief.scenario_title or debrief.scenario_id}"
         f" · {debrief.session_id}" + (f" · {debrief.trainee}" if debrief.trainee else ""),
         f"{lab['score']} {debrief.score}/100 ({lab['pass_mark']} {debrief.pass_mark})"
-        f" — {verdict}" + (f" — {lab['hard_fail']}" if debrief.hard_fail else "")
+        f" — {verdict}"
+        + (f" — {lab['hard_fail']}" if debrief.hard_fail else "")
         + (f" — {lab['penalty']} {debrief.penalty}" if debrief.penalty else ""),
         f"{lab['ending']}: {debrief.ending_id or '-'} ({debrief.outcome or '-'})"
         f" · {lab['duration']} {_clock(debrief.duration_seconds)}",
@@ -76,8 +102,10 @@ def render_text(debrief: Debrief) -> str:
     if not debrief.findings:
         lines.append(f"  {lab['none']}")
     for f in debrief.findings:
-        lines.append(f"  [{f.severity}] {f.rule} {f.category} — {lab['turn'].format(turn=f.turn)}:"
-                     f" “{_one_line(f.match)}”")
+        lines.append(
+            f"  [{f.severity}] {f.rule} {f.category} — {lab['turn'].format(turn=f.turn)}:"
+            f" “{_one_line(f.match)}”"
+        )
         lines.append(f"      {f.message}")
         if f.suggestion:
             lines.append(f"      {lab['better']}: {f.suggestion}")
@@ -117,17 +145,20 @@ def render_html(debrief: Debrief, record: SessionRecord | None = None) -> str:
     esc = html.escape
     verdict = lab["passed"] if debrief.passed else lab["failed"]
     parts = [
-        "<!DOCTYPE html>", f'<html lang="{esc(debrief.locale or "en")}"><head>',
+        "<!DOCTYPE html>",
+        f'<html lang="{esc(debrief.locale or "en")}"><head>',
         '<meta charset="utf-8">',
         f"<title>{esc(lab['debrief'])} · {esc(debrief.scenario_title or debrief.scenario_id)}"
-        "</title>", f"<style>{_CSS}</style></head><body>",
+        "</title>",
+        f"<style>{_CSS}</style></head><body>",
         f"<h1>{esc(lab['debrief'])} · {esc(debrief.scenario_title or debrief.scenario_id)}</h1>",
         f"<p>{esc(debrief.session_id)} · {esc(debrief.trainee or '-')} ·"
         f" {esc(debrief.started_at)}</p>",
         f'<p class="verdict {"pass" if debrief.passed else "fail"}">'
         f"{esc(lab['score'])} <strong>{debrief.score}</strong>/100 ·"
         f" {esc(lab['pass_mark'])} {debrief.pass_mark} · <strong>{esc(verdict)}</strong>"
-        + (f" · {esc(lab['hard_fail'])}" if debrief.hard_fail else "") + "</p>",
+        + (f" · {esc(lab['hard_fail'])}" if debrief.hard_fail else "")
+        + "</p>",
         f"<p>{esc(lab['ending'])}: {esc(debrief.ending_id or '-')}"
         f" ({esc(debrief.outcome or '-')}) · {esc(lab['duration'])}"
         f" {_clock(debrief.duration_seconds)}</p>",
@@ -135,8 +166,7 @@ def render_html(debrief: Debrief, record: SessionRecord | None = None) -> str:
     ]
     for check in debrief.checks:
         cls, mark = ("met", "✓") if check.met else ("missed", "✗")
-        where = (f" — {esc(lab['turn'].format(turn=check.turn))}"
-                 if check.turn is not None else "")
+        where = f" — {esc(lab['turn'].format(turn=check.turn))}" if check.turn is not None else ""
         parts.append(f'<li class="{cls}">{mark} {esc(check.title)} ({check.weight}){where}')
         if check.evidence:
             parts.append(f'<div class="ev">“{esc(check.evidence)}”</div>')
@@ -153,8 +183,9 @@ def render_html(debrief: Debrief, record: SessionRecord | None = None) -> str:
                 f'<li><span class="sev {esc(f.severity)}">{esc(f.severity)}</span>'
                 f" {esc(f.rule)} · {esc(f.category)} · {esc(lab['turn'].format(turn=f.turn))}"
                 f": <mark>{esc(f.match)}</mark><div>{esc(f.message)}</div>"
-                + (f"<div>{esc(lab['better'])}: {esc(f.suggestion)}</div>" if f.suggestion
-                   else "") + "</li>")
+                + (f"<div>{esc(lab['better'])}: {esc(f.suggestion)}</div>" if f.suggestion else "")
+                + "</li>"
+            )
         parts.append("</ul>")
     if debrief.missed_moves:
         parts.append(f"<h2>{esc(lab['missed'])}</h2><ul>")
@@ -164,8 +195,10 @@ def render_html(debrief: Debrief, record: SessionRecord | None = None) -> str:
         parts.append(f"<h2>{esc(lab['transcript'])}</h2>")
         for turn in record.turns:
             who = lab["agent"] if turn.speaker == "agent" else lab["customer"]
-            parts.append(f'<div class="turn {turn.speaker}"><span class="who">{turn.index}'
-                         f" {esc(who)}</span><span class=\"txt\">{esc(turn.text)}</span></div>")
+            parts.append(
+                f'<div class="turn {turn.speaker}"><span class="who">{turn.index}'
+                f' {esc(who)}</span><span class="txt">{esc(turn.text)}</span></div>'
+            )
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 
@@ -173,9 +206,13 @@ def render_html(debrief: Debrief, record: SessionRecord | None = None) -> str:
 def history_row(record: SessionRecord, debrief: Debrief | None) -> dict[str, Any]:
     """One line of ``trainer history`` as JSON-ready data."""
     return {
-        "id": record.id, "trainee": record.trainee, "scenario_id": record.scenario_id,
-        "started_at": record.started_at, "status": record.status,
-        "ending_id": record.ending_id, "outcome": record.outcome,
+        "id": record.id,
+        "trainee": record.trainee,
+        "scenario_id": record.scenario_id,
+        "started_at": record.started_at,
+        "status": record.status,
+        "ending_id": record.ending_id,
+        "outcome": record.outcome,
         "score": debrief.score if debrief else None,
         "passed": debrief.passed if debrief else None,
         "hard_fail": debrief.hard_fail if debrief else None,

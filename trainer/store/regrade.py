@@ -48,12 +48,16 @@ class Change:
     def to_json(self) -> dict[str, Any]:
         """JSON form (``trainer regrade --format json``)."""
         return {
-            "session_id": self.session_id, "trainee": self.trainee,
-            "scenario_id": self.scenario_id, "started_at": self.started_at,
-            "recorded_with": self.recorded_with, "regraded_with": self.regraded_with,
+            "session_id": self.session_id,
+            "trainee": self.trainee,
+            "scenario_id": self.scenario_id,
+            "started_at": self.started_at,
+            "recorded_with": self.recorded_with,
+            "regraded_with": self.regraded_with,
             "old": {"score": self.old_score, "passed": self.old_passed},
             "new": {"score": self.new_score, "passed": self.new_passed},
-            "added": list(self.added), "removed": list(self.removed),
+            "added": list(self.added),
+            "removed": list(self.removed),
         }
 
 
@@ -67,14 +71,21 @@ class Result:
 
     def to_json(self) -> dict[str, Any]:
         """JSON form."""
-        return {"checked": self.checked, "changed": len(self.changes),
-                "changes": [c.to_json() for c in self.changes],
-                "skipped": [{"session_id": s, "reason": r} for s, r in self.skipped]}
+        return {
+            "checked": self.checked,
+            "changed": len(self.changes),
+            "changes": [c.to_json() for c in self.changes],
+            "skipped": [{"session_id": s, "reason": r} for s, r in self.skipped],
+        }
 
 
 def regrade(
-    store: Store, content: ContentSet, records: Iterable[SessionRecord], *,
-    rulebook: Rulebook | None = None, scorecard: Scorecard | None = None,
+    store: Store,
+    content: ContentSet,
+    records: Iterable[SessionRecord],
+    *,
+    rulebook: Rulebook | None = None,
+    scorecard: Scorecard | None = None,
 ) -> Result:
     """Re-grade ``records`` (listing rows are loaded from ``store``) and list the changes.
 
@@ -94,19 +105,30 @@ def regrade(
             continue
         scenario = content.scenarios.get(listed.scenario_id)
         if scenario is None:
-            result.skipped.append((listed.id, f"scenario '{listed.scenario_id}' is not in"
-                                              " the content"))
+            result.skipped.append(
+                (listed.id, f"scenario '{listed.scenario_id}' is not in the content")
+            )
             continue
         if rulebook is not None and rulebook.locale != scenario.locale:
-            result.skipped.append((listed.id, f"rulebook '{rulebook.id}' is for"
-                                              f" {rulebook.locale}, the session is"
-                                              f" {scenario.locale}"))
+            result.skipped.append(
+                (
+                    listed.id,
+                    f"rulebook '{rulebook.id}' is for"
+                    f" {rulebook.locale}, the session is"
+                    f" {scenario.locale}",
+                )
+            )
             continue
         book = rulebook or books.get(scenario.locale)
         if book is None:
             book = books[scenario.locale] = load_rulebook(scenario.locale)
-        card = scorecard if scorecard is not None and scorecard.locale == scenario.locale and (
-            not scorecard.stages or scenario.stage in scorecard.stages) else None
+        card = (
+            scorecard
+            if scorecard is not None
+            and scorecard.locale == scenario.locale
+            and (not scorecard.stages or scenario.stage in scorecard.stages)
+            else None
+        )
         record = store.load(listed.id)
         contexts = replay(record, scenario, content)
         fresh = {
@@ -116,8 +138,9 @@ def regrade(
         }
         try:
             old = build_debrief(record, scenario, content, contexts=contexts)
-            new = build_debrief(record, scenario, content, findings=fresh, scorecard=card,
-                                contexts=contexts)
+            new = build_debrief(
+                record, scenario, content, findings=fresh, scorecard=card, contexts=contexts
+            )
         except LookupError as exc:
             result.skipped.append((record.id, str(exc)))
             continue
@@ -127,13 +150,22 @@ def regrade(
         added = tuple(_show(after[k]) for k in sorted(set(after) - set(before)))
         removed = tuple(_show(before[k]) for k in sorted(set(before) - set(after)))
         if added or removed or old.passed != new.passed:
-            result.changes.append(Change(
-                session_id=record.id, trainee=record.trainee, scenario_id=record.scenario_id,
-                started_at=record.started_at,
-                recorded_with=f"{record.rulebook_id} {record.rulebook_version}".strip() or "-",
-                regraded_with=f"{book.id} {book.version}", old_score=old.score,
-                new_score=new.score, old_passed=old.passed, new_passed=new.passed,
-                added=added, removed=removed))
+            result.changes.append(
+                Change(
+                    session_id=record.id,
+                    trainee=record.trainee,
+                    scenario_id=record.scenario_id,
+                    started_at=record.started_at,
+                    recorded_with=f"{record.rulebook_id} {record.rulebook_version}".strip() or "-",
+                    regraded_with=f"{book.id} {book.version}",
+                    old_score=old.score,
+                    new_score=new.score,
+                    old_passed=old.passed,
+                    new_passed=new.passed,
+                    added=added,
+                    removed=removed,
+                )
+            )
     return result
 
 
@@ -142,23 +174,34 @@ def _key(turn: int, rule: str, match: str, severity: str) -> tuple[int, str, str
 
 
 def _show(finding: Any) -> dict[str, Any]:
-    return {"turn": finding.turn, "rule": finding.rule, "category": finding.category,
-            "severity": finding.severity, "match": finding.match}
+    return {
+        "turn": finding.turn,
+        "rule": finding.rule,
+        "category": finding.category,
+        "severity": finding.severity,
+        "match": finding.match,
+    }
 
 
 def format_text(result: Result, label: str) -> str:
     """The regrade result for a terminal."""
     lines = [f"{len(result.changes)} of {result.checked} sessions would change ({label})"]
     for c in result.changes:
-        verdict = (f"{'passed' if c.old_passed else 'failed'} → "
-                   f"{'passed' if c.new_passed else 'FAILED' if c.old_passed else 'failed'}")
-        lines.append(f"  {c.session_id}  {c.trainee or '-'}  {c.scenario_id}  {c.started_at}"
-                     f"  {verdict}  score {c.old_score} → {c.new_score}")
+        verdict = (
+            f"{'passed' if c.old_passed else 'failed'} → "
+            f"{'passed' if c.new_passed else 'FAILED' if c.old_passed else 'failed'}"
+        )
+        lines.append(
+            f"  {c.session_id}  {c.trainee or '-'}  {c.scenario_id}  {c.started_at}"
+            f"  {verdict}  score {c.old_score} → {c.new_score}"
+        )
         lines.append(f"      recorded with {c.recorded_with}; regraded with {c.regraded_with}")
         for sign, items in (("+", c.added), ("-", c.removed)):
             for f in items:
-                lines.append(f"      {sign} turn {f['turn']} {f['rule']} ({f['severity']},"
-                             f" {f['category']}) “{f['match']}”")
+                lines.append(
+                    f"      {sign} turn {f['turn']} {f['rule']} ({f['severity']},"
+                    f" {f['category']}) “{f['match']}”"
+                )
     for session_id, reason in result.skipped:
         lines.append(f"  skipped {session_id}: {reason}")
     return "\n".join(lines) + "\n"

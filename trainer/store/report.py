@@ -47,13 +47,17 @@ class Group:
         scores = [score for _, score, _ in ordered]
         passes = sum(1 for _, _, ok in ordered if ok)
         return {
-            "name": self.name, "title": self.title, "attempts": self.attempts,
-            "scored": len(ordered), "best": max(scores) if scores else None,
+            "name": self.name,
+            "title": self.title,
+            "attempts": self.attempts,
+            "scored": len(ordered),
+            "best": max(scores) if scores else None,
             "latest": scores[-1] if scores else None,
             "passed": passes,
             "pass_rate": round(passes / len(ordered), 3) if ordered else None,
-            "top_categories": [[name, count] for name, count in
-                               self.categories.most_common(TOP_CATEGORIES)],
+            "top_categories": [
+                [name, count] for name, count in self.categories.most_common(TOP_CATEGORIES)
+            ],
             "history": [[started, score] for started, score, _ in ordered],
         }
 
@@ -68,7 +72,8 @@ class Report:
     sessions: int = 0
     filters: dict[str, Any] = field(default_factory=dict)
     generated_at: str = field(
-        default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+        default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds")
+    )
 
     def add(self, record: SessionRecord, debrief: Debrief | None, title: str = "") -> None:
         """Count one session in its trainee's and its scenario's group."""
@@ -83,7 +88,8 @@ class Report:
     def to_json(self) -> dict[str, Any]:
         """The whole report as JSON-ready data."""
         return {
-            "generated_at": self.generated_at, "filters": self.filters,
+            "generated_at": self.generated_at,
+            "filters": self.filters,
             "sessions": self.sessions,
             "trainees": [g.to_json() for _, g in sorted(self.trainees.items())],
             "scenarios": [g.to_json() for _, g in sorted(self.scenarios.items())],
@@ -96,8 +102,18 @@ def to_json(report: Report) -> str:
     return json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n"
 
 
-CSV_COLUMNS = ("group", "name", "title", "attempts", "scored", "best", "latest", "passed",
-               "pass_rate", "top_categories")
+CSV_COLUMNS = (
+    "group",
+    "name",
+    "title",
+    "attempts",
+    "scored",
+    "best",
+    "latest",
+    "passed",
+    "pass_rate",
+    "top_categories",
+)
 
 
 def to_csv(report: Report) -> str:
@@ -108,12 +124,20 @@ def to_csv(report: Report) -> str:
     data = report.to_json()
     for group in ("trainees", "scenarios"):
         for row in data[group]:
-            writer.writerow([
-                group[:-1], row["name"], row["title"], row["attempts"], row["scored"],
-                _blank(row["best"]), _blank(row["latest"]), row["passed"],
-                _blank(row["pass_rate"]),
-                "; ".join(f"{name} ({count})" for name, count in row["top_categories"]),
-            ])
+            writer.writerow(
+                [
+                    group[:-1],
+                    row["name"],
+                    row["title"],
+                    row["attempts"],
+                    row["scored"],
+                    _blank(row["best"]),
+                    _blank(row["latest"]),
+                    row["passed"],
+                    _blank(row["pass_rate"]),
+                    "; ".join(f"{name} ({count})" for name, count in row["top_categories"]),
+                ]
+            )
     return out.getvalue()
 
 
@@ -123,8 +147,7 @@ def _blank(value: Any) -> Any:
 
 # ---------------------------------------------------------------- HTML
 
-_PALETTE = ("#3867d6", "#20bf6b", "#eb3b5a", "#f7b731", "#8854d0", "#0fb9b1", "#fa8231",
-            "#4b6584")
+_PALETTE = ("#3867d6", "#20bf6b", "#eb3b5a", "#f7b731", "#8854d0", "#0fb9b1", "#fa8231", "#4b6584")
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC","PingFang SC",sans-serif;
@@ -145,20 +168,27 @@ def to_html(report: Report) -> str:
     data = report.to_json()
     esc = html.escape
     parts = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-        "<title>Training report</title>", f"<style>{_CSS}</style></head><body>",
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        "<title>Training report</title>",
+        f"<style>{_CSS}</style></head><body>",
         "<h1>Training report</h1>",
         f"<p>{data['sessions']} sessions · {len(data['trainees'])} trainees ·"
         f" {len(data['scenarios'])} scenarios · generated {esc(data['generated_at'])}"
-        + _filters_text(data["filters"]) + "</p>",
+        + _filters_text(data["filters"])
+        + "</p>",
         "<h2>Trainees</h2>",
-        _bars_chart([(row["name"], row["best"], row["latest"]) for row in data["trainees"]],
-                    "Best and latest score per trainee"),
+        _bars_chart(
+            [(row["name"], row["best"], row["latest"]) for row in data["trainees"]],
+            "Best and latest score per trainee",
+        ),
         _table(data["trainees"], "Trainee"),
         _line_chart(data["trainees"]),
         "<h2>Scenarios</h2>",
-        _bars_chart([(row["name"], row["best"], row["latest"]) for row in data["scenarios"]],
-                    "Best and latest score per scenario"),
+        _bars_chart(
+            [(row["name"], row["best"], row["latest"]) for row in data["scenarios"]],
+            "Best and latest score per scenario",
+        ),
         _table(data["scenarios"], "Scenario"),
         "<h2>Finding categories</h2>",
         _category_chart(data["categories"]),
@@ -168,24 +198,28 @@ def to_html(report: Report) -> str:
 
 
 def _filters_text(filters: dict[str, Any]) -> str:
-    shown = [f"{k}: {', '.join(v) if isinstance(v, list) else v}" for k, v in filters.items()
-             if v]
+    shown = [f"{k}: {', '.join(v) if isinstance(v, list) else v}" for k, v in filters.items() if v]
     return (" · " + html.escape(" · ".join(shown))) if shown else ""
 
 
 def _table(rows: list[dict[str, Any]], label: str) -> str:
     esc = html.escape
-    out = [f"<table><thead><tr><th>{label}</th><th>Attempts</th><th>Best</th><th>Latest</th>"
-           "<th>Pass rate</th><th>Most frequent findings</th></tr></thead><tbody>"]
+    out = [
+        f"<table><thead><tr><th>{label}</th><th>Attempts</th><th>Best</th><th>Latest</th>"
+        "<th>Pass rate</th><th>Most frequent findings</th></tr></thead><tbody>"
+    ]
     for row in rows:
         rate = "–" if row["pass_rate"] is None else f"{row['pass_rate'] * 100:.0f}%"
-        name = esc(row["name"]) + (f"<br><small>{esc(row['title'])}</small>"
-                                   if row["title"] else "")
+        name = esc(row["name"]) + (
+            f"<br><small>{esc(row['title'])}</small>" if row["title"] else ""
+        )
         cats = ", ".join(f"{esc(n)} ({c})" for n, c in row["top_categories"]) or "–"
-        out.append(f"<tr><td>{name}</td><td class=\"num\">{row['attempts']}</td>"
-                   f"<td class=\"num\">{_dash(row['best'])}</td>"
-                   f"<td class=\"num\">{_dash(row['latest'])}</td>"
-                   f"<td class=\"num\">{rate}</td><td>{cats}</td></tr>")
+        out.append(
+            f'<tr><td>{name}</td><td class="num">{row["attempts"]}</td>'
+            f'<td class="num">{_dash(row["best"])}</td>'
+            f'<td class="num">{_dash(row["latest"])}</td>'
+            f'<td class="num">{rate}</td><td>{cats}</td></tr>'
+        )
     out.append("</tbody></table>")
     return "".join(out)
 
@@ -201,68 +235,89 @@ def _bars_chart(rows: list[tuple[str, int | None, int | None]], caption: str) ->
         return "<p>No sessions.</p>"
     label_w, bar_w, row_h = 180, 420, 34
     height = 30 + row_h * len(rows)
-    out = [f'<figure><svg role="img" aria-label="{esc(caption)}" xmlns="http://www.w3.org/2000/svg"'
-           f' width="{label_w + bar_w + 60}" height="{height}"'
-           f' viewBox="0 0 {label_w + bar_w + 60} {height}">']
+    out = [
+        f'<figure><svg role="img" aria-label="{esc(caption)}" xmlns="http://www.w3.org/2000/svg"'
+        f' width="{label_w + bar_w + 60}" height="{height}"'
+        f' viewBox="0 0 {label_w + bar_w + 60} {height}">'
+    ]
     for tick in range(0, 101, 25):
         x = label_w + bar_w * tick / 100
-        out.append(f'<line x1="{x:.0f}" y1="10" x2="{x:.0f}" y2="{height - 18}" stroke="#e4e6ef"/>'
-                   f'<text x="{x:.0f}" y="{height - 4}" font-size="10" text-anchor="middle"'
-                   f' fill="#666">{tick}</text>')
+        out.append(
+            f'<line x1="{x:.0f}" y1="10" x2="{x:.0f}" y2="{height - 18}" stroke="#e4e6ef"/>'
+            f'<text x="{x:.0f}" y="{height - 4}" font-size="10" text-anchor="middle"'
+            f' fill="#666">{tick}</text>'
+        )
     for i, (name, best, latest) in enumerate(rows):
         y = 12 + i * row_h
-        out.append(f'<text x="{label_w - 8}" y="{y + 17}" font-size="12" text-anchor="end"'
-                   f' fill="#1d2330">{esc(_clip(name))}</text>')
+        out.append(
+            f'<text x="{label_w - 8}" y="{y + 17}" font-size="12" text-anchor="end"'
+            f' fill="#1d2330">{esc(_clip(name))}</text>'
+        )
         for j, (value, color) in enumerate(((best, _PALETTE[0]), (latest, _PALETTE[1]))):
             width = bar_w * (value or 0) / 100
-            out.append(f'<rect x="{label_w}" y="{y + j * 13}" width="{width:.1f}" height="11"'
-                       f' fill="{color}"><title>{esc(name)}: {_dash(value)}</title></rect>')
-            out.append(f'<text x="{label_w + width + 4:.1f}" y="{y + j * 13 + 10}"'
-                       f' font-size="10" fill="#333">{_dash(value)}</text>')
+            out.append(
+                f'<rect x="{label_w}" y="{y + j * 13}" width="{width:.1f}" height="11"'
+                f' fill="{color}"><title>{esc(name)}: {_dash(value)}</title></rect>'
+            )
+            out.append(
+                f'<text x="{label_w + width + 4:.1f}" y="{y + j * 13 + 10}"'
+                f' font-size="10" fill="#333">{_dash(value)}</text>'
+            )
     out.append("</svg>")
-    out.append(f'<figcaption>{esc(caption)} <span class="legend"><span><i style="background:'
-               f'{_PALETTE[0]}"></i>best</span><span><i style="background:{_PALETTE[1]}"></i>'
-               "latest</span></span></figcaption></figure>")
+    out.append(
+        f'<figcaption>{esc(caption)} <span class="legend"><span><i style="background:'
+        f'{_PALETTE[0]}"></i>best</span><span><i style="background:{_PALETTE[1]}"></i>'
+        "latest</span></span></figcaption></figure>"
+    )
     return "".join(out)
 
 
 def _line_chart(rows: list[dict[str, Any]]) -> str:
     """Scores over attempts, one line per trainee."""
     esc = html.escape
-    series = [(row["name"], [score for _, score in row["history"]]) for row in rows
-              if row["history"]]
+    series = [
+        (row["name"], [score for _, score in row["history"]]) for row in rows if row["history"]
+    ]
     if not series:
         return ""
     longest = max(len(points) for _, points in series)
     left, top, width, height = 40, 10, 560, 200
     step = width / max(1, longest - 1)
-    out = ['<figure><svg role="img" aria-label="Scores over attempts"'
-           ' xmlns="http://www.w3.org/2000/svg"'
-           f' width="{left + width + 20}" height="{top + height + 30}"'
-           f' viewBox="0 0 {left + width + 20} {top + height + 30}">']
+    out = [
+        '<figure><svg role="img" aria-label="Scores over attempts"'
+        ' xmlns="http://www.w3.org/2000/svg"'
+        f' width="{left + width + 20}" height="{top + height + 30}"'
+        f' viewBox="0 0 {left + width + 20} {top + height + 30}">'
+    ]
     for tick in range(0, 101, 25):
         y = top + height - height * tick / 100
-        out.append(f'<line x1="{left}" y1="{y:.0f}" x2="{left + width}" y2="{y:.0f}"'
-                   f' stroke="#e4e6ef"/><text x="{left - 6}" y="{y + 4:.0f}" font-size="10"'
-                   f' text-anchor="end" fill="#666">{tick}</text>')
+        out.append(
+            f'<line x1="{left}" y1="{y:.0f}" x2="{left + width}" y2="{y:.0f}"'
+            f' stroke="#e4e6ef"/><text x="{left - 6}" y="{y + 4:.0f}" font-size="10"'
+            f' text-anchor="end" fill="#666">{tick}</text>'
+        )
     for n in range(longest):
-        out.append(f'<text x="{left + n * step:.0f}" y="{top + height + 16}" font-size="10"'
-                   f' text-anchor="middle" fill="#666">{n + 1}</text>')
+        out.append(
+            f'<text x="{left + n * step:.0f}" y="{top + height + 16}" font-size="10"'
+            f' text-anchor="middle" fill="#666">{n + 1}</text>'
+        )
     legend = []
     for k, (name, points) in enumerate(series):
         color = _PALETTE[k % len(_PALETTE)]
-        coords = [(left + i * step, top + height - height * p / 100)
-                  for i, p in enumerate(points)]
+        coords = [(left + i * step, top + height - height * p / 100) for i, p in enumerate(points)]
         if len(coords) > 1:
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
-            out.append(f'<polyline points="{path}" fill="none" stroke="{color}"'
-                       ' stroke-width="2"/>')
-        out += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}"><title>'
-                f"{esc(name)} #{i + 1}: {points[i]}</title></circle>"
-                for i, (x, y) in enumerate(coords)]
+            out.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2"/>')
+        out += [
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}"><title>'
+            f"{esc(name)} #{i + 1}: {points[i]}</title></circle>"
+            for i, (x, y) in enumerate(coords)
+        ]
         legend.append(f'<span><i style="background:{color}"></i>{esc(name)}</span>')
-    out.append("</svg><figcaption>Score per attempt, by trainee "
-               f'<span class="legend">{"".join(legend)}</span></figcaption></figure>')
+    out.append(
+        "</svg><figcaption>Score per attempt, by trainee "
+        f'<span class="legend">{"".join(legend)}</span></figcaption></figure>'
+    )
     return "".join(out)
 
 
@@ -273,23 +328,32 @@ def _category_chart(categories: dict[str, int]) -> str:
         return "<p>No findings.</p>"
     items = list(categories.items())
     most = max(count for _, count in items)
-    bar, gap, height, left = 44, 18, 160, 120
+    bar, gap, height, left, top = 44, 18, 160, 170, 18
     width = left + len(items) * (bar + gap)
-    out = ['<figure><svg role="img" aria-label="Findings by category"'
-           f' xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 70}"'
-           f' viewBox="0 0 {width} {height + 70}">']
+    out = [
+        '<figure><svg role="img" aria-label="Findings by category"'
+        f' xmlns="http://www.w3.org/2000/svg" width="{width}" height="{top + height + 90}"'
+        f' viewBox="0 0 {width} {top + height + 90}">'
+    ]
     for i, (name, count) in enumerate(items):
         x = left + i * (bar + gap)
         h = height * count / most
-        out.append(f'<rect x="{x}" y="{10 + height - h:.1f}" width="{bar}" height="{h:.1f}"'
-                   f' fill="{_PALETTE[2]}"><title>{esc(name)}: {count}</title></rect>')
-        out.append(f'<text x="{x + bar / 2:.0f}" y="{6 + height - h:.1f}" font-size="11"'
-                   f' text-anchor="middle">{count}</text>')
-        out.append(f'<text x="{x + bar / 2:.0f}" y="{height + 24}" font-size="10"'
-                   f' text-anchor="end" transform="rotate(-30 {x + bar / 2:.0f}'
-                   f' {height + 24})">{esc(name)}</text>')
-    out.append("</svg><figcaption>Findings by category (all sessions in the report)"
-               "</figcaption></figure>")
+        out.append(
+            f'<rect x="{x}" y="{top + height - h:.1f}" width="{bar}" height="{h:.1f}"'
+            f' fill="{_PALETTE[2]}"><title>{esc(name)}: {count}</title></rect>'
+        )
+        out.append(
+            f'<text x="{x + bar / 2:.0f}" y="{top + height - h - 4:.1f}" font-size="11"'
+            f' text-anchor="middle">{count}</text>'
+        )
+        out.append(
+            f'<text x="{x + bar / 2:.0f}" y="{top + height + 16}" font-size="10"'
+            f' text-anchor="end" transform="rotate(-30 {x + bar / 2:.0f}'
+            f' {top + height + 16})">{esc(name)}</text>'
+        )
+    out.append(
+        "</svg><figcaption>Findings by category (all sessions in the report)</figcaption></figure>"
+    )
     return "".join(out)
 
 

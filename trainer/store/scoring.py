@@ -34,8 +34,11 @@ class Scorer:
         from trainer.engine.session import scenario_hash
 
         scenario = self.scenario(record)
-        return bool(scenario is not None and record.scenario_hash
-                    and record.scenario_hash != scenario_hash(scenario))
+        return bool(
+            scenario is not None
+            and record.scenario_hash
+            and record.scenario_hash != scenario_hash(scenario)
+        )
 
     def debrief(self, record: SessionRecord, store: Store | None = None) -> Debrief | None:
         """The debrief of a finished session (loaded with turns from ``store`` when the

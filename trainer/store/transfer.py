@@ -46,21 +46,28 @@ def export_lines(record: SessionRecord, content: ContentSet | None) -> Iterator[
         line = contexts.get(turn.index)
         when = f"{day}T{clock.strftime('%H:%M')}:00" if clock is not None else None
         item: dict[str, Any] = {
-            "id": f"{record.id}:{turn.index}", "call_id": record.id, "turn": turn.index,
-            "speaker": turn.speaker, "text": turn.text,
+            "id": f"{record.id}:{turn.index}",
+            "call_id": record.id,
+            "turn": turn.index,
+            "speaker": turn.speaker,
+            "text": turn.text,
             "party": line.ctx.party if line is not None else "debtor",
             "verified": line.ctx.verified if line is not None else False,
-            "time": when, "lang": record.locale,
-            "node": turn.node, "intent": turn.intent, "score": turn.score,
-            "findings": list(turn.findings), "meters": dict(turn.meters), "at": turn.at,
+            "time": when,
+            "lang": record.locale,
+            "node": turn.node,
+            "intent": turn.intent,
+            "score": turn.score,
+            "findings": list(turn.findings),
+            "meters": dict(turn.meters),
+            "at": turn.at,
         }
         if position == 0:
             item["session"] = header
         yield item
 
 
-def write_jsonl(records: Iterable[SessionRecord], content: ContentSet | None,
-                out: TextIO) -> int:
+def write_jsonl(records: Iterable[SessionRecord], content: ContentSet | None, out: TextIO) -> int:
     """Write sessions as JSONL; returns how many lines were written."""
     count = 0
     for record in records:
@@ -104,20 +111,28 @@ def read_jsonl(path: Path) -> list[SessionRecord]:
             if isinstance(item.get("session"), dict):
                 pending.header = item["session"]
             try:
-                pending.turns.append({
-                    "index": int(item["turn"]), "speaker": item["speaker"],
-                    "text": item["text"], "node": item.get("node") or "",
-                    "intent": item.get("intent"), "score": item.get("score"),
-                    "findings": item.get("findings") or [], "meters": item.get("meters") or {},
-                    "at": item.get("at") or "",
-                })
+                pending.turns.append(
+                    {
+                        "index": int(item["turn"]),
+                        "speaker": item["speaker"],
+                        "text": item["text"],
+                        "node": item.get("node") or "",
+                        "intent": item.get("intent"),
+                        "score": item.get("score"),
+                        "findings": item.get("findings") or [],
+                        "meters": item.get("meters") or {},
+                        "at": item.get("at") or "",
+                    }
+                )
             except (KeyError, TypeError, ValueError) as exc:
                 raise TransferError(f"{where}:1: bad turn record ({exc})") from None
     records = []
     for call, pending in calls.items():
         if pending.header is None:
-            raise TransferError(f"{path}:{pending.line}:1: call '{call}' has no session header"
-                                " (the 'session' field of its first line): not a trainer export")
+            raise TransferError(
+                f"{path}:{pending.line}:1: call '{call}' has no session header"
+                " (the 'session' field of its first line): not a trainer export"
+            )
         data = dict(pending.header)
         data["id"] = call
         data["turns"] = sorted(pending.turns, key=lambda t: t["index"])

@@ -1,0 +1,35 @@
+"""Display helpers: tidy authored CJK text, glue labels to CJK lines, clip spans."""
+
+from __future__ import annotations
+
+from trainer.tui.textfmt import tidy
+from trainer.tui.widgets.transcript import HIGHLIGHT, LineFinding, glue, highlight_spans
+
+
+def test_tidy_removes_yaml_folding_spaces_between_chinese_only() -> None:
+    assert tidy("他一开始以为是 推销或诈骗,听清是银行") == "他一开始以为是推销或诈骗,听清是银行"
+    assert tidy("金额、 日期\n和渠道") == "金额、日期和渠道"
+    assert tidy("我是 Anna, from the bank") == "我是 Anna, from the bank"
+    assert tidy("two  spaces stay") == "two  spaces stay"
+
+
+def test_glue_keeps_a_label_on_the_line_of_a_chinese_sentence() -> None:
+    assert glue("您好") == "："
+    assert glue("Hello") == ": "
+    assert glue("") == ": "
+
+
+def _finding(start: int | None, end: int | None, match: str = "") -> LineFinding:
+    return LineFinding("ZH-ABU-001", "abuse", "major", "why", "better", match, start, end)
+
+
+def test_highlight_uses_offsets_clips_them_and_falls_back_to_the_match() -> None:
+    line = "你这种老赖"
+    spans = highlight_spans(line, [_finding(3, 5)]).spans
+    assert [(s.start, s.end, s.style) for s in spans] == [(3, 5, HIGHLIGHT)]
+    assert [(s.start, s.end) for s in highlight_spans(line, [_finding(3, 99)]).spans] == [(3, 5)]
+    assert [
+        (s.start, s.end) for s in highlight_spans(line, [_finding(None, None, "老赖")]).spans
+    ] == [(3, 5)]
+    assert highlight_spans(line, [_finding(None, None, "不在")]).spans == []
+    assert highlight_spans("[bold]", [_finding(0, 1)]).plain == "[bold]"

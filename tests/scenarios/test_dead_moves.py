@@ -59,7 +59,7 @@ def _moves(*whens: str | None, intent: str = "close_politely") -> str:
 def test_shadowed_move_is_reported(tmp_path: Path, first: str | None, second: str | None) -> None:
     found = _g406(_variant(tmp_path, _moves(first, second)))
     assert len(found) == 1
-    line, message = found[0]
+    _, message = found[0]
     assert "move 'close_politely' at node 'close' can never be taken" in message
     assert "move 1 has the same intent" in message
 

@@ -51,6 +51,19 @@ def test_looks_split(items: list[str], split: bool) -> None:
     assert looks_split(items) is split
 
 
+@pytest.mark.parametrize(
+    ("items", "split"),
+    [
+        (["自报机构和姓氏", "核实身份", "约定金额、日期和渠道"], False),  # a spaced list of phrases
+        (["你好", "您好"], False),
+        (["好的", "谢谢提醒", "再见。"], True),  # only the last item ends the sentence
+        (["Okay", "thanks", "bye."], True),
+    ],
+)
+def test_looks_split_with_spaces_after_the_commas(items: list[str], split: bool) -> None:
+    assert looks_split(items, tight=False) is split
+
+
 def _scenario_file(tmp_path: Path, say_line: str) -> Path:
     """A variant of the clean fixture base whose closing line is ``say_line``."""
     target = tmp_path / "zh" / "scenarios"
@@ -85,6 +98,7 @@ def test_trap_is_reported_in_the_variant_file(tmp_path: Path) -> None:
         "[喂?, 哪位?]",  # two deliberate variants
         "[好的, {text: 再见。, weight: 2}]",  # not all plain scalars
         "[\n      好的,\n      再见。]",  # spread over lines: deliberate
+        "[好的, 行]",  # a spaced list of short variants
     ],
 )
 def test_no_warning_when_the_list_is_meant(tmp_path: Path, say_line: str) -> None:

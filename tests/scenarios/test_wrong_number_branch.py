@@ -19,6 +19,7 @@ OPENING = [
     "不好意思打扰您,跟您核对一下号码,是138 0571 6621吗?",
     "刘强先生登记联系方式的时候留了您的号码,我们联系不上他本人,所以打给您。",
 ]
+EASE = "给您添麻烦了,您不知道这事也很正常。具体是他本人的事,跟您没有关系。"
 ASK = "不需要您去找他,万一碰到他,麻烦带句话,请他给华信银行的郑小姐回个电话就行。"
 
 
@@ -30,7 +31,7 @@ def content():  # type: ignore[no-untyped-def]
     return loaded
 
 
-def _play(content, lines: list[str], **meters: int) -> Session:  # type: ignore[no-untyped-def]
+def _play(content, lines: list[str]) -> Session:  # type: ignore[no-untyped-def]
     scenario = content.scenarios["zh-third-wrong-number"]
     session = Session.new(scenario, content, seed=1, mode="free", grader=None)
     session.start()
@@ -40,7 +41,7 @@ def _play(content, lines: list[str], **meters: int) -> Session:  # type: ignore[
 
 
 def test_reassured_contact_agrees_to_pass_the_message(content) -> None:  # type: ignore[no-untyped-def]
-    session = _play(content, [*OPENING, "给您添麻烦了,您不知道这事也很正常。具体是他本人的事,跟您没有关系。"])
+    session = _play(content, [*OPENING, EASE])
     assert session.node == "refuses"
     assert session.meters["trust"] >= 65
     session.say(ASK)

@@ -8,8 +8,11 @@ returns an offset map so a match in the normalised text can be reported as a
 span of the ORIGINAL text.
 
 Speed matters (an utterance check must stay well under a millisecond): the
-length-preserving folds are one ``str.translate``; the length-changing ones are
-a few precompiled regexes that only run when the text can need them.
+length-preserving folds are one ``str.translate`` (skipped when no character
+needs it); the length-changing ones are a few precompiled regexes that only run
+when a cheap gate says the text can need them. Most utterances need none, and
+then the offset map is a shared identity map. `normalize_full` tries every
+rewrite and is the reference the fast path is tested against.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-__all__ = ["Normalized", "OffsetMap", "normalize"]
+__all__ = ["Normalized", "OffsetMap", "normalize", "normalize_full"]
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 #: Invisible characters removed everywhere (zero-width space/joiners, BOM, soft hyphen).
@@ -276,8 +279,9 @@ _OTHER_TOKENS = _PINYIN_GATE_WORDS | _SYLLABLES
 def _nothing_to_rewrite(folded: str, cjk: bool) -> bool:
     """True when no length-changing rewrite or leet fold can change ``folded``.
 
-    A cheap superset of the rewrites' own gates: most utterances have nothing,
-    and normalising them is then one translate, one ``lower`` and two searches.
+    A cheap, exact stand-in for the rewrites' own tests: most utterances need
+    nothing, and normalising them is then one translate, one ``lower`` and a
+    few searches that start on rare characters.
     """
     if cjk:
         first = _ZH_FIRST.search(folded)
@@ -287,11 +291,22 @@ def _nothing_to_rewrite(folded: str, cjk: bool) -> bool:
             return False
     elif _HAS_LATIN.search(folded) is None:
         return True  # ASCII without letters: nothing to fold
-    if _LATIN_GATE.search(folded) is not None or _LEET_RX.search(folded) is not None:
+    if _LEET_QUICK.search(folded) is not None:
         return False
-    return (_ASCII_TOKENS if not cjk else _OTHER_TOKENS).isdisjoint(_LATIN_TOKEN.findall(folded))
+    tokens = _LATIN_TOKEN.findall(folded)
+    if _FILL_QUICK.search(folded) is not None or "ü" in folded:
+        spelled = True  # rare: let the squeeze's own regex decide
+    else:
+        spelled = sum(len(token) == 1 for token in tokens) >= 4
+    if spelled and _LATIN_GATE.search(folded) and _LATIN_SQUEEZE.search(folded):
+        return False
+    return (_ASCII_TOKENS if not cjk else _OTHER_TOKENS).isdisjoint(tokens)
 
 
+#: Leet needs a look-alike between two letters; the search starts on the rare symbol.
+_LEET_QUICK = re.compile(r"[@4310!|$5](?<=[a-z].)(?=[a-z])")
+#: Filler inside a word (``p*lice``): the only squeeze that needs no spelled-out letters.
+_FILL_QUICK = re.compile("[*_·•]")
 #: The first thing in non-ASCII text that may need a look: a Latin letter, or
 #: anything the Chinese squeeze rewrites (its gate).
 _ZH_FIRST = re.compile(f"[a-z]|{_ZH_GATE.pattern}")
@@ -387,15 +402,7 @@ def normalize(text: str) -> Normalized:
     invisible characters, spaces and punctuation inside words or between
     spelled-out characters, and pinyin/mixed spellings of sensitive words.
     """
-    if text.isascii():
-        folded = text.lower()
-        has_cjk = False
-    else:
-        folded = text if _FOLD_CHARS.isdisjoint(text) else text.translate(_FOLD_TABLE)
-        lowered = folded.lower()
-        if len(lowered) == len(folded):
-            folded = lowered
-        has_cjk = True
+    folded, has_cjk = _fold(text)
     if _nothing_to_rewrite(folded, has_cjk):
         # the common case: nothing to rewrite, offsets are the identity
         size = len(text)
@@ -405,6 +412,26 @@ def normalize(text: str) -> Normalized:
             if size < 1024:
                 _IDENTITY[size] = identity
         return Normalized(folded, identity)
+    return _rewrite_all(text, folded, has_cjk)
+
+
+def normalize_full(text: str) -> Normalized:
+    """`normalize` without its fast path: every rewrite is tried (a reference for tests)."""
+    folded, has_cjk = _fold(text)
+    return _rewrite_all(text, folded, has_cjk)
+
+
+def _fold(text: str) -> tuple[str, bool]:
+    """The length-preserving folds; and whether the text may hold Chinese."""
+    if text.isascii():
+        return text.lower(), False
+    folded = text if _FOLD_CHARS.isdisjoint(text) else text.translate(_FOLD_TABLE)
+    lowered = folded.lower()
+    return (lowered if len(lowered) == len(folded) else folded), True
+
+
+def _rewrite_all(text: str, folded: str, has_cjk: bool) -> Normalized:
+    """The length-changing rewrites, each behind its own gate, with the offset map."""
     starts: list[int] | None = None
     ends: list[int] | None = None
     if has_cjk and _ZH_GATE.search(folded):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
 
 from trainer.grading.audit import AuditResult, Hit
 from trainer.grading.findings import CATEGORIES, SEVERITIES, SEVERITY_RANK
@@ -61,6 +60,55 @@ def _book(book: Any) -> dict[str, Any]:
     return {"id": book.id, "version": book.version, "locale": book.locale, "rules": len(book.rules)}
 
 
+def _books(book: Any) -> list[dict[str, Any]]:
+    """Every rulebook the audit used (several when inputs of several locales were graded)."""
+    describe = getattr(book, "describe", None)
+    return describe() if describe is not None else [_book(book)]
+
+
+def _finding_rows(hits: list[Hit]) -> list[str]:
+    """One JSON object per hit, in the documented key order.
+
+    The rule's own fields (category, message, suggestion, citations) are encoded
+    once per rule and spliced in: a big audit has many findings of few rules.
+    """
+    dumps = json.dumps
+    static: dict[tuple[str, str], tuple[str, str]] = {}
+    rows = []
+    for hit in hits:
+        f = hit.finding
+        parts = static.get((f.rule, f.severity))
+        if parts is None:
+            head = dumps(
+                {"rule": f.rule, "category": f.category, "severity": f.severity}, ensure_ascii=False
+            )[1:-1]
+            tail = dumps(
+                {
+                    "message": f.message,
+                    "suggestion": f.suggestion,
+                    "citations": [c.to_json() for c in f.citations],
+                },
+                ensure_ascii=False,
+            )[1:-1]
+            parts = static[(f.rule, f.severity)] = (head, tail)
+        where = dumps(
+            {
+                "record": hit.record,
+                "call_id": hit.call_id,
+                "turn": hit.turn,
+                "file": hit.file,
+                "line": hit.line,
+                "column": hit.column,
+            },
+            ensure_ascii=False,
+        )[1:-1]
+        match = dumps(f.match, ensure_ascii=False)
+        rows.append(
+            f'{{{where}, {parts[0]}, "span": [{f.start}, {f.end}], "match": {match}, {parts[1]}}}'
+        )
+    return rows
+
+
 def _text(result: AuditResult, book: Any, fail_on: str) -> str:
     lines = []
     for hit in result.hits:
@@ -83,19 +131,20 @@ def _text(result: AuditResult, book: Any, fail_on: str) -> str:
 def _json(result: AuditResult, book: Any, fail_on: str) -> str:
     """The JSON report: readable header, one finding per line (fast for big audits)."""
 
-    def items(values: list[dict[str, Any]]) -> str:
-        if not values:
+    def items(rows: list[str]) -> str:
+        if not rows:
             return "[]"
-        rows = ",\n    ".join(json.dumps(v, ensure_ascii=False) for v in values)
-        return "[\n    " + rows + "\n  ]"
+        return "[\n    " + ",\n    ".join(rows) + "\n  ]"
 
-    head = json.dumps(_book(book), ensure_ascii=False)
+    used = _books(book)
+    head = json.dumps(used[0] if len(used) == 1 else _book(book), ensure_ascii=False)
+    books = json.dumps(used, ensure_ascii=False)
     counts = json.dumps(summary(result, fail_on), ensure_ascii=False)
-    findings = items([hit.to_json() for hit in result.hits])
-    errors = items([d.to_json() for d in result.errors])
+    findings = items(_finding_rows(result.hits))
+    errors = items([json.dumps(d.to_json(), ensure_ascii=False) for d in result.errors])
     return (
-        f'{{\n  "version": 1,\n  "rulebook": {head},\n  "summary": {counts},\n'
-        f'  "findings": {findings},\n  "errors": {errors}\n}}\n'
+        f'{{\n  "version": 1,\n  "rulebook": {head},\n  "rulebooks": {books},\n'
+        f'  "summary": {counts},\n  "findings": {findings},\n  "errors": {errors}\n}}\n'
     )
 
 
@@ -179,7 +228,7 @@ def _sarif(result: AuditResult, book: Any, fail_on: str) -> str:
                 "name": "trainer-audit",
                 "version": str(book.version),
                 "rules": rules,
-                "properties": {"rulebook": _book(book)},
+                "properties": {"rulebook": _book(book), "rulebooks": _books(book)},
             }
         },
         "results": results,
@@ -201,6 +250,8 @@ def _junit(result: AuditResult, book: Any, fail_on: str) -> str:
     Clean records are summarised in one passing case per file (a 300,000-record
     transcript would otherwise make an unusable report).
     """
+    from xml.sax.saxutils import escape, quoteattr  # only here: it pulls in urllib
+
     by_file: dict[str, list[Hit]] = {}
     for hit in result.hits:
         by_file.setdefault(hit.file, []).append(hit)

@@ -15,6 +15,8 @@ not load (diagnostic K605), so rules and their tests never drift apart.
 from __future__ import annotations
 
 import re
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
@@ -24,6 +26,7 @@ import ahocorasick
 from pydantic import ValidationError
 
 from trainer.diagnostics import ContentError, Diagnostic
+from trainer.grading import verification
 from trainer.grading.content import (
     ExampleSpec,
     GuardSpec,
@@ -45,11 +48,46 @@ DEFAULT_NIGHT = {"zh-CN": ("22:00", "08:00"), "en-US": ("21:00", "08:00")}
 MIN_FLAG, MIN_PASS = 3, 2
 
 
+class Regex:
+    """A regular expression compiled on first use.
+
+    Compiling every pattern of a rulebook costs more than loading the rest of
+    it (Python's ``re`` builds a big table for each ``[\\u4e00-\\u9fff]``), and a
+    run often meets only a few rules; so a rule's regexes compile when a
+    candidate first needs them. Broken regexes are still reported at load
+    time (K604) unless the book was verified before (see `verification`).
+    """
+
+    __slots__ = ("_compiled", "pattern")
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        self._compiled: re.Pattern[str] | None = None
+
+    def __repr__(self) -> str:
+        return f"Regex({self.pattern!r})"
+
+    def compiled(self) -> re.Pattern[str]:
+        """The compiled pattern."""
+        rx = self._compiled
+        if rx is None:
+            rx = self._compiled = re.compile(self.pattern)
+        return rx
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        """``re.Pattern.search``."""
+        return self.compiled().search(text, pos, endpos)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        """``re.Pattern.finditer``."""
+        return self.compiled().finditer(text)
+
+
 @dataclass(frozen=True, slots=True)
 class Guard:
-    """A compiled exception: the match is dropped when ``regex`` is found at ``where``."""
+    """An exception: the match is dropped when ``regex`` is found at ``where``."""
 
-    regex: re.Pattern[str]
+    regex: Regex
     where: str
     window: int
 
@@ -66,8 +104,8 @@ class Rule:
     suggestion: str
     citations: tuple[Citation, ...]
     triggers: tuple[str, ...]
-    pattern: re.Pattern[str] | None
-    absent: re.Pattern[str] | None
+    pattern: Regex | None
+    absent: Regex | None
     guards: tuple[Guard, ...]
     requires: tuple[Guard, ...]
     when: When
@@ -165,21 +203,22 @@ class _Segments:
         """True when ``guard`` matches around the span ``[start, end)``."""
         text = self.text
         where = guard.where
+        rx = guard.regex.compiled()
         if where == "text":
-            return guard.regex.search(text) is not None
+            return rx.search(text) is not None
         if where == "sentence":
             lo, hi = self.sentence(start, end)
-            return guard.regex.search(text, lo, hi) is not None
+            return rx.search(text, lo, hi) is not None
         lo, hi = self.clause(start, end)
         if where == "clause":
-            return guard.regex.search(text, lo, hi) is not None
+            return rx.search(text, lo, hi) is not None
         if where == "before":
             if guard.window:
                 lo = max(lo, start - guard.window)
-            return guard.regex.search(text[lo:start]) is not None
+            return rx.search(text[lo:start]) is not None
         if guard.window:
             hi = min(hi, end + guard.window)
-        return guard.regex.search(text[end:hi]) is not None
+        return rx.search(text[end:hi]) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +263,8 @@ class Rulebook:
         self._uses_night = any(rule.when.night is not None for rule in self.rules)
         self._plans: dict[tuple[str, bool, bool, bool], _Plan] = {}
         self._night_at: dict[Any, bool] = {}
+        #: identity of the file(s) and grader code this book was built from
+        self.verify_key = ""
 
     def __repr__(self) -> str:
         return f"<Rulebook {self.id} {self.version} {self.locale}: {len(self.rules)} rules>"
@@ -303,8 +344,8 @@ class Rulebook:
                             )
                         if rule.absent.search(history):
                             continue
-                    pattern = rule.pattern
-                    assert pattern is not None
+                    assert rule.pattern is not None
+                    pattern = rule.pattern.compiled()
                     guards = rule.guards
                     requires = rule.requires
                     clauses: set[tuple[int, int]] | None = None
@@ -470,7 +511,7 @@ def _recode(diag: Diagnostic) -> Diagnostic:
 def compile_doc(doc: YamlDoc, spec: RulebookSpec, check_only: bool = False) -> list[Diagnostic]:
     """Diagnostics of compiling an already-parsed rulebook (for ``trainer validate``)."""
     try:
-        _compile(doc, spec, Path(doc.file), ())
+        _compile(doc, spec, Path(doc.file), (), trust_cache=False)
     except ContentError as exc:
         return exc.diagnostics
     return []
@@ -482,9 +523,15 @@ def _compile(
     path: Path,
     stack: tuple[Path, ...],
     check_examples: bool = True,
+    trust_cache: bool = True,
 ) -> Rulebook:
+    base: Rulebook | None = None
+    if spec.extends:
+        base = _load_base(doc, spec, path, stack, check_examples)
+    key = verification.key(path, base.verify_key if base else "")
+    trusted = check_examples and trust_cache and verification.known(key)
     problems: list[Diagnostic] = []
-    for where, pattern in regexes(spec):
+    for where, pattern in regexes(spec) if not trusted else ():
         error = bad_regex(pattern)
         if error:
             problems.append(
@@ -497,10 +544,6 @@ def _compile(
             )
     if problems:
         raise ContentError(problems)
-
-    base: Rulebook | None = None
-    if spec.extends:
-        base = _load_base(doc, spec, path, stack, check_examples)
     locale = spec.locale or (base.locale if base else "zh-CN")
     night = (
         (spec.night.start, spec.night.end)
@@ -644,7 +687,8 @@ def _compile(
         raise ContentError(problems)
 
     book = Rulebook(spec, rules, locale, night, clause_breaks, doc.file)
-    if not check_examples:
+    book.verify_key = key
+    if not check_examples or trusted:
         return book
     failures = [
         diag
@@ -654,6 +698,7 @@ def _compile(
     ]
     if failures:
         raise ContentError(failures)
+    verification.remember(key)
     return book
 
 
@@ -711,7 +756,7 @@ def _load_base(
 
 
 def _guard(spec: GuardSpec) -> Guard:
-    return Guard(re.compile(spec.regex), spec.where, spec.window)
+    return Guard(Regex(spec.regex), spec.where, spec.window)
 
 
 def _rule(
@@ -719,11 +764,9 @@ def _rule(
 ) -> Rule:
     triggers = tuple(sorted({normalize(t).text for t in spec.triggers if normalize(t).text}))
     if spec.pattern:
-        pattern: re.Pattern[str] | None = re.compile(spec.pattern)
+        pattern: Regex | None = Regex(spec.pattern)
     elif triggers:
-        pattern = re.compile(
-            "|".join(re.escape(t) for t in sorted(triggers, key=len, reverse=True))
-        )
+        pattern = Regex("|".join(re.escape(t) for t in sorted(triggers, key=len, reverse=True)))
     else:
         pattern = None
     citations = tuple(Citation(c.instrument, c.article, c.status, c.url) for c in spec.citations)
@@ -738,7 +781,7 @@ def _rule(
         citations,
         triggers,
         pattern,
-        re.compile(spec.absent) if spec.absent else None,
+        Regex(spec.absent) if spec.absent else None,
         guards,
         tuple(_guard(g) for g in spec.requires),
         spec.when,

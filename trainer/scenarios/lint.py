@@ -42,6 +42,7 @@ from typing import get_args
 
 from trainer.diagnostics import Diagnostic
 from trainer.scenarios import model as m
+from trainer.scenarios.extends import MergedDoc
 from trainer.scenarios.loader import ContentSet, register_check
 from trainer.yamlio import Path_, YamlDoc
 
@@ -635,7 +636,7 @@ class _Region:
 # ---------------------------------------------------------------- YAML flow-list trap
 
 #: Keys whose list items are whole lines of speech, so a comma belongs inside a line.
-LINE_KEYS = frozenset({"say", "reply", "examples", "flag", "pass", "history", "objectives"})
+LINE_KEYS = frozenset({"say", "reply", "examples", "flag", "pass", "history"})
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CLOSERS = ")）」』”’\"'】]"
 _SENTENCE_END = tuple("。!?!?….;;~~")
@@ -645,19 +646,22 @@ def _ends_sentence(text: str) -> bool:
     return text.rstrip().rstrip(_CLOSERS).endswith(_SENTENCE_END)
 
 
-def looks_split(items: list[str]) -> bool:
+def looks_split(items: list[str], *, tight: bool = True) -> bool:
     """Whether the items of a one-line ``[...]`` read as one sentence cut at its commas.
 
-    Items that each end like a sentence (``[喂?, 哪位?]``) are deliberate. Otherwise
-    any Chinese text is suspect (a Chinese line has no business being a list of
-    comma-separated fragments), and Latin text when it starts with a capital and
-    only the last item ends the sentence (``[Okay, thanks, bye.]``).
+    ``tight`` says some comma between items has no space after it, the way
+    prose is typed (``[好的,谢谢]``) rather than a list (``[好的, 谢谢]``).
+    Items that each end like a sentence (``[喂?, 哪位?]``) are deliberate. Chinese
+    text typed tight is one line; so is text where only the last item ends the
+    sentence, if it is Chinese or starts with a capital (``[Okay, thanks, bye.]``).
+    Short phrases in a spaced list (``[自报机构和姓氏, 核实身份]``) are left alone.
     """
     if len(items) < 2 or all(_ends_sentence(item) for item in items[:-1]):
         return False
-    if any(_CJK.search(item) for item in items):
+    chinese = any(_CJK.search(item) for item in items)
+    if chinese and tight:
         return True
-    return items[0][:1].isupper() and _ends_sentence(items[-1])
+    return (chinese or items[0][:1].isupper()) and _ends_sentence(items[-1])
 
 
 def check_flow_lists(content: ContentSet) -> list[Diagnostic]:
@@ -665,8 +669,9 @@ def check_flow_lists(content: ContentSet) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     seen: set[int] = set()
     for loaded in content.files:
-        layers = getattr(loaded.doc, "layers", None)  # a merged variant: check its own file
-        doc: YamlDoc = layers[0] if layers else loaded.doc
+        doc = loaded.doc
+        if isinstance(doc, MergedDoc):  # a variant merged with its base: check its own file
+            doc = doc.layers[0]
         if id(doc) in seen:
             continue
         seen.add(id(doc))
@@ -681,7 +686,7 @@ def check_flow_lists(content: ContentSet) -> list[Diagnostic]:
                        and doc.is_plain((*path, i)) for i, item in enumerate(value)):
                 continue
             items = [str(item) for item in value]
-            if not looks_split(items):
+            if not looks_split(items, tight=_tight(doc, path, value)):
                 continue
             joined = ",".join(items)
             shown = " | ".join(f"'{item}'" for item in items)
@@ -692,6 +697,20 @@ def check_flow_lists(content: ContentSet) -> list[Diagnostic]:
                              "they are separate lines, write a block list with one '- ' per "
                              "line"))
     return out
+
+
+def _tight(doc: YamlDoc, path: Path_, items: list[object]) -> bool:
+    """Whether some comma between the items of a one-line flow list has no space after it.
+
+    A plain scalar's text is its source, so item ``i`` ends at its column plus
+    its length; a gap of one column is the bare comma.
+    """
+    for i in range(1, len(items)):
+        (line0, col0), (line1, col1) = (doc.values.get((*path, j), (0, 0)) for j in (i - 1, i))
+        previous = items[i - 1]
+        if line0 == line1 > 0 and isinstance(previous, str) and col1 - col0 - len(previous) == 1:
+            return True
+    return False
 
 
 def _value_at(data: object, path: Path_) -> object:

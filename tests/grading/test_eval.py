@@ -1,9 +1,10 @@
-"""The shipped rulebooks measured on the held-out evaluation set (tests/grading/eval/).
+"""The shipped rulebooks measured on the development evaluation sets (tests/grading/eval/).
 
-Each line of ``eval/<locale>.jsonl`` is one agent utterance with its context
-(``party``, ``verified``, optional local ``time`` "HH:MM") and ``expect``: the
-category it violates, or null for a compliant near-miss. Each item is graded as
-the agent's first utterance of its own call (turn 1), since items are standalone.
+Each line of ``eval/<locale>.jsonl`` and ``eval/blind_<locale>.jsonl`` is one agent
+utterance with its context (``party``, ``verified``, optional local ``time``
+"HH:MM") and ``expect``: the category it violates, or null for a compliant
+near-miss. Each item is graded as the agent's first utterance of its own call
+(turn 1), since items are standalone.
 
 * A violation is caught when any finding of the expected category is produced.
 * A compliant item is a false positive when it yields any finding of severity
@@ -11,12 +12,18 @@ the agent's first utterance of its own call (turn 1), since items are standalone
   grader saying "a pattern alone cannot decide, a person should look", not a
   verdict (e.g. en-US mini-Miranda possibly given earlier in the call).
 
+Both files of a locale are development data: the rules were improved after
+reading their misses, so these figures show the grader does what it was tuned
+to do, not how it does on unseen lines. The held-out measure is a third set
+that this test deliberately does not read.
+
 Targets per locale: recall >= 0.95 and false-positive rate <= 0.05.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import time
 from pathlib import Path
 
@@ -25,18 +32,24 @@ import pytest
 from trainer.grading import CallContext, load_rulebook
 
 EVAL_DIR = Path(__file__).resolve().parent / "eval"
+#: The development sets of each locale: the first set and the blind set.
+DEV_FILES = ("{locale}.jsonl", "blind_{locale}.jsonl")
 MIN_RECALL = 0.95
 MAX_FP_RATE = 0.05
 COUNTED = frozenset({"critical", "major", "minor"})
 
 
-def _items(locale: str) -> list[dict[str, object]]:
-    path = EVAL_DIR / f"{locale}.jsonl"
-    if not path.is_file():
-        pytest.skip(f"held-out evaluation set {path.name} does not exist yet")
-    return [
-        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
-    ]
+def _items(locale: str) -> list[tuple[str, int, dict[str, object]]]:
+    """Every item of the locale's development files, with file name and line number."""
+    items: list[tuple[str, int, dict[str, object]]] = []
+    for pattern in DEV_FILES:
+        path = EVAL_DIR / pattern.format(locale=locale)
+        if not path.is_file():
+            pytest.skip(f"development evaluation set {path.name} does not exist")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if line.strip():
+                items.append((path.name, number, json.loads(line)))
+    return items
 
 
 def _context(item: dict[str, object]) -> CallContext:
@@ -45,8 +58,8 @@ def _context(item: dict[str, object]) -> CallContext:
         hours, minutes = str(item["time"]).split(":")
         clock = time(int(hours), int(minutes))
     return CallContext(
-        party=item["party"],
-        verified=bool(item["verified"]),  # type: ignore[arg-type]
+        party=item["party"],  # type: ignore[arg-type]
+        verified=bool(item["verified"]),
         turn=1,
         time=clock,
     )
@@ -56,9 +69,11 @@ def _context(item: dict[str, object]) -> CallContext:
 def test_recall_and_false_positive_rate(locale: str) -> None:
     items = _items(locale)
     book = load_rulebook(locale)
-    caught = violations = false_pos = compliant = 0
+    expected: Counter[str] = Counter()
+    caught: Counter[str] = Counter()
+    false_pos = compliant = 0
     misses: list[str] = []
-    for number, item in enumerate(items, 1):
+    for name, number, item in items:
         findings = book.check(str(item["text"]), _context(item))
         expect = item["expect"]
         if expect is None:
@@ -67,23 +82,28 @@ def test_recall_and_false_positive_rate(locale: str) -> None:
             if counted:
                 false_pos += 1
                 misses.append(
-                    f"  FP  line {number}: {item['text']} -> {[(f.rule, f.match) for f in counted]}"
+                    f"  FP  {name}:{number}: {item['text']} -> "
+                    f"{[(f.rule, f.match) for f in counted]}"
                 )
         else:
-            violations += 1
+            expected[str(expect)] += 1
             if any(f.category == expect for f in findings):
-                caught += 1
+                caught[str(expect)] += 1
             else:
                 misses.append(
-                    f"  FN  line {number}: [{expect}] {item['text']} -> "
+                    f"  FN  {name}:{number}: [{expect}] {item['text']} -> "
                     f"{[(f.rule, f.match) for f in findings]}"
                 )
-    recall = caught / violations if violations else 1.0
+    violations = sum(expected.values())
+    recall = sum(caught.values()) / violations if violations else 1.0
     fp_rate = false_pos / compliant if compliant else 0.0
     print(
-        f"\n{locale}: {len(items)} items; recall {recall:.3f} ({caught}/{violations}); "
+        f"\n{locale}: {len(items)} items; recall {recall:.3f} "
+        f"({sum(caught.values())}/{violations}); "
         f"false-positive rate {fp_rate:.3f} ({false_pos}/{compliant})"
     )
+    for category in sorted(expected):
+        print(f"  {category:<24} {caught[category]:>3}/{expected[category]:<3}")
     for line in misses:
         print(line)
     assert recall >= MIN_RECALL, "\n".join(misses)

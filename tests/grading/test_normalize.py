@@ -21,6 +21,7 @@ from trainer.grading.normalize import normalize
         ("加我vx转账", "加我微信转账"),
         ("don’t", "don't"),
         ("pоlice", "police"),  # Cyrillic о
+        ("信不信我弄si你", "信不信我弄死你"),
     ],
 )
 def test_folds_evasions(text: str, folded: str) -> None:
@@ -33,6 +34,7 @@ def test_folds_evasions(text: str, folded: str) -> None:
         "我们不是公安局,也不是法院",
         "您目前欠款8,650元",
         "This is Dan Li from ABC.",
+        "Dani and Fa Dao Nguyen called back.",
     ],
 )
 def test_leaves_ordinary_text_alone(text: str) -> None:

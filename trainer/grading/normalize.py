@@ -63,6 +63,7 @@ PINYIN_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("起诉", ("qi", "su")),
     ("微博", ("wei", "bo")),
     ("催收", ("cui", "shou")),
+    ("弄死", ("nong", "si")),
 )
 
 #: Whole-token aliases common in chat-style evasions.

@@ -53,6 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         module.register(subparsers)
+    for sub in subparsers.choices.values():
+        # Let --home also follow the command (`trainer import f --home x`);
+        # SUPPRESS keeps a value given before the command when it is absent here.
+        if "--home" not in sub._option_string_actions:
+            sub.add_argument("--home", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
 
 

@@ -1,6 +1,7 @@
 """The shipped rulebooks measured on the development evaluation sets (tests/grading/eval/).
 
-Each line of ``eval/<locale>.jsonl`` and ``eval/blind_<locale>.jsonl`` is one agent
+Each line of ``eval/<locale>.jsonl``, ``eval/blind_<locale>.jsonl`` and
+``eval/final_<locale>.jsonl`` is one agent
 utterance with its context (``party``, ``verified``, optional local ``time``
 "HH:MM") and ``expect``: the category it violates, or null for a compliant
 near-miss. Each item is graded as the agent's first utterance of its own call
@@ -12,10 +13,11 @@ near-miss. Each item is graded as the agent's first utterance of its own call
   grader saying "a pattern alone cannot decide, a person should look", not a
   verdict (e.g. en-US mini-Miranda possibly given earlier in the call).
 
-Both files of a locale are development data: the rules were improved after
-reading their misses, so these figures show the grader does what it was tuned
-to do, not how it does on unseen lines. The held-out measure is a third set
-that this test deliberately does not read.
+All three files of a locale are development data: the rules were improved
+after reading their misses (``final_*`` was held out first, then opened to
+widen the rules by family of phrasing), so these figures show the grader does
+what it was tuned to do, not how it does on unseen lines. The held-out measure
+is a newer set that this test deliberately does not read.
 
 Targets per locale: recall >= 0.95 and false-positive rate <= 0.05.
 """
@@ -33,7 +35,7 @@ from trainer.grading import CallContext, load_rulebook
 
 EVAL_DIR = Path(__file__).resolve().parent / "eval"
 #: The development sets of each locale: the first set and the blind set.
-DEV_FILES = ("{locale}.jsonl", "blind_{locale}.jsonl")
+DEV_FILES = ("{locale}.jsonl", "blind_{locale}.jsonl", "final_{locale}.jsonl")
 MIN_RECALL = 0.95
 MAX_FP_RATE = 0.05
 COUNTED = frozenset({"critical", "major", "minor"})

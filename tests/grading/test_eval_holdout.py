@@ -1,9 +1,9 @@
-"""The shipped rulebooks on the held-out set ``eval/final_<locale>.jsonl``.
+"""The shipped rulebooks on the held-out set ``eval/final2_<locale>.jsonl``.
 
-The development sets (``<locale>.jsonl``, ``blind_<locale>.jsonl``) were used to
-tune the rules, so they overstate how well the grader generalises. The
-``final_*`` files were written blind, after that tuning, and nobody tuning rules
-may read them: they are the honest measure. This test prints the figures and
+The development sets (``<locale>.jsonl``, ``blind_<locale>.jsonl``,
+``final_<locale>.jsonl``) were used to tune the rules, so they overstate how
+well the grader generalises. The ``final2_*`` files were written blind, and
+nobody tuning rules may read them: they are the honest measure. This test prints the figures and
 guards them against regression; the issue's goal (recall >= 0.95, false-positive
 rate <= 0.05) is not reached on this set yet — see docs/rules.md.
 """
@@ -20,10 +20,9 @@ from trainer.grading import CallContext, load_rulebook
 
 EVAL_DIR = Path(__file__).resolve().parent / "eval"
 COUNTED = frozenset({"critical", "major", "minor"})
-#: Floors measured when the set was first run against the rulebooks (2026-11-23):
-#: zh-CN recall 0.77, FP 0.03; en-US recall 0.73, FP 0.05. Raise them as the rules
-#: improve — never by reading the set.
-FLOORS = {"zh-CN": (0.75, 0.05), "en-US": (0.70, 0.06)}
+#: Floors from the measurement of 2026-11-23 (zh-CN recall 0.78, FP 0.04; en-US
+#: recall 0.75, FP 0.04). Raise them as the rules improve — never by reading the set.
+FLOORS = {"zh-CN": (0.76, 0.05), "en-US": (0.72, 0.05)}
 
 
 def _context(item: dict[str, object]) -> CallContext:
@@ -41,7 +40,7 @@ def _context(item: dict[str, object]) -> CallContext:
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
 def test_held_out_recall_and_false_positives(locale: str) -> None:
-    path = EVAL_DIR / f"final_{locale}.jsonl"
+    path = EVAL_DIR / f"final2_{locale}.jsonl"
     items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
     assert len(items) >= 150
     book = load_rulebook(locale)

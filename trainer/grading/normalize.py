@@ -64,7 +64,23 @@ PINYIN_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("微博", ("wei", "bo")),
     ("催收", ("cui", "shou")),
     ("弄死", ("nong", "si")),
+    ("抖音", ("dou", "yin")),
 )
+
+#: Same-length homophone spellings of sensitive words used to dodge filters
+#: (薇信 for 微信, 盆友圈 for 朋友圈): folded to the word, offsets unchanged.
+HOMOPHONES: dict[str, str] = {
+    "薇信": "微信",
+    "威信号": "微信号",
+    "徽信": "微信",
+    "盆友圈": "朋友圈",
+    "朋友拳": "朋友圈",
+    "辣鸡": "垃圾",
+    "拉圾": "垃圾",
+    "抖阴": "抖音",
+    "老癞": "老赖",
+    "支付包": "支付宝",
+}
 
 #: Whole-token aliases common in chat-style evasions.
 ALIASES: dict[str, str] = {
@@ -393,6 +409,7 @@ def _needs_pinyin(text: str) -> bool:
 
 
 _FOLD_TABLE = _fold_table()
+_HOMOPHONE_RX = re.compile("|".join(sorted(HOMOPHONES, key=len, reverse=True)))
 _FOLD_CHARS = _fold_chars()
 
 
@@ -428,7 +445,10 @@ def _fold(text: str) -> tuple[str, bool]:
         return text.lower(), False
     folded = text if _FOLD_CHARS.isdisjoint(text) else text.translate(_FOLD_TABLE)
     lowered = folded.lower()
-    return (lowered if len(lowered) == len(folded) else folded), True
+    folded = lowered if len(lowered) == len(folded) else folded
+    if _HOMOPHONE_RX.search(folded):
+        folded = _HOMOPHONE_RX.sub(lambda m: HOMOPHONES[m.group()], folded)
+    return folded, True
 
 
 def _rewrite_all(text: str, folded: str, has_cjk: bool) -> Normalized:

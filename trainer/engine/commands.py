@@ -15,16 +15,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from trainer.cliutil import UsageError, guard
+
 if TYPE_CHECKING:
     from trainer.engine.events import Event
     from trainer.engine.session import Grader, Session
     from trainer.scenarios.loader import ContentSet
     from trainer.scenarios.model import Scenario
     from trainer.store.db import Store
-
-
-class UsageError(Exception):
-    """Bad input: printed as one line, exit code 2."""
 
 
 def register(subparsers: Any) -> None:
@@ -83,26 +81,17 @@ def register(subparsers: Any) -> None:
     graph.set_defaults(handler=_guard(cmd_graph))
 
 
+def _expected() -> tuple[type[BaseException], ...]:
+    """This area's own error types, imported only when an error happens."""
+    from trainer.engine.session import EngineError
+    from trainer.store.db import StoreError
+
+    return (EngineError, StoreError)
+
+
 def _guard(handler: Any) -> Any:
     """Turn expected errors into one line on stderr and exit code 2."""
-
-    def run(args: argparse.Namespace) -> int:
-        from trainer.diagnostics import ContentError
-        from trainer.engine.session import EngineError
-        from trainer.store.db import StoreError
-
-        try:
-            return int(handler(args))
-        except (UsageError, EngineError, StoreError) as exc:
-            sys.stderr.write(f"trainer {args.command}: error: {exc}\n")
-            return 2
-        except ContentError as exc:
-            for diag in exc.diagnostics:
-                sys.stderr.write(diag.format() + "\n")
-            return 2
-
-    run.__doc__ = handler.__doc__
-    return run
+    return guard(handler, _expected)
 
 
 # ---------------------------------------------------------------- loading

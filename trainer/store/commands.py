@@ -13,13 +13,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from trainer.cliutil import UsageError, guard
+
 if TYPE_CHECKING:
     from trainer.scenarios.loader import ContentSet
     from trainer.store.db import SessionRecord, Store
-
-
-class UsageError(Exception):
-    """Bad input: printed as one line, exit code 2."""
 
 
 def register(subparsers: Any) -> None:
@@ -124,31 +122,17 @@ def register(subparsers: Any) -> None:
     imp.set_defaults(handler=_guard(cmd_import))
 
 
+def _expected() -> tuple[type[BaseException], ...]:
+    """This area's own error types, imported only when an error happens."""
+    from trainer.store.db import StoreError
+    from trainer.store.transfer import TransferError
+
+    return (StoreError, TransferError)
+
+
 def _guard(handler: Any) -> Any:
     """Turn expected errors into one line on stderr and exit code 2."""
-
-    def run(args: argparse.Namespace) -> int:
-        from trainer.diagnostics import ContentError
-        from trainer.store.db import StoreError
-        from trainer.store.transfer import TransferError
-
-        try:
-            return int(handler(args))
-        except (UsageError, StoreError, TransferError) as exc:
-            sys.stderr.write(f"trainer {args.command}: error: {exc}\n")
-            return 2
-        except ContentError as exc:
-            for diag in exc.diagnostics:
-                sys.stderr.write(diag.format() + "\n")
-            return 2
-        except OSError as exc:
-            sys.stderr.write(
-                f"trainer {args.command}: error: {exc.filename or ''}: {exc.strerror or exc}\n"
-            )
-            return 2
-
-    run.__doc__ = handler.__doc__
-    return run
+    return guard(handler, _expected)
 
 
 # ---------------------------------------------------------------- helpers

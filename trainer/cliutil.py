@@ -1,0 +1,46 @@
+"""Shared helpers for the sub-command modules: one error policy for every command.
+
+Expected errors (bad usage, broken content, an unreadable file, a store or engine
+error) become one line on stderr and exit code 2 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import Any
+
+
+class UsageError(Exception):
+    """Bad input: printed as one line, exit code 2."""
+
+
+def guard(handler: Any, expected: Callable[[], tuple[type[BaseException], ...]]) -> Any:
+    """Wrap a command handler so expected errors print one line and return 2.
+
+    ``expected`` returns the area's own error types; it is called only when an
+    error happens, so the modules that define them are imported lazily.
+    """
+
+    def run(args: argparse.Namespace) -> int:
+        from trainer.diagnostics import ContentError
+
+        try:
+            return int(handler(args))
+        except ContentError as exc:
+            for diag in exc.diagnostics:
+                sys.stderr.write(diag.format() + "\n")
+            return 2
+        except Exception as exc:
+            if isinstance(exc, (UsageError, *expected())):
+                sys.stderr.write(f"trainer {args.command}: error: {exc}\n")
+                return 2
+            if isinstance(exc, OSError):
+                where = f"{exc.filename}: " if exc.filename else ""
+                sys.stderr.write(f"trainer {args.command}: error: {where}{exc.strerror or exc}\n")
+                return 2
+            raise
+
+    run.__doc__ = handler.__doc__
+    return run

@@ -174,7 +174,8 @@ def test_regrade_lists_exactly_the_affected_sessions(
     before = sessions(home)
     expected = _with_rule(home, "ZH-THR-002")
     assert expected  # bob's threatening call
-    overlay = _overlay(tmp_path, "zh-CN", "disable: [ZH-THR-002]\n")
+    # the threat's pattern rule and the model rule that would otherwise catch it instead
+    overlay = _overlay(tmp_path, "zh-CN", "disable: [ZH-THR-002, ZH-THR-090]\n")
     code, out, _ = run(
         capsys, "--home", str(home), "regrade", "--rules", str(overlay), "--format", "json"
     )

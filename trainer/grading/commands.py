@@ -74,6 +74,9 @@ def register(subparsers: Any) -> None:
         help="rulebook (default: picked from the id's prefix)",
     )
     show.set_defaults(handler=_rules_show)
+    from trainer.grading import train_cmd
+
+    train_cmd.add_parser(sub)
     rules.set_defaults(handler=lambda args: _usage(rules))
 
 

@@ -84,6 +84,18 @@ class When(Spec):
     first_turn: bool | None = None
     night: bool | None = None
 
+    def holds(self, ctx: Any, night: bool) -> bool:
+        """Whether a call context (a `CallContext`) meets every condition set here."""
+        if self.party is not None and ctx.party not in self.party:
+            return False
+        if self.verified is not None and ctx.verified != self.verified:
+            return False
+        if self.debtor_verified is not None and ctx.verified_debtor != self.debtor_verified:
+            return False
+        if self.first_turn is not None and (ctx.turn <= 1) != self.first_turn:
+            return False
+        return self.night is None or night == self.night
+
 
 class ExampleSpec(Spec):
     """One example utterance with the context it is said in."""
@@ -119,6 +131,10 @@ class RuleSpec(Spec):
     ``requires`` keep a match only when every one of them is found (e.g. a
     self-claim "我是…" before 公安). ``absent`` reports the rule only when the
     regex is found neither in the utterance nor in earlier agent turns.
+    ``model: true`` makes a *model rule*: no words of its own, it reports its
+    category when the rulebook's learned classifier scores the utterance at or
+    above ``threshold`` (default: the one calibrated in the model file) and no
+    other rule of the category already fired.
     """
 
     id: str = Field(pattern=RULE_ID)
@@ -135,6 +151,8 @@ class RuleSpec(Spec):
     unless: tuple[GuardSpec, ...] = ()
     requires: tuple[GuardSpec, ...] = ()
     when: When = Field(default_factory=When)
+    model: bool = False
+    threshold: float | None = Field(default=None, gt=0, lt=1)
     examples: Examples
     note: str = ""
 
@@ -167,6 +185,7 @@ class RulebookSpec(Spec):
     clause_breaks: str | None = None
     guards: dict[str, GuardSpec] = Field(default_factory=dict)
     default_guards: tuple[str, ...] | None = None
+    model: str | None = None
     disable: tuple[str, ...] = ()
     relevel: dict[str, SeverityName] = Field(default_factory=dict)
     rules: tuple[RuleSpec, ...] = ()

@@ -14,6 +14,7 @@ not load (diagnostic K605), so rules and their tests never drift apart.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sys
 from collections.abc import Iterator
@@ -37,6 +38,7 @@ from trainer.grading.content import (
     regexes,
 )
 from trainer.grading.findings import CATEGORY_CODES, CallContext, Citation, Finding
+from trainer.grading.learned import Classifier, ModelError, load_classifier, logit
 from trainer.grading.normalize import normalize
 from trainer.yamlio import YamlDoc, load_yaml
 
@@ -140,16 +142,7 @@ class Rule:
         """Whether the rule's context conditions hold for this utterance."""
         if self.unconditional:
             return True
-        w = self.when
-        if w.party is not None and ctx.party not in w.party:
-            return False
-        if w.verified is not None and ctx.verified != w.verified:
-            return False
-        if w.debtor_verified is not None and ctx.verified_debtor != w.debtor_verified:
-            return False
-        if w.first_turn is not None and (ctx.turn <= 1) != w.first_turn:
-            return False
-        return w.night is None or night == w.night
+        return self.when.holds(ctx, night)
 
     def finding(self, text: str, start: int, end: int, severity: str | None = None) -> Finding:
         """A finding of this rule for ``text[start:end]``."""
@@ -234,6 +227,8 @@ class _Plan:
     rules: tuple[Rule, ...]
     automaton: Any
     context_rules: tuple[Rule, ...]
+    #: model rules that apply here: (rule, class index, threshold as a logit)
+    model_rules: tuple[tuple[Rule, int, float], ...] = ()
 
 
 class Rulebook:
@@ -248,8 +243,12 @@ class Rulebook:
         clause_breaks: str,
         source: str,
         severities: dict[str, str] | None = None,
+        classifier: Classifier | None = None,
     ) -> None:
         self.spec = spec
+        #: the learned second stage used by model rules (None: patterns only)
+        self.classifier = classifier
+        self.model_path: Path | None = None
         self.id = spec.id
         self.version = spec.version
         self.title = spec.title
@@ -313,8 +312,17 @@ class Rulebook:
             for trigger, ids in table.items():
                 automaton.add_word(trigger, tuple(sorted(ids)))
             automaton.make_automaton()
-        context = tuple(r for r in self.rules if not r.triggers and r.applies(ctx, night))
-        return _Plan(tuple(words), automaton, context)
+        context = tuple(
+            r for r in self.rules if not r.triggers and not r.spec.model and r.applies(ctx, night)
+        )
+        models: list[tuple[Rule, int, float]] = []
+        if self.classifier is not None:
+            classes = self.classifier.classes
+            for r in self.rules:
+                if r.spec.model and r.category in classes and r.applies(ctx, night):
+                    cut = r.spec.threshold or self.classifier.thresholds[r.category]
+                    models.append((r, classes.index(r.category), logit(cut)))
+        return _Plan(tuple(words), automaton, context, tuple(models))
 
     def check(self, text: str, ctx: CallContext | None = None) -> tuple[Finding, ...]:
         """Findings for one utterance said in ``ctx``, sorted by position.
@@ -327,6 +335,8 @@ class Rulebook:
         plan = self._plan(ctx)
         norm, offsets = normalize(text)
         found: list[Finding] = []
+        #: categories whose words were found but dropped by a guard (negated, quoted…)
+        vetoed: set[str] = set()
         if plan.automaton is not None and norm:
             candidates: set[int] = set()
             for _, ids in plan.automaton.iter(norm):
@@ -354,6 +364,7 @@ class Rulebook:
                         if a == b:
                             continue
                         if guards and any(segments.guarded(g, a, b) for g in guards):
+                            vetoed.add(rule.category)
                             continue
                         if requires and not all(segments.guarded(g, a, b) for g in requires):
                             continue
@@ -374,9 +385,44 @@ class Rulebook:
                 if rule.absent.search(joined):
                     continue
             found.append(rule.finding(text, 0, len(text)))
+        if plan.model_rules and norm:
+            self._model_stage(text, norm, offsets, ctx, plan, found, vetoed)
         if len(found) > 1:
             return tuple(sorted(set(found)))
         return tuple(found)
+
+    def _model_stage(
+        self,
+        text: str,
+        norm: str,
+        offsets: Any,
+        ctx: CallContext,
+        plan: _Plan,
+        found: list[Finding],
+        vetoed: set[str],
+    ) -> None:
+        """Add model-rule findings for categories the patterns did not flag.
+
+        The span is the clause around the feature that weighs most towards the
+        category, so the trainee sees where the model's doubt comes from. A
+        category whose words a pattern rule found but a guard dropped (negated,
+        quoted, a truthful conditional) is left alone: the patterns' specific
+        judgement on those words beats the model's general one.
+        """
+        assert self.classifier is not None
+        logits, _ = self.classifier.logits(norm, ctx)
+        seen = {f.category for f in found} | vetoed
+        segments: _Segments | None = None
+        for rule, index, cut in plan.model_rules:
+            if logits[index] < cut or rule.category in seen:
+                continue
+            a, b = self.classifier.evidence(norm, rule.category)
+            if segments is None:
+                segments = _Segments(norm, self._clause_rx)
+            a, b = segments.clause(a, b)
+            start, end = offsets.span(a, b)
+            found.append(rule.finding(text, start, end))
+            seen.add(rule.category)
 
 
 _DEFAULT_CONTEXT = CallContext()
@@ -528,7 +574,8 @@ def _compile(
     base: Rulebook | None = None
     if spec.extends:
         base = _load_base(doc, spec, path, stack, check_examples)
-    key = verification.key(path, base.verify_key if base else "")
+    classifier, model_path = _classifier(doc, spec, path, base)
+    key = verification.key(path, (base.verify_key if base else "") + _digest(model_path))
     trusted = check_examples and trust_cache and verification.known(key)
     problems: list[Diagnostic] = []
     for where, pattern in regexes(spec) if not trusted else ():
@@ -665,7 +712,9 @@ def _compile(
                     "examples are the rule's tests",
                 )
             )
-        if not rspec.triggers and rspec.when == When() and rspec.absent is None:
+        if rspec.model:
+            problems.extend(_model_rule_problems(doc, rspec, ("rules", i), classifier))
+        elif not rspec.triggers and rspec.when == When() and rspec.absent is None:
             problems.append(
                 doc.diag(
                     ("rules", i),
@@ -686,8 +735,9 @@ def _compile(
     if problems:
         raise ContentError(problems)
 
-    book = Rulebook(spec, rules, locale, night, clause_breaks, doc.file)
+    book = Rulebook(spec, rules, locale, night, clause_breaks, doc.file, classifier=classifier)
     book.verify_key = key
+    book.model_path = model_path
     if not check_examples or trusted:
         return book
     failures = [
@@ -700,6 +750,83 @@ def _compile(
         raise ContentError(failures)
     verification.remember(key)
     return book
+
+
+def _classifier(
+    doc: YamlDoc, spec: RulebookSpec, path: Path, base: Rulebook | None
+) -> tuple[Classifier | None, Path | None]:
+    """The book's learned classifier: its own ``model:`` file, else the base book's."""
+    if spec.model is None:
+        if base is None or base.classifier is None:
+            return None, None
+        return base.classifier, base.model_path
+    model_path = path.parent / spec.model
+    cached = _CLASSIFIERS.get(model_path.resolve())
+    if cached is not None:
+        return cached, model_path
+    try:
+        classifier = load_classifier(model_path, spec.model)
+    except ModelError as exc:
+        raise ContentError(
+            [
+                doc.diag(
+                    ("model",),
+                    "K611",
+                    str(exc),
+                    "name the JSON file written by 'trainer rules train', next to the rulebook",
+                )
+            ]
+        ) from None
+    if len(_CLASSIFIERS) < 8:
+        _CLASSIFIERS[model_path.resolve()] = classifier
+    return classifier, model_path
+
+
+def _digest(path: Path | None) -> str:
+    if path is None:
+        return ""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return str(path)
+
+
+def _model_rule_problems(
+    doc: YamlDoc, rspec: RuleSpec, where: tuple[str | int, ...], classifier: Classifier | None
+) -> list[Diagnostic]:
+    """What is wrong with a model rule: words of its own, or no model for its category."""
+    out: list[Diagnostic] = []
+    if rspec.triggers or rspec.pattern or rspec.absent:
+        out.append(
+            doc.diag(
+                (*where, "model"),
+                "K611",
+                f"model rule {rspec.id} also has triggers, a pattern or 'absent'",
+                "a model rule has no words of its own: move them to a separate rule",
+            )
+        )
+    if classifier is None:
+        out.append(
+            doc.diag(
+                (*where, "model"),
+                "K611",
+                f"rule {rspec.id} uses the model but the rulebook names no model file",
+                "add 'model: <file>.json' at the top of the rulebook",
+            )
+        )
+    elif rspec.category not in classifier.classes:
+        out.append(
+            doc.diag(
+                (*where, "category"),
+                "K611",
+                f"the model has no classifier for '{rspec.category}'",
+                f"it knows: {', '.join(classifier.classes)}; retrain it with this category",
+            )
+        )
+    return out
+
+
+_CLASSIFIERS: dict[Path, Classifier] = {}
 
 
 def _load_base(

@@ -42,6 +42,8 @@ class ScriptLine:
     locale: str = "zh-CN"
     quality: str = "best"
     breaks: tuple[str, ...] = ()
+    #: the text as written in the file, before placeholders were filled
+    written: str = ""
 
 
 #: Diagnostic code prefixes that make a content file unreadable for the audit
@@ -100,6 +102,7 @@ def lines_of(
                             obj.locale,
                             option.quality,
                             tuple(option.breaks),
+                            option.text,
                         )
                     )
         elif isinstance(obj, m.WordingLibrary):

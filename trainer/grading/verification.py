@@ -23,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 #: Modules whose code decides what the examples find.
-_MODULES = ("rulebook", "normalize", "content", "findings", "verification")
+_MODULES = ("rulebook", "normalize", "content", "findings", "verification", "learned")
 _FILE = "verified-rulebooks.txt"
 _KEEP = 256
 

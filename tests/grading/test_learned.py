@@ -1,0 +1,232 @@
+"""The learned second stage: features, training, loading, and its place in a rulebook."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from trainer.diagnostics import ContentError
+from trainer.grading import CallContext, load_rulebook
+from trainer.grading.learned import (
+    Classifier,
+    ModelError,
+    canonical,
+    canonical_positions,
+    load_classifier,
+)
+from trainer.grading.learning import (
+    Featurizer,
+    Ftrl,
+    Settings,
+    TrainItem,
+    build_featurizer,
+    candidates,
+    train,
+)
+from trainer.grading.train_cmd import dump
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@given(st.text(max_size=60))
+def test_canonical_positions_line_up_with_the_text(norm: str) -> None:
+    canon = canonical(norm)
+    positions = canonical_positions(norm)
+    assert len(positions) == len(canon)
+    for k, ch in enumerate(canon):
+        if ch != " ":
+            assert norm[positions[k]] == ch
+
+
+def test_candidates_by_scheme() -> None:
+    chars = candidates(canonical("你欠钱 ok"), "chars")
+    assert {"你", "你欠", "你欠钱", " ok "} <= chars
+    words = candidates(canonical("we will arrest you"), "words")
+    assert {" arrest ", " will arrest ", " we will arrest ", " arre"} <= words
+
+
+def test_ftrl_learns_a_separable_problem() -> None:
+    rows = [([0, 2], 1), ([1, 2], 0)] * 50
+    model = Ftrl(3, Settings(l1=0.0)).fit(rows, random.Random(1))
+    assert model.predict([0, 2]) > 0.9
+    assert model.predict([1, 2]) < 0.1
+
+
+def _toy() -> list[TrainItem]:
+    threats = ["你小心点晚上回家", "小心你家里人", "晚上走路小心", "你给我小心点", "小心出门"]
+    clean = ["您好我是银行的", "请您按时还款", "您看明天方便吗", "我们可以分期", "谢谢您"]
+    items = [TrainItem(t, labels=frozenset({"threat"})) for t in threats]
+    items += [TrainItem(t) for t in clean]
+    return items * 3
+
+
+def _toy_model(tmp_path: Path) -> tuple[dict[str, object], Path]:
+    data = train(
+        _toy(),
+        locale="zh-CN",
+        scheme="chars",
+        categories=["threat"],
+        applies={"threat": lambda ctx: True},
+        night=("22:00", "08:00"),
+        settings=Settings(folds=3, l1=0.1),
+    )
+    data.pop("_out_of_fold")
+    path = tmp_path / "toy.model.json"
+    path.write_text(dump(data), encoding="utf-8")
+    return data, path
+
+
+def test_training_and_checking_see_the_same_features(tmp_path: Path) -> None:
+    """The classifier loaded from the file scores exactly as the trainer's model."""
+    _, path = _toy_model(tmp_path)
+    model = load_classifier(path)
+    assert json.loads(path.read_text(encoding="utf-8"))["classes"] == ["threat"]
+    probs = model.probabilities("你小心点", CallContext())
+    assert probs["threat"] > model.thresholds["threat"]
+    assert model.probabilities("请您按时还款", CallContext())["threat"] < 0.5
+    featurizer = build_featurizer(_toy(), "chars", 2)
+    ids = featurizer(TrainItem("你小心点"))
+    names = [featurizer.vocabulary[i] for i in ids if i < len(featurizer.vocabulary)]
+    assert set(names) == {model.features[i] for i in model.feature_ids(canonical("你小心点"))}
+
+
+def test_evidence_points_at_the_weightiest_words(tmp_path: Path) -> None:
+    _, path = _toy_model(tmp_path)
+    model = load_classifier(path)
+    text = "您好,你小心点"
+    start, end = model.evidence(text, "threat")
+    assert "小心" in text[start:end] or text[start:end] in "小心"
+
+
+def test_training_is_deterministic(tmp_path: Path) -> None:
+    first, _ = _toy_model(tmp_path)
+    second, _ = _toy_model(tmp_path)
+    assert dump(first) == dump(second)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ('{"format": 9}', "format"),
+        ('{"format": 1, "locale": "zh-CN"}', "missing"),
+        (
+            '{"format": 1, "locale": "zh-CN", "classes": ["nope"], "bias": {}, '
+            '"thresholds": {}, "weights": {}}',
+            "categories",
+        ),
+    ],
+)
+def test_a_broken_model_file_is_a_clear_error(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "bad.model.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ModelError, match=message):
+        load_classifier(path)
+
+
+def _overlay(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "bank.yaml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_a_rulebook_naming_a_missing_model_fails_with_position(tmp_path: Path) -> None:
+    path = _overlay(
+        tmp_path, "kind: rulebook\nid: bank\nversion: '1'\nextends: zh-CN\nmodel: nope.json\n"
+    )
+    with pytest.raises(ContentError) as caught:
+        load_rulebook(path)
+    diag = caught.value.diagnostics[0]
+    assert (diag.code, diag.line) == ("K611", 5)
+    assert "nope.json" in diag.message
+
+
+def test_a_model_rule_needs_a_model_and_no_words(tmp_path: Path) -> None:
+    rule = """
+  - id: XX-THR-001
+    category: threat
+    severity: major
+    model: true
+    triggers: [小心]
+    title: t
+    message: m
+    suggestion: s
+    citations: [{instrument: x, status: verify}]
+    examples: {flag: [a, b, c], pass: [d, e]}
+"""
+    path = _overlay(
+        tmp_path, "kind: rulebook\nid: bare\nversion: '1'\nlocale: zh-CN\nrules:" + rule
+    )
+    with pytest.raises(ContentError) as caught:
+        load_rulebook(path)
+    messages = " | ".join(d.message for d in caught.value.diagnostics)
+    assert "names no model file" in messages
+    assert "also has triggers" in messages
+
+
+def test_an_overlay_can_relevel_or_disable_model_rules(tmp_path: Path) -> None:
+    book = load_rulebook("zh-CN")
+    model_rules = [r for r in book.rules if r.spec.model]
+    assert {r.category for r in model_rules} == set(book.classifier.classes)  # type: ignore[union-attr]
+    target = model_rules[0]
+    flagged = target.spec.examples.flag[0]
+    ctx = CallContext(party=flagged.party, verified=flagged.verified)
+    path = _overlay(
+        tmp_path,
+        "kind: rulebook\nid: bank\nversion: '1'\nextends: zh-CN\n"
+        f"relevel: {{{target.id}: review}}\n",
+    )
+    relevelled = load_rulebook(path)
+    assert [f.severity for f in relevelled.check(flagged.text, ctx) if f.rule == target.id] == [
+        "review"
+    ]
+    path = _overlay(
+        tmp_path,
+        f"kind: rulebook\nid: bank\nversion: '1'\nextends: zh-CN\ndisable: [{target.id}]\n",
+    )
+    assert not [f for f in load_rulebook(path).check(flagged.text, ctx) if f.rule == target.id]
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_model_findings_explain_and_span_a_clause(locale: str) -> None:
+    book = load_rulebook(locale)
+    for rule in (r for r in book.rules if r.spec.model):
+        example = rule.spec.examples.flag[0]
+        ctx = CallContext(party=example.party, verified=example.verified)
+        found = [f for f in book.check(example.text, ctx) if f.rule == rule.id]
+        assert len(found) == 1, (rule.id, example.text)
+        finding = found[0]
+        assert example.text[finding.start : finding.end] == finding.match
+        assert finding.match.strip()
+        assert finding.citations and finding.suggestion
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_shipped_model_was_trained_on_the_current_data(locale: str) -> None:
+    """The model file names the JSONL files it learned from and their digest."""
+    from trainer.grading.learned import file_digest
+
+    book = load_rulebook(locale)
+    assert isinstance(book.classifier, Classifier)
+    trained = book.classifier.trained_on
+    candidates_ = [ROOT / "training" / "grader", ROOT / "tests" / "grading" / "eval"]
+    files = []
+    for name in trained["files"]:
+        assert not name.startswith(("final2_", "final3_")), "trained on a held-out set"
+        found = [folder / name for folder in candidates_ if (folder / name).is_file()]
+        assert found, f"{name} is missing"
+        files.append(found[0])
+    assert file_digest(files) == trained["sha256"], (
+        f"training data changed since the {locale} model was trained: "
+        f"run 'trainer rules train {locale} --data …' (see docs/rules.md)"
+    )
+
+
+def test_featurizer_handles_empty_vocabulary() -> None:
+    featurizer = Featurizer([], ["party=debtor"])
+    assert featurizer(TrainItem("随便")) == [0]

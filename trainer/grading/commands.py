@@ -229,6 +229,14 @@ def _rules_show(args: argparse.Namespace) -> int:
         out.append(f"applies:  {when}")
     if rule.triggers:
         out.append(f"triggers: {', '.join(rule.triggers)}")
+    if rule.spec.model and book.classifier is not None:
+        threshold = rule.spec.threshold or book.classifier.thresholds.get(rule.category, 0.0)
+        quality = book.classifier.metrics.get(rule.category, {})
+        out.append(
+            f"model:    learned stage ({book.classifier.source}), fires at p ≥ {threshold:.3f}; "
+            f"out-of-fold recall {quality.get('oof_recall')}, false positives "
+            f"{quality.get('oof_false_positives')}/{quality.get('compliant')}"
+        )
     out.append("flags:")
     out += [f"  ✗ {e.text}" + _ctx(e) for e in rule.spec.examples.flag]
     out.append("passes:")

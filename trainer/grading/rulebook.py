@@ -421,6 +421,10 @@ class Rulebook:
                 segments = _Segments(norm, self._clause_rx)
             a, b = segments.clause(a, b)
             start, end = offsets.span(a, b)
+            while start < end - 1 and text[start].isspace():
+                start += 1
+            while end > start + 1 and text[end - 1].isspace():
+                end -= 1
             found.append(rule.finding(text, start, end))
             seen.add(rule.category)
 

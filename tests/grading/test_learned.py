@@ -232,3 +232,90 @@ def test_shipped_model_was_trained_on_the_current_data(locale: str) -> None:
 def test_featurizer_handles_empty_vocabulary() -> None:
     featurizer = Featurizer([], ["party=debtor"])
     assert featurizer(TrainItem("随便")) == [0]
+
+
+# ---------------------------------------------------------------- trainer rules train
+
+TINY_BOOK = """kind: rulebook
+id: tiny
+version: "1"
+locale: zh-CN
+model: tiny.model.json
+rules:
+  - id: XX-THR-090
+    category: threat
+    severity: major
+    model: true
+    title: t
+    message: m
+    suggestion: s
+    citations: [{instrument: x, status: verify}]
+    examples:
+      flag: [你小心点晚上回家, 小心你家里人, 你给我小心点]
+      pass: [请您按时还款, 谢谢您]
+"""
+
+
+def _tiny(tmp_path: Path) -> tuple[Path, Path]:
+    book = tmp_path / "tiny.yaml"
+    book.write_text(TINY_BOOK, encoding="utf-8")
+    data = tmp_path / "lines.zh-CN.jsonl"
+    rows = [
+        {"text": t, "party": "debtor", "verified": True, "expect": "threat", "note": ""}
+        for t in ("小心出门", "晚上走路小心", "你小心一点", "小心你的家人", "出门小心点")
+    ]
+    rows += [
+        {"text": t, "party": "debtor", "verified": True, "expect": None, "note": ""}
+        for t in ("您好我是银行的", "您看明天方便吗", "我们可以分期", "请通过官方App还款", "谢谢")
+    ]
+    data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows * 3), "utf-8")
+    return book, data
+
+
+def test_rules_train_writes_the_model_the_book_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from trainer.cli import main
+
+    book, data = _tiny(tmp_path)
+    code = main(
+        ["rules", "train", str(book), "--data", str(tmp_path), "--no-scenarios", "--set", "folds=3"]
+    )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "threat" in out and "out-of-fold recall" in out
+    model = load_classifier(tmp_path / "tiny.model.json")
+    assert model.classes == ("threat",)
+    assert model.trained_on["files"] == [data.name]
+    loaded = load_rulebook(book)
+    found = loaded.check("你小心点晚上回家", CallContext())
+    assert [f.rule for f in found] == ["XX-THR-090"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--data", "/nonexistent/folder"], "no such file or folder"),
+        (["--set", "bogus=1"], "unknown setting"),
+        (["--set", "epochs=many"], "bad value"),
+    ],
+)
+def test_rules_train_rejects_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    from trainer.cli import main
+
+    book, _ = _tiny(tmp_path)
+    assert main(["rules", "train", str(book), "--no-scenarios", *extra]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_rules_train_reports_a_malformed_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from trainer.cli import main
+
+    book, data = _tiny(tmp_path)
+    data.write_text('{"text": "ok", "expect": null}\nnot json\n', encoding="utf-8")
+    assert main(["rules", "train", str(book), "--data", str(data), "--no-scenarios"]) == 2
+    assert f"{data}:2" in capsys.readouterr().err

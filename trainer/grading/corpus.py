@@ -69,7 +69,7 @@ def from_scenarios(paths: Sequence[Path], locale: str) -> list[TrainItem]:
                 continue
             labels = frozenset(line.breaks)
             # graded as written (an audit of the file) and as filled in (a call)
-            for text in {line.text, line.written or line.text}:
+            for text in dict.fromkeys((line.text, line.written or line.text)):
                 for ctx in line.contexts:
                     key = (text, ctx.party, ctx.verified, labels)
                     if key in seen:

@@ -25,7 +25,6 @@ import json
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -74,14 +73,6 @@ def canonical_positions(norm: str) -> list[int]:
 def context_features(ctx: CallContext) -> tuple[str, ...]:
     """The pseudo-features a call context adds (they shift each category's bias)."""
     return (f"party={ctx.party}", f"verified={str(ctx.verified).lower()}")
-
-
-@dataclass(frozen=True)
-class Scores:
-    """Per-category probabilities for one utterance, with its canonical text."""
-
-    probabilities: dict[str, float]
-    canon: str
 
 
 class Classifier:
@@ -143,7 +134,7 @@ class Classifier:
     def logits(self, norm: str, ctx: CallContext) -> tuple[list[float], str]:
         """Raw scores per category for a normalised utterance, and its canonical text."""
         canon = canonical(norm)
-        ids = {i for _, i in self._automaton.iter(canon)}
+        ids = self.feature_ids(canon)
         rows = self._rows
         columns = zip(self.base(ctx), *map(rows.__getitem__, ids), strict=True)
         return list(map(sum, columns)), canon
@@ -151,15 +142,19 @@ class Classifier:
     def probabilities(self, norm: str, ctx: CallContext) -> dict[str, float]:
         """The probability of each category for a normalised utterance."""
         logits, _ = self.logits(norm, ctx)
-        return {c: _sigmoid(x) for c, x in zip(self.classes, logits, strict=True)}
+        return {c: sigmoid(x) for c, x in zip(self.classes, logits, strict=True)}
 
-    def evidence(self, norm: str, category: str) -> tuple[int, int]:
-        """The span in ``norm`` of the feature that weighs most towards ``category``."""
+    def evidence(self, norm: str, category: str, canon: str | None = None) -> tuple[int, int]:
+        """The span in ``norm`` of the feature that weighs most towards ``category``.
+
+        ``canon`` is ``canonical(norm)`` when the caller already has it.
+        """
         c = self.classes.index(category)
-        canon = canonical(norm)
+        if canon is None:
+            canon = canonical(norm)
         best: tuple[float, int, int] | None = None
         for end, i in self._automaton.iter(canon):
-            weight = sum(w for k, w in self.weights[i] if k == c)
+            weight = self._rows[i][c]
             feature = self.features[i].strip()
             if weight > 0 and feature and (best is None or weight > best[0]):
                 start = end - len(self.features[i]) + 1
@@ -178,7 +173,8 @@ class Classifier:
         return (a, max(b, a + 1))
 
 
-def _sigmoid(x: float) -> float:
+def sigmoid(x: float) -> float:
+    """The logistic function, without overflow for large negative ``x``."""
     if x >= 0:
         return 1.0 / (1.0 + math.exp(-x))
     z = math.exp(x)

@@ -21,7 +21,7 @@ import math
 import random
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from typing import Any
 import ahocorasick
 
 from trainer.grading.findings import CallContext
-from trainer.grading.learned import FORMAT, canonical, context_features
+from trainer.grading.learned import FORMAT, canonical, context_features, sigmoid
 from trainer.grading.normalize import normalize
 
 
@@ -67,7 +67,6 @@ class Settings:
     fp_budget: float = 0.003
     min_threshold: float = 0.3
     seed: int = 7
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def read_jsonl(path: Path) -> list[TrainItem]:
@@ -191,14 +190,14 @@ class Ftrl:
     def predict(self, ids: Sequence[int]) -> float:
         """Probability of the category for an item's feature ids."""
         x = self.weight(len(self.z) - 1) + sum(self.weight(i) for i in ids)
-        return _sigmoid(x)
+        return sigmoid(x)
 
     def update(self, ids: Sequence[int], label: int) -> None:
         """One FTRL step on one item."""
         bias = len(self.z) - 1
         every = (*ids, bias)
         weights = [self.weight(i) for i in every]
-        g = _sigmoid(sum(weights)) - label
+        g = sigmoid(sum(weights)) - label
         gg = g * g
         alpha = self.s.alpha
         z, n = self.z, self.n
@@ -217,13 +216,6 @@ class Ftrl:
                 ids, label = rows[k]
                 self.update(ids, label)
         return self
-
-
-def _sigmoid(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    z = math.exp(x)
-    return z / (1.0 + z)
 
 
 # ------------------------------------------------------------------ training
@@ -312,7 +304,7 @@ def train(
         "thresholds": thresholds,
         "context": context,
         "weights": {featurizer.vocabulary[i]: weights[i] for i in sorted(weights)},
-        "settings": {k: v for k, v in vars(s).items() if k != "extra" and not k.startswith("_")},
+        "settings": dict(vars(s)),
         "trained_on": dict(trained_on or {}, items=len(items)),
         "metrics": metrics,
     }

@@ -410,13 +410,13 @@ class Rulebook:
         judgement on those words beats the model's general one.
         """
         assert self.classifier is not None
-        logits, _ = self.classifier.logits(norm, ctx)
+        logits, canon = self.classifier.logits(norm, ctx)
         seen = {f.category for f in found} | vetoed
         segments: _Segments | None = None
         for rule, index, cut in plan.model_rules:
             if logits[index] < cut or rule.category in seen:
                 continue
-            a, b = self.classifier.evidence(norm, rule.category)
+            a, b = self.classifier.evidence(norm, rule.category, canon)
             if segments is None:
                 segments = _Segments(norm, self._clause_rx)
             a, b = segments.clause(a, b)

@@ -64,14 +64,15 @@ def run(args: argparse.Namespace) -> int:
     from trainer.grading import corpus, learning
     from trainer.grading.rulebook import (
         DEFAULT_NIGHT,
+        _is_name,
+        _load_base,
         _validate,
-        load_rulebook,
         shipped_dir,
     )
     from trainer.yamlio import load_yaml
 
     path = Path(args.rulebook)
-    if not args.rulebook.endswith((".yaml", ".yml")) and "/" not in args.rulebook:
+    if _is_name(args.rulebook):
         path = shipped_dir() / f"{args.rulebook}.yaml"
     if not path.is_file():
         print(f"trainer: rulebook not found: {args.rulebook}", file=sys.stderr)
@@ -82,12 +83,7 @@ def run(args: argparse.Namespace) -> int:
         rule_specs = list(spec.rules)
         locale: str | None = spec.locale
         if spec.extends:
-            base = load_rulebook(
-                spec.extends
-                if "/" not in spec.extends and not spec.extends.endswith(".yaml")
-                else path.parent / spec.extends,
-                check_examples=False,
-            )
+            base = _load_base(doc, spec, path, (), check_examples=False)
             own = {r.id for r in spec.rules} | set(spec.disable)
             rule_specs = [r.spec for r in base.rules if r.id not in own] + rule_specs
             locale = locale or base.locale
@@ -129,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
     for pair in args.set:
         name, _, value = pair.partition("=")
         current = getattr(settings, name, None)
-        if name.startswith("_") or name == "extra" or current is None or not value:
+        if name.startswith("_") or current is None or not value:
             print(f"trainer: unknown setting '{pair}' (use NAME=VALUE)", file=sys.stderr)
             return 2
         try:

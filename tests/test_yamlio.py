@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from trainer.diagnostics import ContentError
-from trainer.yamlio import parse_yaml
+from trainer import yamlio
+from trainer.diagnostics import ContentError, Diagnostic
+from trainer.yamlio import load_yaml, parse_yaml
 
 
 def _error(text: str) -> tuple[str, int, int]:
@@ -42,3 +45,94 @@ def test_alias_bomb_is_refused() -> None:
         lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
     code, _, _ = _error("\n".join(lines) + "\n")
     assert code == "Y106"
+
+
+BROKEN_YAML = sorted((Path(__file__).parent / "fixtures" / "broken").glob("Y1*.yaml"))
+HOSTILE = {
+    "deep-flow": "a: " + "[" * 5000 + "]" * 5000 + "\n",
+    "deep-flow-short": "a: " + "[" * 80 + "]" * 80 + "\n",
+    "deep-block": "".join("  " * i + f"k{i}:\n" for i in range(300)),
+    "nul": "kind: scenario\x00\n",
+    "quote-then-text": "a: 'x' y\n",
+    "under-indented": "a:\n  - x\n - y\n",
+    "unclosed": "a: [1, 2\n",
+    "colon": "a: 1\n b: 2\n",
+}
+
+
+@pytest.fixture(params=["libyaml", "pure-python"])
+def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test once with each YAML parser build (libyaml skipped when absent)."""
+    if request.param == "libyaml" and yamlio._FastLoader is None:
+        pytest.skip("PyYAML was built without libyaml here")
+    monkeypatch.setenv("TRAINER_PURE_YAML", "1" if request.param == "pure-python" else "0")
+    assert yamlio.use_libyaml() is (request.param == "libyaml")
+    return str(request.param)
+
+
+def _diagnostic(text: str) -> Diagnostic:
+    with pytest.raises(ContentError) as info:
+        parse_yaml(text, "f.yaml")
+    return info.value.diagnostics[0]
+
+
+def test_too_deep_is_y107_with_its_hint_on_every_parser(parser: str) -> None:
+    """Newer libyaml builds stop at 1,000 levels themselves; the user still sees Y107."""
+    for name in ("deep-flow", "deep-flow-short", "deep-block"):
+        diag = _diagnostic(HOSTILE[name])
+        assert (diag.code, diag.hint) == ("Y107", "flatten the structure"), (name, diag)
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_diagnostics_do_not_depend_on_the_parser(name: str,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRAINER_PURE_YAML", "1")
+    pure = _diagnostic(HOSTILE[name])
+    monkeypatch.setenv("TRAINER_PURE_YAML", "0")
+    assert _diagnostic(HOSTILE[name]) == pure
+
+
+@pytest.mark.parametrize("path", BROKEN_YAML, ids=[p.stem for p in BROKEN_YAML])
+def test_broken_yaml_fixtures_same_on_every_parser(path: Path, parser: str) -> None:
+    """The Y1xx fixtures give their code at the expected place with either parser."""
+    header = path.read_bytes().split(b"\n", 1)[0].decode()
+    code, place = header.removeprefix("# expect: ").split()[:2]
+    line, col = (int(part) for part in place.split(":"))
+    try:
+        doc = load_yaml(path)
+    except ContentError as exc:
+        found = [(d.code, d.line, d.column) for d in exc.diagnostics]
+    else:
+        assert code not in {"Y101", "Y102", "Y103", "Y104", "Y105", "Y106", "Y107"}, doc
+        return
+    assert (code, line, col) in found
+
+
+ROOT = Path(__file__).parents[1]
+SHIPPED_AND_FIXTURES = sorted(
+    [*(ROOT / "content").rglob("*.yaml"), *(ROOT / "tests").rglob("*.yaml")]
+)
+
+
+def _outcome(path: Path) -> object:
+    try:
+        doc = load_yaml(path)
+    except ContentError as exc:
+        return exc.diagnostics
+    return doc.data, doc.values, doc.styles
+
+
+@pytest.mark.skipif(yamlio._FastLoader is None, reason="PyYAML was built without libyaml here")
+def test_shipped_content_reads_the_same_on_both_parsers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file that only one parser build can read would break on someone else's machine."""
+    for path in SHIPPED_AND_FIXTURES:
+        monkeypatch.setenv("TRAINER_PURE_YAML", "0")
+        fast = _outcome(path)
+        monkeypatch.setenv("TRAINER_PURE_YAML", "1")
+        assert fast == _outcome(path), path
+
+
+def test_unquoted_question_mark_in_a_flow_list_is_refused_on_both_parsers(parser: str) -> None:
+    diag = _diagnostic("say: [好吧?, 行]\n")
+    assert (diag.code, diag.line, diag.column) == ("Y102", 1, 9)
+    assert '"?"' in diag.hint

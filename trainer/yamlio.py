@@ -13,11 +13,12 @@ loads as three lines, exactly like a deliberate list (see `YamlDoc.flows`).
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 import yaml
 from yaml.composer import Composer
@@ -115,10 +116,19 @@ class _Composer(Composer):
             self.depth -= 1
 
 
+class _PureLoader(_Composer, yaml.SafeLoader):
+    """Pure-Python parser with the same limits: the reference for every diagnostic."""
+
+    def __init__(self, stream: str) -> None:
+        yaml.SafeLoader.__init__(self, stream)
+        self._init_limits()
+
+
+_FastLoader: Any = None
 if yaml.__with_libyaml__:  # libyaml's parser is ~15x faster; composing stays bounded in Python
     from yaml._yaml import CParser
 
-    class _Loader(_Composer, CParser, SafeConstructor, Resolver):
+    class _CLoader(_Composer, CParser, SafeConstructor, Resolver):
         """libyaml events, Python composition with limits."""
 
         def __init__(self, stream: str) -> None:
@@ -128,14 +138,16 @@ if yaml.__with_libyaml__:  # libyaml's parser is ~15x faster; composing stays bo
             _Composer.__init__(self)
             self._init_limits()
 
-else:  # pragma: no cover
+    _FastLoader = _CLoader
 
-    class _Loader(_Composer, yaml.SafeLoader):  # type: ignore[no-redef]
-        """Pure-Python fallback with the same limits."""
 
-        def __init__(self, stream: str) -> None:
-            yaml.SafeLoader.__init__(self, stream)
-            self._init_limits()
+def use_libyaml() -> bool:
+    """Whether documents are parsed with libyaml (fast path) or pure Python.
+
+    ``TRAINER_PURE_YAML=1`` forces the pure-Python parser, so the suite can be run
+    on both paths; diagnostics are the same either way (see `parse_yaml`).
+    """
+    return _FastLoader is not None and os.environ.get("TRAINER_PURE_YAML", "") in ("", "0")
 
 
 class _Refused(Exception):
@@ -152,7 +164,7 @@ class _Builder:
         self.count = 0
         self.constructor = yaml.SafeLoader("")
 
-    def build(self, node: Node, path: Path_, depth: int) -> Any:
+    def build(self, node: Node, path: Path_, depth: int, in_flow: bool = False) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
             raise _Refused("Y106", "document expands to too many values (alias bomb?)",
@@ -168,11 +180,12 @@ class _Builder:
         if isinstance(node, MappingNode | SequenceNode) and node.tag not in _PLAIN_TAGS:
             raise _Refused("Y105", f"tag {_short(node.tag)} is not allowed",
                            "only plain YAML values are accepted; remove the tag", node.start_mark)
+        flow = in_flow or bool(getattr(node, "flow_style", False))
         if isinstance(node, MappingNode):
             self.constructor.flatten_mapping(node)
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
-                key = self.build(key_node, (*path, "<key>"), depth + 1)
+                key = self.build(key_node, (*path, "<key>"), depth + 1, flow)
                 if not isinstance(key, Hashable):
                     raise _Refused("Y102", "a mapping key must be a plain value",
                                    "use text or a number as the key", key_node.start_mark)
@@ -182,11 +195,17 @@ class _Builder:
                                    key_node.start_mark)
                 sub: Path_ = (*path, cast("str | int", key))
                 self.doc.keys[sub] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-                out[key] = self.build(value_node, sub, depth + 1)
+                out[key] = self.build(value_node, sub, depth + 1, flow)
             return out
         if isinstance(node, SequenceNode):
-            return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+            return [self.build(item, (*path, i), depth + 1, flow)
+                    for i, item in enumerate(node.value)]
         assert isinstance(node, ScalarNode)
+        if in_flow and not node.style and "?" in node.value:
+            # libyaml reads `[好吧?, 行]` as text, the YAML 1.1 parser refuses it: refuse it
+            # everywhere, so a file valid on one machine is not broken on another
+            raise _Refused("Y102", "YAML syntax error: '?' in unquoted text inside [ ] or { }",
+                           _QUESTION_HINT, node.start_mark)
         return self.constructor.construct_object(node)
 
 
@@ -220,55 +239,96 @@ def _check_expansion(root: Node) -> None:
 
 
 def parse_yaml(text: str, file: str) -> YamlDoc:
-    """Parse YAML text safely; raise `ContentError` with one positioned diagnostic."""
+    """Parse YAML text safely; raise `ContentError` with one positioned diagnostic.
+
+    A valid document is parsed with libyaml when it is installed. A document
+    that libyaml refuses is parsed again with the pure-Python parser, and *its*
+    error is reported: libyaml's messages, positions and own limits (newer
+    builds stop at 1,000 nesting levels with a generic syntax error) vary with
+    the build, while the project's diagnostics (Y107 for a too-deep document,
+    the same Y102 wording everywhere) must not.
+    """
+    if use_libyaml():
+        try:
+            return _parse_with(_FastLoader, text, file, fast=True)
+        except _ParserSpecific:
+            pass
+    return _parse_with(_PureLoader, text, file)
+
+
+class _ParserSpecific(Exception):
+    """libyaml refused a document: the pure-Python parser says why, the same way everywhere."""
+
+
+def _parse_with(loader_class: Any, text: str, file: str, *, fast: bool = False) -> YamlDoc:
+    """Parse ``text`` with one loader class; every failure becomes a `ContentError`.
+
+    With ``fast`` (libyaml), a refusal by the parser itself raises `_ParserSpecific`
+    instead; the project's own limits (Y104–Y107) are reported directly, as they
+    do not depend on the parser.
+    """
     doc = YamlDoc(file=file, data=None)
-    loader = _Loader(text)
+    loader = None
+    error: BaseException | None = None
     try:
+        loader = loader_class(text)
         node = loader.get_single_node()
         if node is not None:
             _check_expansion(node)
             doc.data = _Builder(doc).build(node, (), 0)
+    except (yaml.YAMLError, RecursionError) as exc:
+        if fast:
+            raise _ParserSpecific() from None
+        error = exc
     except _Refused as exc:
+        if fast and exc.code == "Y102":
+            raise _ParserSpecific() from None
         raise ContentError([_at(file, exc.mark, exc.code, exc.message, exc.hint)]) from None
-    except yaml.constructor.ConstructorError as exc:
+    finally:
+        if loader is not None:
+            loader.dispose()
+    if error is not None:
+        _report(text, file, error)
+    return doc
+
+
+def _report(text: str, file: str, exc: BaseException) -> NoReturn:
+    """Raise the positioned `ContentError` for an error of the (pure-Python) parser."""
+    if isinstance(exc, yaml.constructor.ConstructorError):
         mark = exc.problem_mark or exc.context_mark
         tag = _short((exc.problem or "").split("tag")[-1].strip(" :'"))
         raise ContentError([_at(file, mark, "Y105", f"tag {tag} is not allowed",
-                                "only plain YAML values are accepted; remove the tag")]) from None
-    except yaml.MarkedYAMLError as exc:
+                                "only plain YAML values are accepted; remove the tag")])
+    if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or str(exc)
         if "\\t" in problem or "tab" in problem.lower() or _tab_at(text, mark):
             raise ContentError([_at(file, mark, "Y103", "tab character used for indentation",
-                                    "YAML indents with spaces; replace tabs with spaces")],
-                               ) from None
+                                    "YAML indents with spaces; replace tabs with spaces")])
         hint = "check indentation and quoting on this line"
-        if _char_at(text, mark) in {"{", "}"} or _PLACEHOLDER.search(_line_at(text, mark)):
+        if _char_at(text, mark) == "?" and "got '?'" in problem:
+            hint = _QUESTION_HINT
+        elif _char_at(text, mark) in {"{", "}"} or _PLACEHOLDER.search(_line_at(text, mark)):
             hint = ("a line with a {placeholder} inside [ ] or at the start of a value must be "
                     'quoted: "…{name}…"')
         if exc.context_mark is not None and mark is not None and mark.index >= len(text.rstrip()):
             # the file ended inside something left open: point where it was opened
             mark = exc.context_mark
             hint = f"{exc.context} that is never closed; check brackets and quotes from here"
-        raise ContentError([_at(file, mark, "Y102", f"YAML syntax error: {problem}",
-                                hint)]) from None
-    except yaml.reader.ReaderError as exc:
+        raise ContentError([_at(file, mark, "Y102", f"YAML syntax error: {problem}", hint)])
+    if isinstance(exc, yaml.reader.ReaderError):
         before = text[: exc.position]
         line, col = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
         raise ContentError([Diagnostic(file, line, col, "Y102",
                                        f"character U+{_codepoint(exc.character):04X} is not "
                                        "allowed in YAML",
-                                       "remove control characters from the file")]) from None
-    except yaml.YAMLError as exc:
-        message = " ".join(str(exc).split())
-        raise ContentError([Diagnostic(file, 1, 1, "Y102", f"YAML error: {message}",
-                                       "check the file's syntax")]) from None
-    except RecursionError:
+                                       "remove control characters from the file")])
+    if isinstance(exc, RecursionError):
         raise ContentError([Diagnostic(file, 1, 1, "Y107", "nesting too deep to read",
-                                       "flatten the structure")]) from None
-    finally:
-        loader.dispose()
-    return doc
+                                       "flatten the structure")])
+    message = " ".join(str(exc).split())
+    raise ContentError([Diagnostic(file, 1, 1, "Y102", f"YAML error: {message}",
+                                   "check the file's syntax")])
 
 
 def load_yaml(path: Path, display: str | None = None) -> YamlDoc:
@@ -302,6 +362,8 @@ def load_yaml(path: Path, display: str | None = None) -> YamlDoc:
     return parse_yaml(text, name)
 
 
+_QUESTION_HINT = ('a "?" inside [ ] or { } must be quoted: write ["好吧?", 行] or put each line '
+                  'on its own "- " line')
 _PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
 
 

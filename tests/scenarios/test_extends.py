@@ -133,7 +133,7 @@ def test_variant_meters_merge_onto_default_meters(tree: Path) -> None:
 
 def test_single_line_forms(tree: Path) -> None:
     _write(tree, "v.yaml", "kind: scenario\nid: fx-v\nextends: fx-first-forgetful-easy\n"
-           "nodes:\n  confirm:\n    fallback: {say: 你找谁?}\n    moves:\n"
+           "nodes:\n  confirm:\n    fallback: {say: \"你找谁?\"}\n    moves:\n"
            "      - {intent: confirm_identity, goto: verify, reply: 嗯。}\n")
     content, diagnostics = load_content([tree])
     assert [d for d in diagnostics if d.severity == "error"] == []

@@ -95,7 +95,7 @@ def test_trap_is_reported_in_the_variant_file(tmp_path: Path) -> None:
     [
         '["好的,谢谢提醒,再见。"]',  # quoted: one line
         "好的,谢谢提醒,再见。",  # plain scalar outside a flow list: one line
-        "[喂?, 哪位?]",  # two deliberate variants
+        '["喂?", "哪位?"]',  # two deliberate variants (a '?' must be quoted in [ ])
         "[好的, {text: 再见。, weight: 2}]",  # not all plain scalars
         "[\n      好的,\n      再见。]",  # spread over lines: deliberate
         "[好的, 行]",  # a spaced list of short variants

@@ -89,6 +89,17 @@ async def enter_home(pilot: Pilot[None], name: str = "王小明") -> None:
     box.focus()
     await pilot.press("enter")
     await pilot.pause()
+    await wait_for_content(pilot)
+
+
+async def wait_for_content(pilot: Pilot[None]) -> None:
+    """Wait until the home screen has its scenario list (content loads in the background).
+
+    How long loading takes depends on the machine and the YAML parser build, so
+    tests wait for the list instead of assuming one pause is enough.
+    """
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
 
 
 async def open_call(pilot: Pilot[None], name: str = "王小明") -> None:

@@ -5,7 +5,7 @@ needed when pytest collects the tests: everything here is cached at module
 level and shared by every test module under ``tests/content``.
 
 Contexts are the ones ``trainer audit`` uses for scenario files
-(`trainer.grading.scripts`): the party on the line at a node and whether
+(`trainer.audit.scripts`): the party on the line at a node and whether
 ``verifies_identity`` can have been established on some path to it. On top of
 that, lines are graded at the briefing's call time and with the briefing's
 placeholders filled in, exactly as the engine shows and grades them in a call.
@@ -19,15 +19,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from trainer.audit.scripts import _default_context, _reachable_states
 from trainer.diagnostics import Diagnostic
-from trainer.engine.golden import Golden
 from trainer.engine.replies import render
 from trainer.engine.session import parse_time
 from trainer.grading.findings import CallContext, Finding
 from trainer.grading.rulebook import Rulebook, load_rulebook
-from trainer.grading.scripts import _default_context, _reachable_states
 from trainer.scenarios import model as m
 from trainer.scenarios.loader import ContentSet, Loaded, load_content
+from trainer.scoring.golden import Golden
 
 REPO = Path(__file__).resolve().parents[2]
 ARCHITECTURE = REPO / "docs" / "architecture.md"

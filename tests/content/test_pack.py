@@ -34,15 +34,16 @@ from pack_helpers import (
     where,
 )
 
+from trainer.audit.scripts import EARLY_STAGES
 from trainer.engine.session import parse_time
-from trainer.grading.findings import CATEGORIES, CallContext
-from trainer.grading.scripts import EARLY_STAGES
+from trainer.grading.findings import CallContext
+from trainer.vocab import CATEGORIES
 
 SCENARIOS = scenario_ids()
 
 #: What issue 7 asks of the zh-CN pack: scenarios per stage.
 ZH_STAGES = {"first_contact": 6, "repeat_contact": 4, "third_party": 4, "special": 4}
-#: The six first-contact debtors of DOMAIN.md §3, one scenario (at least) each.
+#: The six first-contact debtors of docs/domain.md §3, one scenario (at least) each.
 FIRST_CONTACT_TYPES = (
     "honest_forgetful",
     "loud_anxious",
@@ -100,7 +101,7 @@ def test_zh_cn_pack_covers_every_stage() -> None:
 
 
 def test_zh_cn_first_contact_meets_each_debtor_type() -> None:
-    """First contact covers the six debtor types of the handbook (DOMAIN.md §3)."""
+    """First contact covers the six debtor types of the handbook (docs/domain.md §3)."""
     personas = pack().content.personas
     met = {
         personas[s.persona].type
@@ -321,7 +322,7 @@ def test_approved_wording_draws_no_finding(locale: str) -> None:
 @pytest.mark.parametrize("locale", LOCALES)
 def test_audit_of_the_locale_folder_reports_nothing(locale: str) -> None:
     """``trainer audit content/dialogues/<locale> --rules <locale>``: 0 findings, 0 errors."""
-    from trainer.grading.audit import audit
+    from trainer.audit.run import audit
     from trainer.paths import content_root
 
     folder = content_root() / locale
@@ -424,7 +425,8 @@ def test_golden_transcripts_cover_the_scenario(scenario_id: str) -> None:
 @pytest.mark.parametrize("scenario_id", SCENARIOS)
 def test_golden_transcripts_pass(scenario_id: str) -> None:
     """Every golden transcript of the scenario passes (as in ``trainer test``)."""
-    from trainer.engine.golden import run_transcript
+    from trainer.records.sqlite import Store
+    from trainer.scoring.golden import run_transcript
 
     sc = scenario(scenario_id)
     content = pack().content
@@ -434,7 +436,9 @@ def test_golden_transcripts_pass(scenario_id: str) -> None:
     for loaded, golden in goldens(scenario_id):
         for index, transcript in enumerate(golden.transcripts):
             line, _ = loaded.doc.where(("transcripts", index))
-            result = run_transcript(sc, content, transcript, book, file=loaded.doc.file, line=line)
+            with Store(":memory:") as scratch:
+                result = run_transcript(sc, content, transcript, book, store=scratch,
+                                        file=loaded.doc.file, line=line)
             ran += 1
             if not result.passed:
                 failures.append(result.format())

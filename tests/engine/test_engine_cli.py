@@ -308,7 +308,7 @@ def test_play_guided_in_the_terminal(monkeypatch: pytest.MonkeyPatch,
 
 
 def test_cli_module_imports_nothing_heavy() -> None:
-    code = ("import sys, trainer.engine.commands, trainer.engine, trainer.store; "
+    code = ("import sys, trainer.cli.calls, trainer.engine, trainer.records; "
             "heavy = [m for m in ('transitions', 'textual', 'trainer.engine.session', "
             "'trainer.engine.recognise', 'pydantic') if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

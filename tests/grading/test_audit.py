@@ -370,7 +370,7 @@ def test_github(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 def test_jobs_give_the_same_result(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import trainer.grading.audit as audit
+    import trainer.audit.run as audit
 
     monkeypatch.setattr(audit, "CHUNK_BYTES", 2048)
     rows: list[dict[str, object] | str] = []

@@ -9,8 +9,8 @@ must stay clean (see test_locale.test_shipped_content_is_clean_in_both_locales).
 
 from __future__ import annotations
 
+from trainer.audit.scripts import lines_of
 from trainer.grading import load_rulebook
-from trainer.grading.scripts import lines_of
 from trainer.paths import content_root
 
 

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from trainer.cli.train import dump
 from trainer.diagnostics import ContentError
 from trainer.grading import CallContext, load_rulebook
 from trainer.grading.learned import (
@@ -19,7 +20,7 @@ from trainer.grading.learned import (
     canonical_positions,
     load_classifier,
 )
-from trainer.grading.learning import (
+from trainer.training.learning import (
     Featurizer,
     Ftrl,
     Settings,
@@ -28,7 +29,6 @@ from trainer.grading.learning import (
     candidates,
     train,
 )
-from trainer.grading.train_cmd import dump
 
 ROOT = Path(__file__).resolve().parents[2]
 #: the evaluation sets kept out of training (see tests/grading/test_eval.py)

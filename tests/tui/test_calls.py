@@ -8,7 +8,7 @@ from pathlib import Path
 from textual.widgets import DataTable, Input, OptionList
 from tui_support import GOOD_CALL, SIZE, build_app, enter_home, open_call, say, shown_text
 
-from trainer.store import Store
+from trainer.records.sqlite import Store
 from trainer.tui.screens.briefing import BriefingScreen
 from trainer.tui.screens.call import CallScreen
 from trainer.tui.screens.debrief import DebriefScreen

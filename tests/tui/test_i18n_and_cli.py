@@ -45,15 +45,15 @@ def test_every_key_used_in_the_code_exists() -> None:
 
 
 def test_vocabularies_are_translated() -> None:
-    from trainer.grading.findings import CATEGORIES, SEVERITIES
-    from trainer.scenarios.model import CALL_STAGES, GOOD_OUTCOMES
+    from trainer.scenarios.model import GOOD_OUTCOMES
+    from trainer.vocab import CALL_STAGES, CATEGORIES, SCENARIO_STAGES, SEVERITIES
 
     for family, values in [
         ("callstage", CALL_STAGES),
         ("category", CATEGORIES),
         ("severity", SEVERITIES),
         ("outcome", GOOD_OUTCOMES),
-        ("stage", ("first_contact", "repeat_contact", "third_party", "special")),
+        ("stage", SCENARIO_STAGES),
     ]:
         for value in values:
             assert f"{family}.{value}" in STRINGS, (family, value)

@@ -6,7 +6,7 @@ Public API (documented in docs/engine.md)::
     session = Session.new(scenario, content, seed=1, mode="free", grader=rulebook)
     events = session.start(); events = session.say("您好……")
 
-Names are imported lazily so ``trainer.engine.commands`` (imported by the CLI at
+Names are imported lazily so ``trainer.cli.calls`` (imported by the CLI at
 start-up) does not pull in ``transitions`` or the recogniser.
 """
 

@@ -21,7 +21,7 @@ Everything random is drawn from ``random.Random(f"{seed}:{turn}")``, so a call
 is deterministic under its seed and a resumed call continues exactly as the
 uninterrupted one would have.
 
-With a `trainer.store.Store` each exchange is committed before the call
+With a `trainer.records.Store` each exchange is committed before the call
 returns; `Session.resume` rebuilds the call from the stored node, meters,
 facts and turns (machines are never pickled).
 """
@@ -54,10 +54,12 @@ from trainer.engine.events import (
 from trainer.engine.recognise import THRESHOLD, Recogniser, recogniser_for
 from trainer.grading.findings import CallContext, Finding
 from trainer.scenarios import model as m
+from trainer.vocab import Party
 
 if TYPE_CHECKING:
+    from trainer.records import SessionRecord, TurnRecord
+    from trainer.records import SessionStore as Store
     from trainer.scenarios.loader import ContentSet
-    from trainer.store.db import SessionRecord, Store, TurnRecord
 
 Mode = Literal["free", "guided"]
 BEGIN = "(begin)"
@@ -230,7 +232,7 @@ class Session:
             self._meters[name] = self._clamp(name, int(value))
         self._facts: set[str] = set()
         self._used: set[str] = set()
-        self._party: m.Party = scenario.party
+        self._party: Party = scenario.party
         self._turns: list[Turn] = []
         self._history: list[str] = []
         self._agent_turns = 0
@@ -680,7 +682,7 @@ def _now() -> str:
 
 
 def _turn_to_record(turn: Turn) -> TurnRecord:
-    from trainer.store.db import TurnRecord
+    from trainer.records import TurnRecord
 
     return TurnRecord(index=turn.index, speaker=turn.speaker, text=turn.text, node=turn.node,
                       intent=turn.intent, score=turn.score,

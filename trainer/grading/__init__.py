@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from trainer.grading.findings import CATEGORIES, SEVERITIES, CallContext, Citation, Finding
+from trainer.grading.findings import CallContext, Citation, Finding
+from trainer.vocab import CATEGORIES, SEVERITIES
 
 if TYPE_CHECKING:
     from trainer.grading.rulebook import Rule, Rulebook, load_rulebook

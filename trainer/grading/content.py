@@ -15,23 +15,14 @@ from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
-CategoryName = Literal[
-    "impersonation",
-    "threat",
-    "abuse",
-    "false_claim",
-    "third_party_disclosure",
-    "harassment",
-    "identity",
-    "improper_payment",
-    "public_exposure",
-]
-SeverityName = Literal["critical", "major", "minor", "review"]
-PartyName = Literal["debtor", "third_party", "unknown"]
+from trainer.vocab import Party, Severity, category_names, rule_id_pattern
+
+SeverityName = Severity
+PartyName = Party
 GuardWhere = Literal["before", "after", "clause", "sentence", "text"]
 
-RULE_ID = r"^[A-Z][A-Z0-9]*-(IMP|THR|ABU|FAL|TPD|HAR|IDN|PAY|PUB)-\d{3}$"
 CLOCK = r"^([01]\d|2[0-3]):[0-5]\d$"
 
 
@@ -137,8 +128,9 @@ class RuleSpec(Spec):
     other rule of the category already fired.
     """
 
-    id: str = Field(pattern=RULE_ID)
-    category: CategoryName
+    id: str = Field(json_schema_extra=lambda schema: schema.update(pattern=rule_id_pattern()))
+    category: str = Field(
+        json_schema_extra=lambda schema: schema.update(enum=list(category_names())))
     severity: SeverityName
     title: str = Field(min_length=1)
     message: str = Field(min_length=1)
@@ -155,6 +147,26 @@ class RuleSpec(Spec):
     threshold: float | None = Field(default=None, gt=0, lt=1)
     examples: Examples
     note: str = ""
+
+    @field_validator("id")
+    @classmethod
+    def _rule_id(cls, value: str) -> str:
+        pattern = rule_id_pattern()  # read now: a category may have been added since import
+        if not re.match(pattern, value):
+            raise PydanticCustomError("string_pattern_mismatch",
+                                      "String should match pattern '{pattern}'",
+                                      {"pattern": pattern})
+        return value
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, value: str) -> str:
+        names = category_names()
+        if value not in names:
+            expected = ", ".join(repr(n) for n in names[:-1]) + f" or {names[-1]!r}"
+            raise PydanticCustomError("literal_error", "Input should be {expected}",
+                                      {"expected": expected})
+        return value
 
     @field_validator("triggers")
     @classmethod
@@ -221,23 +233,3 @@ def bad_regex(pattern: str) -> str | None:
     except re.error as exc:
         return str(exc)
     return None
-
-
-def _register() -> None:
-    from trainer.scenarios import loader
-
-    loader.register_kind("rulebook", RulebookSpec)
-    loader.register_check(_check_rulebooks)
-
-
-def _check_rulebooks(content: Any) -> list[Any]:
-    """Compile every loaded rulebook (regexes, extends, examples) during ``trainer validate``."""
-    from trainer.grading.rulebook import compile_doc
-
-    out: list[Any] = []
-    for loaded in content.of_kind("rulebook"):
-        out.extend(compile_doc(loaded.doc, loaded.obj, check_only=True))
-    return out
-
-
-_register()

@@ -11,41 +11,14 @@ from dataclasses import dataclass
 from functools import total_ordering
 from typing import Any, Literal
 
-Speaker = Literal["agent", "customer"]
-Party = Literal["debtor", "third_party", "unknown"]
-Severity = Literal["critical", "major", "minor", "review"]
+# The vocabularies live in `trainer.vocab`; re-exported here for the grader's API.
+from trainer.vocab import CATEGORIES as CATEGORY_CODES
+from trainer.vocab import SEVERITIES, SEVERITY_RANK, Party, Severity, Speaker, category_names
 
-#: The nine categories, the same names in every rulebook and report (DOMAIN.md §4).
-CATEGORIES: tuple[str, ...] = (
-    "impersonation",
-    "threat",
-    "abuse",
-    "false_claim",
-    "third_party_disclosure",
-    "harassment",
-    "identity",
-    "improper_payment",
-    "public_exposure",
-)
-
-#: Three-letter codes used in rule ids (``ZH-IMP-001``), by category.
-CATEGORY_CODES: dict[str, str] = {
-    "impersonation": "IMP",
-    "threat": "THR",
-    "abuse": "ABU",
-    "false_claim": "FAL",
-    "third_party_disclosure": "TPD",
-    "harassment": "HAR",
-    "identity": "IDN",
-    "improper_payment": "PAY",
-    "public_exposure": "PUB",
-}
-
-#: Severities from the most to the least serious.
-SEVERITIES: tuple[str, ...] = ("critical", "major", "minor", "review")
-
-#: Rank of each severity: higher is more serious (``review`` is 0, it never fails a gate).
-SEVERITY_RANK: dict[str, int] = {"critical": 3, "major": 2, "minor": 1, "review": 0}
+__all__ = [
+    "CATEGORY_CODES", "SEVERITIES", "SEVERITY_RANK", "CallContext", "Citation", "Finding",
+    "Party", "Severity", "Speaker", "category_names",
+]
 
 
 @dataclass(frozen=True, slots=True)

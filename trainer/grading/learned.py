@@ -3,7 +3,7 @@
 Patterns catch the phrasings their authors thought of; a collector who words
 a threat in a way nobody wrote down slips past them. This stage scores every
 agent utterance with one small linear model per category (logistic regression,
-trained by ``trainer.grading.learning`` on labelled agent lines) and lets a
+trained by ``trainer.training.learning`` on labelled agent lines) and lets a
 rulebook's *model rules* (``model: true``) report a finding when the score of
 their category passes the threshold calibrated at training time.
 
@@ -30,7 +30,8 @@ from typing import Any
 
 import ahocorasick
 
-from trainer.grading.findings import CATEGORY_CODES, CallContext
+from trainer.grading.findings import CallContext
+from trainer.vocab import CATEGORIES as CATEGORY_CODES
 
 FORMAT = 1
 #: Runs of characters that separate words; features never span them.

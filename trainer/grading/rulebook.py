@@ -37,9 +37,10 @@ from trainer.grading.content import (
     bad_regex,
     regexes,
 )
-from trainer.grading.findings import CATEGORY_CODES, CallContext, Citation, Finding
+from trainer.grading.findings import CallContext, Citation, Finding
 from trainer.grading.learned import Classifier, ModelError, load_classifier, logit
 from trainer.grading.normalize import normalize
+from trainer.vocab import CATEGORIES as CATEGORY_CODES
 from trainer.yamlio import YamlDoc, load_yaml
 
 DEFAULT_CLAUSE_BREAKS = (

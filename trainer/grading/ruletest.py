@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from trainer.grading.findings import CATEGORIES
 from trainer.grading.rulebook import Rulebook, example_context
+from trainer.vocab import category_names
 
 
 @dataclass
@@ -73,7 +73,7 @@ class RuleTestReport:
 def run_examples(book: Rulebook) -> RuleTestReport:
     """Check every example of every rule of ``book``."""
     report = RuleTestReport()
-    for category in CATEGORIES:
+    for category in category_names():
         report.categories[category] = Matrix()
     for rule in book.rules:
         matrix = report.rules.setdefault(rule.id, Matrix())

@@ -44,17 +44,20 @@ from trainer.diagnostics import Diagnostic
 from trainer.scenarios import model as m
 from trainer.scenarios.extends import MergedDoc
 from trainer.scenarios.loader import ContentSet, register_check
+from trainer.vocab import category_names
 from trainer.yamlio import Path_, YamlDoc
 
-#: The nine rule categories (DOMAIN.md §4); the engine sets ``breach_<category>`` facts.
-CATEGORIES = (
-    "impersonation", "threat", "abuse", "false_claim", "third_party_disclosure",
-    "harassment", "identity", "improper_payment", "public_exposure",
-)
-#: Finding severities; the engine sets ``breach_<severity>`` facts.
+#: Finding severities (the reactions a scenario may set); see `trainer.vocab`.
 SEVERITIES = tuple(m.Reactions.model_fields)
 FACTS: frozenset[str] = frozenset(get_args(m.Fact))
-BREACH_FACTS: frozenset[str] = frozenset(f"breach_{name}" for name in (*CATEGORIES, *SEVERITIES))
+
+
+def breach_facts() -> frozenset[str]:
+    """``breach_<category>`` and ``breach_<severity>``: the facts the engine sets on a finding.
+
+    Read from `trainer.vocab` each time, so a category added there is known here.
+    """
+    return frozenset(f"breach_{name}" for name in (*category_names(), *SEVERITIES))
 DISCLOSING: frozenset[str] = frozenset({"discloses_debt", "states_amount"})
 
 #: Bound of the path search: (node, facts, party) states explored per scenario.
@@ -278,7 +281,7 @@ def _placeholder_references(scenario: m.Scenario, doc: YamlDoc) -> list[Diagnost
 def _condition_references(scenario: m.Scenario, doc: YamlDoc) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     meters = set(scenario.meters)
-    flags = FACTS | BREACH_FACTS
+    flags = FACTS | breach_facts()
     for path, condition in _conditions(scenario):
         for clause in condition.clauses:
             name = clause.name

@@ -435,33 +435,16 @@ def _index(content: ContentSet, loaded: Loaded) -> list[Diagnostic]:
     return problems
 
 
-#: Modules that call `register_kind` / `register_check` when imported.
-PLUGINS = (
-    "trainer.scenarios.lint",  # references, graph lint, path properties
-    "trainer.grading.content",  # rulebooks and scorecards as content kinds
-    "trainer.engine.golden",  # golden transcripts as a content kind
-    "trainer.grading.scorecard_model",  # scorecards as a content kind
-)
-
-
 def _import_plugins() -> list[Diagnostic]:
-    """Import the modules that register kinds and checks (lazily, for start-up speed).
+    """Register this package's own checks (references, graph lint, path properties).
 
-    A plugin that is not built yet is skipped; one that fails to import is
-    reported as an internal error (X900) instead of a traceback.
+    Kinds and checks of upper layers (rulebooks, scorecards, golden transcripts)
+    are registered by `trainer.services.content.wire`, which the command line,
+    the app and the services call before loading: this layer never names them.
     """
-    import importlib
+    from trainer.scenarios import lint  # noqa: F401  (registers its checks)
 
-    problems: list[Diagnostic] = []
-    for name in PLUGINS:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                problems.append(_internal(f"plugin {name}", exc))
-        except Exception as exc:
-            problems.append(_internal(f"plugin {name}", exc))
-    return problems
+    return []
 
 
 #: Code of a diagnostic that reports a bug in trainer itself, not in the content.

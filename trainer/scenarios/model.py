@@ -16,23 +16,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from trainer.vocab import CallStage, Locale, Party, ScenarioStage
+
 # ---------------------------------------------------------------- vocabularies
 
-Locale = Literal["zh-CN", "en-US"]
-Stage = Literal["first_contact", "repeat_contact", "third_party", "special"]
 Difficulty = Literal["easy", "medium", "hard"]
 Answerer = Literal["debtor", "spouse", "parent", "colleague", "emergency_contact", "unknown"]
-Party = Literal["debtor", "third_party", "unknown"]
+# Locales, parties, scenario and call stages come from `trainer.vocab` (the one source).
+Stage = ScenarioStage
 
-#: The stages of one call, in order; nodes name theirs so the TUI can show progress.
-CallStage = Literal[
-    "opening", "verification", "purpose", "reason", "negotiation", "promise", "close"
-]
-CALL_STAGES: tuple[str, ...] = (
-    "opening", "verification", "purpose", "reason", "negotiation", "promise", "close"
-)
-
-#: What the persona is, from the typology in DOMAIN.md §3 plus the third-party roles.
+#: What the persona is, from the typology in docs/domain.md §3 plus the third-party roles.
 PersonaType = Literal[
     "honest_forgetful",  # 诚信健忘型
     "loud_anxious",  # 色厉内荏型

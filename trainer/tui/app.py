@@ -15,8 +15,7 @@ from typing import Any, ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from trainer.tui import keys
-from trainer.tui.backend import (
+from trainer.services.backend import (
     SETTING_COACHING,
     SETTING_LANGUAGE,
     SETTING_MODE,
@@ -24,6 +23,7 @@ from trainer.tui.backend import (
     SETTING_THEME,
     Backend,
 )
+from trainer.tui import keys
 from trainer.tui.i18n import normalize_language, text
 from trainer.tui.palette import TrainerCommands
 
@@ -131,7 +131,7 @@ class TrainerApp(App[None]):
     def resume_call(self, session_id: str) -> None:
         """Continue an interrupted call where it stopped (replacing the screen on top)."""
         from trainer.engine.session import EngineError
-        from trainer.store import StoreError
+        from trainer.records import StoreError
         from trainer.tui.screens.call import CallScreen
 
         try:

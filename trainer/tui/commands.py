@@ -48,7 +48,7 @@ def default_handler(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     """Load the content, open the store and run the app until the trainee quits."""
     from trainer.diagnostics import ContentError
-    from trainer.store import StoreError
+    from trainer.records import StoreError
 
     content = list(getattr(args, "content", None) or [])
     for path in content:

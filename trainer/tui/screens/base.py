@@ -9,8 +9,8 @@ from textual.screen import Screen
 from trainer.tui import keys
 
 if TYPE_CHECKING:
+    from trainer.services.backend import Backend
     from trainer.tui.app import TrainerApp
-    from trainer.tui.backend import Backend
 
 
 class TrainerScreen(Screen[Any]):

@@ -13,8 +13,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Footer, Static
 
+from trainer.services.debrief_view import DebriefView, FindingView
 from trainer.tui import keys
-from trainer.tui.debrief_view import DebriefView, FindingView
 from trainer.tui.i18n import label, text
 from trainer.tui.screens.base import TrainerScreen
 from trainer.tui.textfmt import tidy

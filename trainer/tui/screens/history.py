@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import DataTable, Footer, Sparkline, Static
 
-from trainer.tui.backend import PastSession
+from trainer.services.backend import PastSession
 from trainer.tui.i18n import label
 from trainer.tui.screens.base import TrainerScreen
 

@@ -12,7 +12,7 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from trainer.scenarios.model import Scenario
-from trainer.tui.backend import STAGE_ORDER
+from trainer.services.backend import STAGE_ORDER
 from trainer.tui.i18n import label, text
 from trainer.tui.screens.base import TrainerScreen
 

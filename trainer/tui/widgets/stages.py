@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
-from trainer.scenarios.model import CALL_STAGES
 from trainer.tui.i18n import label
+from trainer.vocab import CALL_STAGES
 
 
 class StageProgress(Static):

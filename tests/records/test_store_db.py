@@ -1,0 +1,177 @@
+"""The session store: schema, migrations, writes, reads, settings, resume."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+
+from trainer.records.sqlite import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    SessionRecord,
+    Store,
+    StoreError,
+    TurnRecord,
+)
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "engine"))
+from engine_helpers import ZH, FakeGrader, load_fixture_content
+
+from trainer.engine.session import Session, scenario_hash
+
+
+def _store(tmp_path: Path) -> Store:
+    return Store(tmp_path / "trainer.db")
+
+
+def test_schema_is_created_with_wal(tmp_path: Path) -> None:
+    with _store(tmp_path) as store:
+        assert store.schema_version == SCHEMA_VERSION == len(MIGRATIONS)
+    db = sqlite3.connect(tmp_path / "trainer.db")
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"sessions", "turns", "settings"} <= tables
+
+
+def test_migrates_an_old_database(tmp_path: Path) -> None:
+    path = tmp_path / "trainer.db"
+    db = sqlite3.connect(path)
+    for statement in MIGRATIONS[0].split(";"):
+        if statement.strip():
+            db.execute(statement)
+    db.execute("PRAGMA user_version = 1")
+    db.execute("INSERT INTO sessions (id, scenario_id, started_at) VALUES ('abcd1234', 's', 't')")
+    db.commit()
+    db.close()
+    with Store(path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert store.load("abcd1234").state == {}
+
+
+def test_refuses_a_newer_schema(tmp_path: Path) -> None:
+    path = tmp_path / "trainer.db"
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version = 99")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match="newer"):
+        Store(path)
+
+
+def test_write_and_read_a_session(tmp_path: Path) -> None:
+    with _store(tmp_path) as store:
+        sid = store.create_session(scenario_id="s1", trainee="ana", seed=3, mode="guided",
+                                   locale="zh-CN", meters={"anger": 20}, state={"node": "a"})
+        store.append_turns(sid, [
+            TurnRecord(0, "customer", "喂?", "a"),
+            TurnRecord(1, "agent", "您好", "a", "greet_identify", 0.9,
+                       ({"rule": "R1", "category": "abuse"},), {"anger": 25}),
+        ], meters={"anger": 25}, facts=["x"], state={"node": "b"})
+        record = store.load(sid[:6])
+        assert record.id == sid and record.trainee == "ana" and record.mode == "guided"
+        assert [t.text for t in record.turns] == ["喂?", "您好"]
+        assert record.turns[1].findings == ({"rule": "R1", "category": "abuse"},)
+        assert record.meters == {"anger": 25} and record.facts == ("x",)
+        assert record.state == {"node": "b"} and record.status == "in_progress"
+        store.finish(sid, ending_id="e", outcome="promise_to_pay")
+        done = store.load(sid)
+        assert done.finished and done.ending_id == "e" and done.finished_at
+        other = store.create_session(scenario_id="s2", trainee="bo")
+        store.abandon(other)
+        listed = store.list_sessions(trainee="ana")
+        assert [r.id for r in listed] == [sid] and listed[0].turn_count == 2
+        assert store.list_sessions(status="abandoned")[0].id == other
+        assert store.trainees() == ["ana", "bo"]
+
+
+def test_errors_are_store_errors(tmp_path: Path) -> None:
+    with _store(tmp_path) as store:
+        with pytest.raises(StoreError, match="no session"):
+            store.load("ffffffff")
+        with pytest.raises(StoreError):
+            store.append_turns("nope", [], meters={}, facts=[], state={})
+        sid = store.create_session(scenario_id="s")
+        with pytest.raises(StoreError, match="twice"):  # the whole exchange is rolled back
+            store.append_turns(sid, [TurnRecord(0, "agent", "a"), TurnRecord(0, "agent", "b")],
+                               meters={}, facts=[], state={})
+        assert store.load(sid).turns == ()
+
+
+def test_settings(tmp_path: Path) -> None:
+    with _store(tmp_path) as store:
+        assert store.get_setting("name") is None
+        store.set_setting("name", "王")
+        store.set_setting("name", "李")
+        store.set_setting("theme", "dark")
+        assert store.settings() == {"name": "李", "theme": "dark"}
+
+
+def test_export_import_round_trip(tmp_path: Path) -> None:
+    with _store(tmp_path) as store:
+        sid = store.create_session(scenario_id="s", trainee="t")
+        store.append_turns(sid, [TurnRecord(0, "agent", "hi", "n", "greet", 0.5)],
+                           meters={"a": 1}, facts=["f"], state={"node": "n"})
+        data = store.load(sid).to_json()
+    copy = SessionRecord.from_json(data)
+    with Store(tmp_path / "other.db") as other:
+        other.import_record(copy)
+        assert other.load(sid).to_json() == data
+        with pytest.raises(StoreError, match="exists"):
+            other.import_record(copy)
+    with pytest.raises(StoreError):
+        SessionRecord.from_json({"id": "x"})
+
+
+def test_open_uses_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRAINER_HOME", str(tmp_path / "env"))
+    with Store.open() as store:
+        assert Path(store.path) == tmp_path / "env" / "trainer.db"
+    with Store.open(tmp_path / "flag") as store:
+        assert Path(store.path) == tmp_path / "flag" / "trainer.db"
+
+
+def test_session_writes_every_exchange_and_resumes(tmp_path: Path) -> None:
+    content = load_fixture_content()
+    scenario = content.scenarios[ZH]
+    grader = FakeGrader()
+    lines = ["您好,我是示例银行信用卡中心的小王,工号1024", "请问您是李明先生本人吗?",
+             "你就是个垃圾"]
+    with _store(tmp_path) as store:
+        session = Session.new(scenario, content, seed=5, grader=grader, store=store,
+                              trainee="ana")
+        session.start()
+        for line in lines:
+            session.say(line)
+        sid = session.id
+        assert sid is not None
+        record = store.load(sid)
+        assert record.scenario_hash == scenario_hash(scenario)
+        assert record.rulebook_id == "fake"
+        assert [t.text for t in record.turns] == [t.text for t in session.turns]
+        assert record.turns[-2].findings[0]["category"] == "abuse"
+        resumed = Session.resume(store, sid, content, grader)
+        assert resumed.node == session.node and resumed.meters == session.meters
+        assert resumed.facts == session.facts and not resumed.stale
+        assert [t.findings for t in resumed.turns] == [t.findings for t in session.turns]
+        # the resumed call continues exactly as the uninterrupted one
+        rest = ["您的信用卡已经逾期12天了,欠款3256.40元", "理解,工作忙难免会忘记"]
+        session.store = None  # the original goes on in memory only
+        for line in rest:
+            session.say(line)
+            resumed.say(line)
+        assert [t.text for t in resumed.turns] == [t.text for t in session.turns]
+        assert grader.contexts[-1].history[: len(lines)] == tuple(lines)
+
+
+def test_finished_session_is_marked(tmp_path: Path) -> None:
+    content = load_fixture_content()
+    with _store(tmp_path) as store:
+        session = Session.new(content.scenarios[ZH], content, grader=FakeGrader(), store=store)
+        session.start()
+        session.say("我是公安局的")
+        record = store.load(session.id or "")
+        assert record.status == "finished" and record.ending_id == "hung_up"
+        assert record.outcome == "hung_up"

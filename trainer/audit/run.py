@@ -1,0 +1,792 @@
+"""``trainer audit``: grade transcripts, scripts and scenario files with a rulebook.
+
+Inputs, by extension (or by content when the extension says nothing):
+
+* transcript JSONL (``.jsonl``/``.ndjson``): one record per line with ``id``,
+  ``call_id``, ``turn``, ``speaker``, ``text`` and optional context ``party``,
+  ``verified``, ``time`` (ISO 8601), ``lang``; unknown fields are ignored;
+* the same columns as CSV (``.csv``);
+* plain text (``.txt``): one agent utterance per line;
+* content YAML: every best/acceptable guided option of a scenario (in the
+  context its node is reached in) and every text of a ``kind: wording`` library;
+* directories, recursively.
+
+Only agent turns are graded. ``ctx.turn`` is the agent's own turn number within
+the call (1 = the agent's first utterance), which is what first-turn rules mean.
+Without ``--rules`` each input is graded by the rulebook of its own locale (see
+`trainer.grading.books`): a record's ``lang``, a content file's ``locale:``.
+A malformed record is reported with its file and line and the rest of the file
+is still audited. Large JSONL and text files are split into chunks at call
+boundaries for ``--jobs``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import json.scanner
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from trainer.diagnostics import Diagnostic
+from trainer.grading.books import BookSet
+from trainer.grading.findings import CallContext, Finding
+from trainer.vocab import PARTIES as _PARTIES
+
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+CSV_SUFFIXES = (".csv",)
+TEXT_SUFFIXES = (".txt", ".text")
+YAML_SUFFIXES = (".yaml", ".yml")
+KNOWN_SUFFIXES = JSONL_SUFFIXES + CSV_SUFFIXES + TEXT_SUFFIXES + YAML_SUFFIXES
+CHUNK_BYTES = 4 * 1024 * 1024
+#: Remembered (text, context) results per file; cleared when full.
+MEMO_SIZE = 50_000
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f", ""}
+_HAS_CJK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A finding located in an input: which record, file, line and column."""
+
+    record: str
+    call_id: str | None
+    turn: int | None
+    file: str
+    line: int
+    column: int
+    finding: Finding
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON shape of one entry of ``findings`` in ``--format json``."""
+        data: dict[str, Any] = {
+            "record": self.record,
+            "call_id": self.call_id,
+            "turn": self.turn,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+        }
+        data.update(self.finding.to_json())
+        return data
+
+
+@dataclass
+class AuditResult:
+    """Everything an audit produced: hits, input errors and counts."""
+
+    hits: list[Hit] = field(default_factory=list)
+    errors: list[Diagnostic] = field(default_factory=list)
+    files: int = 0
+    records: int = 0
+    audited: int = 0
+    skipped: int = 0
+
+    def merge(self, other: AuditResult) -> None:
+        """Add another partial result (from a chunk or a worker)."""
+        self.hits.extend(other.hits)
+        self.errors.extend(other.errors)
+        self.records += other.records
+        self.audited += other.audited
+        self.skipped += other.skipped
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A piece of work: a file (or a byte range of one) of a given input kind."""
+
+    path: str
+    display: str
+    kind: str
+    start: int = 0
+    end: int = -1
+    first_line: int = 1
+    #: the locale of a plain-text file (picked from its script), else None
+    locale: str | None = None
+
+
+# ---------------------------------------------------------------- discovery
+
+
+def discover(paths: Iterable[str]) -> tuple[list[tuple[Path, str]], list[Diagnostic]]:
+    """Input files under ``paths`` with their display names; missing paths are errors."""
+    found: list[tuple[Path, str]] = []
+    errors: list[Diagnostic] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for sub in sorted(path.rglob("*")):
+                if sub.is_file() and sub.suffix.lower() in KNOWN_SUFFIXES:
+                    found.append((sub, str(sub)))
+        elif path.is_file() or raw == "-":
+            found.append((path, raw))
+        else:
+            errors.append(Diagnostic(raw, 1, 1, "K650", "no such file or folder", "check the path"))
+    return found, errors
+
+
+def sniff(path: Path) -> str:
+    """The input kind of a file: jsonl, csv, text or yaml (by extension, else content)."""
+    suffix = path.suffix.lower()
+    if suffix in JSONL_SUFFIXES:
+        return "jsonl"
+    if suffix in CSV_SUFFIXES:
+        return "csv"
+    if suffix in YAML_SUFFIXES:
+        return "yaml"
+    if suffix in TEXT_SUFFIXES:
+        return "text"
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096).decode("utf-8", errors="replace")
+    except OSError:
+        return "text"
+    first = next((line.strip() for line in head.splitlines() if line.strip()), "")
+    if first.startswith("{"):
+        return "jsonl"
+    if first.startswith("kind:") or "\nkind:" in head:
+        return "yaml"
+    if "," in first and "text" in [c.strip().lower() for c in first.split(",")]:
+        return "csv"
+    return "text"
+
+
+def plan(files: list[tuple[Path, str]], jobs: int) -> list[Unit]:
+    """Split the inputs into units of work; big JSONL/text files become several chunks."""
+    units: list[Unit] = []
+    for path, display in files:
+        kind = sniff(path)
+        try:
+            size = path.stat().st_size
+        except OSError:
+            size = 0
+        locale = text_locale(path) if kind == "text" else None
+        if jobs > 1 and kind in ("jsonl", "text") and size > CHUNK_BYTES:
+            units.extend(_chunks(path, display, kind, size, jobs, locale))
+        else:
+            units.append(Unit(str(path), display, kind, locale=locale))
+    return units
+
+
+def text_locale(path: Path, probe: int = 65536) -> str:
+    """The locale of a plain-text script: en-US when its start has no Chinese character."""
+    if str(path) == "-":
+        return "zh-CN"
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(probe).decode("utf-8", errors="ignore")
+    except OSError:
+        return "zh-CN"
+    return "zh-CN" if _HAS_CJK.search(head) or not head.strip() else "en-US"
+
+
+def _chunks(
+    path: Path, display: str, kind: str, size: int, jobs: int, locale: str | None = None
+) -> list[Unit]:
+    """Byte ranges of a big file, cut at line starts (and, for JSONL, call boundaries)."""
+    pieces = max(jobs * 4, size // (16 * CHUNK_BYTES) + 1)
+    step = max(CHUNK_BYTES // 4, size // pieces)
+    cuts = [0]
+    with path.open("rb") as handle:
+        while cuts[-1] + step < size:
+            handle.seek(cuts[-1] + step)
+            handle.readline()
+            position = handle.tell()
+            if kind == "jsonl":
+                position = _call_boundary(handle, position)
+            if position >= size:
+                break
+            cuts.append(position)
+        handle.seek(0)
+        units: list[Unit] = []
+        line = 1
+        previous = 0
+        for i, cut in enumerate(cuts):
+            end = cuts[i + 1] if i + 1 < len(cuts) else size
+            handle.seek(previous)
+            line += handle.read(cut - previous).count(b"\n")
+            previous = cut
+            units.append(Unit(str(path), display, kind, cut, end, line, locale))
+    return units
+
+
+def _call_boundary(handle: Any, position: int) -> int:
+    """Move ``position`` forward past lines of the same call as the line before it."""
+
+    def call_of(raw: bytes) -> object:
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            return object()
+        return value.get("call_id") if isinstance(value, dict) else object()
+
+    handle.seek(max(0, position - 1))
+    # the line just before ``position``: walk back to its start
+    back = max(0, position - 65536)
+    handle.seek(back)
+    before = handle.read(position - back)
+    last = before.rstrip(b"\n").rsplit(b"\n", 1)[-1]
+    current = call_of(last)
+    if current is None:
+        return position
+    handle.seek(position)
+    while True:
+        raw = handle.readline()
+        if not raw or call_of(raw) != current:
+            return position
+        position += len(raw)
+
+
+# ---------------------------------------------------------------- running
+
+
+class Auditor:
+    """Runs rulebooks over records, keeping per-call turn numbers and history.
+
+    Each record is graded by the fixed book, or (without ``--rules``) by the
+    book of its ``lang``. Earlier utterances of a call are kept only for books
+    with rules that look back (``absent:``); otherwise contexts are shared.
+    """
+
+    #: Shared by every auditor of the process (a worker audits many chunks):
+    #: contexts are plain values, and remembered results depend only on the
+    #: text, the (shared) context object and the book.
+    _contexts: ClassVar[dict[tuple[Any, ...], CallContext]] = {}
+    _memo: ClassVar[dict[tuple[str, int, int], tuple[Finding, ...]]] = {}
+    _books: ClassVar[dict[int, Any]] = {}
+
+    def __init__(self, books: BookSet) -> None:
+        self.books = books
+        self.fixed = books.get() if books.fixed is not None else None
+        self.calls: dict[str, list[str]] = {}
+        self.turns: dict[str, int] = {}
+        self._looks_back: dict[str, bool] = {}
+
+    def check(self, book: Any, text: str, ctx: CallContext) -> tuple[Finding, ...]:
+        """``book.check(text, ctx)``, remembered for repeated lines in a shared context.
+
+        Transcripts repeat scripted lines (greetings, the recording notice, the
+        close) word for word; a shared context object stands for the same
+        grading situation, so the same text in it gets the same findings.
+        Contexts with call history are never shared and never remembered.
+        """
+        if ctx.history:
+            return book.check(text, ctx)  # type: ignore[no-any-return]
+        key = (text, id(ctx), id(book))
+        found = self._memo.get(key)
+        if found is None and id(book) not in self._books:
+            self._books[id(book)] = book  # kept alive: its id stays unique in the keys
+        if found is None:
+            found = book.check(text, ctx)
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.clear()
+            if MEMO_SIZE:
+                self._memo[key] = found
+        return found
+
+    def book_for(self, lang: object) -> Any:
+        """The rulebook for a record with this ``lang`` value."""
+        return self.fixed if self.fixed is not None else self.books.for_lang(lang)
+
+    def looks_back(self, book: Any) -> bool:
+        """True when some rule of ``book`` needs the earlier turns of the call."""
+        flag = self._looks_back.get(book.id)
+        if flag is None:
+            flag = any(rule.absent is not None for rule in book.rules)
+            self._looks_back[book.id] = flag
+        return flag
+
+    def context(
+        self,
+        call: str | None,
+        turn: int | None,
+        party: str,
+        verified: bool,
+        when: datetime | None,
+        history_needed: bool = False,
+    ) -> CallContext:
+        """The context of the next agent utterance of ``call``."""
+        if call is not None:
+            ordinal = self.turns.get(call, 0) + 1
+            self.turns[call] = ordinal
+        else:
+            ordinal = turn if turn and turn > 0 else 1
+        history: tuple[str, ...] = ()
+        if history_needed and call is not None:
+            history = tuple(self.calls.get(call, ()))
+        if history:
+            return CallContext("agent", party, verified, ordinal, when, False, history)  # type: ignore[arg-type]
+        # Rules only distinguish the first agent turn from later ones and read the
+        # clock time of the call, so contexts are shared: later turns use turn=2 and
+        # ``time`` is the local time of day (to the minute) the record gives.
+        key = (party, verified, ordinal == 1, when)
+        ctx = self._contexts.get(key)
+        if ctx is None:
+            clock = when.time().replace(second=0, microsecond=0, tzinfo=None) if when else None
+            ctx = CallContext("agent", party, verified, min(ordinal, 2), clock)  # type: ignore[arg-type]
+            if len(self._contexts) >= 100_000:
+                # forget contexts and the results remembered for them together,
+                # so no remembered result outlives the context object it names
+                self._contexts.clear()
+                self._memo.clear()
+            self._contexts[key] = ctx
+        return ctx
+
+    def said(self, call: str | None, text: str) -> None:
+        """Remember an agent utterance for later turns of the same call."""
+        if call is not None:
+            self.calls.setdefault(call, []).append(text)
+
+
+def run_unit(books: BookSet, unit: Unit) -> AuditResult:
+    """Audit one unit of work."""
+    result = AuditResult()
+    try:
+        if unit.kind == "jsonl":
+            _run_jsonl(books, unit, result)
+        elif unit.kind == "csv":
+            _run_csv(books, unit, result)
+        elif unit.kind == "yaml":
+            result.merge(run_yaml(books, [unit]))
+        else:
+            _run_text(books, unit, result)
+    except OSError as exc:
+        result.errors.append(
+            Diagnostic(
+                unit.display,
+                1,
+                1,
+                "K650",
+                f"cannot read input: {exc.strerror or exc}",
+                "check the path and permissions",
+            )
+        )
+    except UnicodeDecodeError as exc:
+        result.errors.append(
+            Diagnostic(
+                unit.display,
+                1,
+                1,
+                "K650",
+                f"input is not UTF-8 text ({exc.reason})",
+                "save the file as UTF-8",
+            )
+        )
+    return result
+
+
+def _lines(unit: Unit, jsonl: bool = False) -> Iterator[tuple[int, str]]:
+    """(line number, text) of the unit's byte range, decoded as UTF-8.
+
+    JSONL is split on ``\\n`` only: a JSON string may hold U+2028 and other
+    characters that ``str.splitlines`` would take for line breaks.
+    """
+    if unit.path == "-":
+        import sys
+
+        for number, text in enumerate(sys.stdin, 1):
+            yield number, text.rstrip("\r\n") if jsonl else text
+        return
+    with open(unit.path, "rb") as handle:
+        handle.seek(unit.start)
+        data = handle.read() if unit.end < 0 else handle.read(unit.end - unit.start)
+    text = data.decode("utf-8-sig" if unit.start == 0 else "utf-8")
+    if not jsonl:
+        yield from enumerate(text.splitlines(), unit.first_line)
+        return
+    rows = text.split("\n")
+    if rows and rows[-1] == "":
+        rows.pop()
+    if "\r" in text:
+        rows = [row[:-1] if row.endswith("\r") else row for row in rows]
+    yield from enumerate(rows, unit.first_line)
+
+
+def _flag(value: Any, default: bool) -> bool | None:
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return default if text == "" else False
+    return None
+
+
+_WHEN_CACHE: dict[str, tuple[datetime | None, bool]] = {}
+
+
+def _when(value: Any) -> tuple[datetime | None, bool]:
+    """Parse an ISO 8601 time (cached: transcripts repeat the same stamps a lot)."""
+    if value is None or value == "":
+        return None, True
+    if not isinstance(value, str):
+        return None, False
+    cached = _WHEN_CACHE.get(value)
+    if cached is not None:
+        return cached
+    try:
+        parsed: tuple[datetime | None, bool] = (
+            datetime.fromisoformat(value.strip().replace("Z", "+00:00")),
+            True,
+        )
+    except ValueError:
+        parsed = (None, False)
+    if len(_WHEN_CACHE) < 100_000:
+        _WHEN_CACHE[value] = parsed
+    return parsed
+
+
+def _bad(result: AuditResult, unit: Unit, line: int, message: str, hint: str) -> None:
+    result.errors.append(Diagnostic(unit.display, line, 1, "K652", message, hint))
+
+
+_HINTS = {
+    "party": "use debtor, third_party or unknown",
+    "verified": "use true or false",
+    "time": "use ISO 8601, e.g. 2025-03-01T23:10:00",
+}
+
+
+def _record(
+    auditor: Auditor,
+    result: AuditResult,
+    unit: Unit,
+    line: int,
+    rec: dict[str, Any],
+    raw: str | None,
+) -> None:
+    """Validate one transcript record, grade it if it is an agent turn.
+
+    Written for speed (it runs once per record): the common types are tested
+    first and the helpers only run for unusual values.
+    """
+    result.records += 1
+    get = rec.get
+    text = get("text")
+    if not isinstance(text, str):
+        _bad(result, unit, line, "record has no 'text' string", 'add "text": "..."')
+        return
+    speaker = get("speaker") or "agent"
+    if speaker != "agent":
+        if speaker == "customer":
+            result.skipped += 1
+        else:
+            _bad(result, unit, line, f"unknown speaker {speaker!r}", "use 'agent' or 'customer'")
+        return
+    party = get("party") or "debtor"
+    value = get("verified")
+    verified = value if value is True or value is False else _flag(value, True)
+    stamp = get("time")
+    when, ok = _when(stamp) if stamp is not None else (None, True)
+    if party not in _PARTIES or verified is None or not ok:
+        bad = "party" if party not in _PARTIES else "verified" if verified is None else "time"
+        _bad(result, unit, line, f"bad value for '{bad}': {get(bad)!r}", _HINTS[bad])
+        return
+    call_raw = get("call_id")
+    call = None if call_raw is None or call_raw == "" else str(call_raw)
+    turn_raw = get("turn")
+    if turn_raw is None or turn_raw.__class__ is int:
+        turn = turn_raw
+    else:
+        try:
+            turn = int(turn_raw) if turn_raw != "" else None
+        except (TypeError, ValueError):
+            _bad(result, unit, line, f"bad value for 'turn': {turn_raw!r}", "use a number")
+            return
+    book = auditor.book_for(get("lang"))
+    looks_back = auditor.looks_back(book)
+    ctx = auditor.context(call, turn, party, bool(verified), when, looks_back)
+    result.audited += 1
+    findings = auditor.check(book, text, ctx)
+    if looks_back:
+        auditor.said(call, text)
+    if findings:
+        rid = get("id")
+        record = str(rid) if rid not in (None, "") else f"{unit.display}:{line}"
+        base = _text_column(raw, text)
+        for finding in findings:
+            column = base + finding.start if base else 1
+            result.hits.append(Hit(record, call, turn, unit.display, line, column, finding))
+
+
+def _text_column(raw: str | None, text: str) -> int:
+    """1-based column of ``text`` inside the raw input line, or 0 when unknown."""
+    if raw is None:
+        return 0
+    encoded = json.dumps(text, ensure_ascii=False)[1:-1]
+    at = raw.find(encoded) if encoded == text else raw.find(text)
+    return at + 1 if at >= 0 else 0
+
+
+_SCAN = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+
+
+def _parse(raw: str) -> Any:
+    """One JSON value per line. The C scanner without ``json.loads``' extra passes;
+    anything unusual (leading space, trailing data, bad JSON) goes to ``json.loads``,
+    which parses it or raises the error with its column."""
+    try:
+        value, end = _SCAN(raw, 0)
+    except (StopIteration, ValueError):
+        return json.loads(raw)
+    if end != len(raw) and raw[end:].strip():
+        return json.loads(raw)
+    return value
+
+
+def _run_jsonl(books: BookSet, unit: Unit, result: AuditResult) -> None:
+    auditor = Auditor(books)
+    for line, raw in _lines(unit, jsonl=True):
+        if not raw or raw.isspace():
+            continue
+        try:
+            rec = _parse(raw)
+        except ValueError as exc:
+            result.records += 1
+            column = getattr(exc, "colno", 1)
+            msg = getattr(exc, "msg", str(exc))
+            result.errors.append(
+                Diagnostic(
+                    unit.display,
+                    line,
+                    column,
+                    "K651",
+                    f"malformed JSON record: {msg}",
+                    "one JSON object per line",
+                )
+            )
+            continue
+        if not isinstance(rec, dict):
+            result.records += 1
+            result.errors.append(
+                Diagnostic(
+                    unit.display,
+                    line,
+                    1,
+                    "K651",
+                    "record is not a JSON object",
+                    "one JSON object per line",
+                )
+            )
+            continue
+        _record(auditor, result, unit, line, rec, raw)
+
+
+def _run_csv(books: BookSet, unit: Unit, result: AuditResult) -> None:
+    auditor = Auditor(books)
+    with open(unit.path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames is None or "text" not in [f.strip() for f in reader.fieldnames]:
+            result.errors.append(
+                Diagnostic(
+                    unit.display,
+                    1,
+                    1,
+                    "K651",
+                    "CSV has no 'text' column",
+                    "the header needs id,call_id,turn,speaker,text",
+                )
+            )
+            return
+        reader.fieldnames = [f.strip() for f in reader.fieldnames]
+        start = 2
+        try:
+            for row in reader:
+                line = start
+                start = reader.line_num + 1
+                if None in row:
+                    result.records += 1
+                    result.errors.append(
+                        Diagnostic(
+                            unit.display,
+                            line,
+                            1,
+                            "K651",
+                            "row has more fields than the header",
+                            "quote values that contain commas",
+                        )
+                    )
+                    continue
+                _record(auditor, result, unit, line, dict(row), None)
+        except csv.Error as exc:
+            result.errors.append(
+                Diagnostic(
+                    unit.display,
+                    reader.line_num,
+                    1,
+                    "K651",
+                    f"malformed CSV: {exc}",
+                    "check quoting",
+                )
+            )
+
+
+def _run_text(books: BookSet, unit: Unit, result: AuditResult) -> None:
+    book = books.get(unit.locale)
+    for line, raw in _lines(unit):
+        text = raw.rstrip("\r\n")
+        if not text.strip():
+            continue
+        result.records += 1
+        result.audited += 1
+        ctx = CallContext(turn=line)
+        for finding in book.check(text, ctx):
+            result.hits.append(
+                Hit(
+                    f"{unit.display}:{line}",
+                    None,
+                    line,
+                    unit.display,
+                    line,
+                    finding.start + 1,
+                    finding,
+                )
+            )
+
+
+def run_yaml(books: BookSet, units: list[Unit]) -> AuditResult:
+    """Audit content YAML files together (variants need their bases, scenarios their libraries).
+
+    Each line is graded by the book of its file's ``locale`` unless a book is fixed.
+    """
+    from trainer.audit.scripts import lines_of
+
+    result = AuditResult()
+    if not units:
+        return result
+    lines, errors = lines_of([Path(unit.path) for unit in units])
+    result.errors.extend(errors)
+    seen: set[tuple[str, int, str, int, int]] = set()
+    for item in lines:
+        result.records += 1
+        result.audited += 1
+        book = books.get(item.locale)
+        for ctx in item.contexts:
+            for finding in book.check(item.text, ctx):
+                key = (item.file, item.line, finding.rule, finding.start, finding.end)
+                if key in seen:
+                    continue
+                seen.add(key)
+                result.hits.append(
+                    Hit(
+                        item.record,
+                        item.call_id,
+                        None,
+                        item.file,
+                        item.line,
+                        item.column + finding.start if item.column > 0 else abs(item.column) or 1,
+                        finding,
+                    )
+                )
+    return result
+
+
+# ---------------------------------------------------------------- parallel
+
+_WORKER_BOOKS: Any = None
+
+
+def _worker_init(book_ref: str | None) -> None:
+    global _WORKER_BOOKS
+    if _WORKER_BOOKS is None:
+        from trainer.grading.rulebook import load_rulebook
+
+        _WORKER_BOOKS = BookSet(load_rulebook(book_ref) if book_ref else None)
+
+
+Packed = tuple[AuditResult, list[tuple[Any, ...]]]
+
+
+def _worker(unit: Unit) -> Packed:
+    """Audit a unit in a worker; hits travel as small tuples (rule id, span, place)."""
+    result = run_unit(_WORKER_BOOKS, unit)
+    hits = [
+        (
+            h.record,
+            h.call_id,
+            h.turn,
+            h.file,
+            h.line,
+            h.column,
+            h.finding.rule,
+            h.finding.severity,
+            h.finding.start,
+            h.finding.end,
+            h.finding.match,
+        )
+        for h in result.hits
+    ]
+    result.hits = []
+    return result, hits
+
+
+def _unpack(books: BookSet, packed: Packed) -> AuditResult:
+    """Rebuild the findings of a worker's result from the compiled rulebooks."""
+    result, rows = packed
+    for record, call, turn, file, line, column, rid, severity, start, end, match in rows:
+        rule = books.rule(rid)
+        finding = Finding(
+            rid,
+            rule.category,
+            severity,
+            start,
+            end,
+            match,
+            rule.message,
+            rule.suggestion,
+            rule.citations,
+        )
+        result.hits.append(Hit(record, call, turn, file, line, column, finding))
+    return result
+
+
+def audit(
+    paths: Iterable[str], book: Any = None, book_ref: str | None = None, jobs: int = 1
+) -> AuditResult:
+    """Audit every input under ``paths``; ``jobs`` > 1 uses processes.
+
+    ``book`` is a `BookSet`, one `Rulebook` that grades everything (``book_ref``
+    names it for workers that cannot fork), or None: each input's own locale.
+    """
+    books = book if isinstance(book, BookSet) else BookSet(book)
+    if book_ref and books.fixed is not None:
+        books.ref = book_ref
+    files, errors = discover(paths)
+    result = AuditResult(errors=list(errors), files=len(files))
+    planned = plan(files, jobs)
+    result.merge(run_yaml(books, [u for u in planned if u.kind == "yaml"]))
+    units = [u for u in planned if u.kind != "yaml"]
+    if jobs > 1 and len(units) > 1:
+        import multiprocessing
+
+        global _WORKER_BOOKS
+        methods = multiprocessing.get_all_start_methods()
+        if "fork" in methods:
+            books.get()  # compile the default book once, before the workers fork
+            _WORKER_BOOKS = books
+            context: Any = multiprocessing.get_context("fork")
+            init_ref: str | None = None
+        else:  # pragma: no cover - platforms without fork
+            context = multiprocessing.get_context("spawn")
+            init_ref = books.ref
+        with context.Pool(
+            min(jobs, len(units), os.cpu_count() or 1) or 1, _worker_init, (init_ref,)
+        ) as pool:
+            for packed in pool.imap(_worker, units):
+                result.merge(_unpack(books, packed))
+    else:
+        for unit in units:
+            result.merge(run_unit(books, unit))
+    result.errors.sort()
+    return result

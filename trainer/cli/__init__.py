@@ -1,0 +1,94 @@
+"""The ``trainer`` command: a thin layer that parses arguments and dispatches.
+
+Each area registers its own sub-commands from a small ``commands`` module that
+imports nothing heavy at module level, so ``trainer --help`` and
+``trainer validate`` start fast and never import Textual.
+
+Exit codes across commands: 0 success, 1 content or findings at the fail
+level, 2 bad usage or unreadable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from trainer import __version__
+
+#: Modules with a ``register(subparsers)`` function, in help order.
+COMMAND_MODULES = (
+    "trainer.cli.content",  # validate, schema, list
+    "trainer.cli.calls",  # play, test, explore, graph
+    "trainer.cli.rules",  # audit, rules
+    "trainer.cli.records",  # debrief, history, report, regrade, export, import
+    "trainer.tui.commands",  # tui (default when no command is given on a terminal)
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with exit code 2 and a one-line error for bad usage."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser with every registered sub-command."""
+    parser = _Parser(prog="trainer", description="Script-training simulator for collection calls.")
+    parser.add_argument("--version", action="version", version=f"trainer {__version__}")
+    parser.add_argument(
+        "--home",
+        help="data folder for sessions and settings (default: $TRAINER_HOME or the user data dir)",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        module.register(subparsers)
+    for sub in subparsers.choices.values():
+        # Let --home also follow the command (`trainer import f --home x`);
+        # SUPPRESS keeps a value given before the command when it is absent here.
+        if "--home" not in sub._option_string_actions:
+            sub.add_argument("--home", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``trainer`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is not None:
+        from trainer.services.content import wire
+
+        wire()  # every content kind is known before any command reads content
+    if handler is None:
+        handler = _default_handler(parser)
+        if handler is None:
+            return 0
+    try:
+        return int(handler(args) or 0)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _default_handler(parser: argparse.ArgumentParser):  # type: ignore[no-untyped-def]
+    """No command: open the trainee app when it exists, else print help."""
+    try:
+        module = importlib.import_module("trainer.tui.commands")
+    except ModuleNotFoundError:
+        parser.print_help()
+        sys.stdout.write("\nThe trainee app is not built yet; use the commands above.\n")
+        return None
+    return module.default_handler

@@ -1,0 +1,141 @@
+"""CLI commands for content: ``validate``, ``schema`` and ``list``.
+
+Imports nothing heavy at module level: ``trainer --help`` must stay fast, and
+``trainer validate`` must never import Textual, transitions or the grader
+unless a content plugin needs it.
+
+Exit codes: 0 valid (warnings allowed unless ``--strict``), 1 content errors,
+2 bad usage or unreadable paths.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+#: Codes meaning the input could not be read at all (exit 2, not 1).
+UNREADABLE = frozenset({"Y100", "Y109"})
+SCHEMA_KINDS = ("scenario", "personas", "intents", "wording", "all")
+from trainer.vocab import SCENARIO_STAGES as STAGES  # noqa: E402
+
+
+def register(subparsers: Any) -> None:
+    """Add ``validate``, ``schema`` and ``list`` to the ``trainer`` parser."""
+    validate = subparsers.add_parser(
+        "validate", help="check content files: schema, references, graph, path properties",
+        description="Check content files and print every problem with file:line:column. "
+                    "Exit 0 valid, 1 content errors, 2 bad usage or unreadable paths.")
+    validate.add_argument("paths", nargs="*", metavar="PATH",
+                          help="files or folders (default: the shipped content)")
+    validate.add_argument("--format", choices=("text", "json"), default="text")
+    validate.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    validate.set_defaults(handler=run_validate)
+
+    schema = subparsers.add_parser(
+        "schema", help="print the JSON Schema of content files (for editor completion)")
+    schema.add_argument("--kind", choices=SCHEMA_KINDS, default="all")
+    schema.set_defaults(handler=run_schema)
+
+    listing = subparsers.add_parser("list", help="list scenarios")
+    listing.add_argument("paths", nargs="*", metavar="PATH",
+                         help="files or folders (default: the shipped content)")
+    listing.add_argument("--stage", choices=STAGES)
+    listing.add_argument("--locale", help="e.g. zh-CN or en-US")
+    listing.add_argument("--format", choices=("text", "json"), default="text")
+    listing.set_defaults(handler=run_list)
+
+
+def _load(paths: list[str]) -> tuple[Any, list[Any]]:
+    """Load the named paths (with their locale folders as context) or the shipped content."""
+    from trainer.scenarios.loader import context_for
+    from trainer.services.content import load_content
+
+    if not paths:
+        return load_content()
+    targets = [Path(p) for p in paths]
+    return load_content(targets, context=context_for(targets))
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    """Validate content and print diagnostics; the exit code says what was found."""
+    try:
+        _, diagnostics = _load(args.paths)
+    except FileNotFoundError as exc:
+        sys.stderr.write(f"trainer validate: {exc}\n")
+        return 2
+    errors = [d for d in diagnostics if d.severity == "error"]
+    warnings = [d for d in diagnostics if d.severity == "warning"]
+    if args.format == "json":
+        json.dump({"errors": [d.to_json() for d in errors],
+                   "warnings": [d.to_json() for d in warnings]},
+                  sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for diagnostic in diagnostics:
+            sys.stdout.write(diagnostic.format() + "\n")
+        files = len({d.file for d in diagnostics})
+        verdict = "invalid" if errors or (args.strict and warnings) else "valid"
+        sys.stdout.write(f"{verdict}: {_count(len(errors), 'error')}, "
+                         f"{_count(len(warnings), 'warning')}"
+                         + (f" in {_count(files, 'file')}" if files else "") + "\n")
+    if any(d.code in UNREADABLE for d in errors):
+        return 2
+    if errors or (args.strict and warnings):
+        return 1
+    return 0
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    """Print the JSON Schema of one kind of content file, or of all of them."""
+    from trainer.scenarios.schema import build_schema
+
+    kinds = None if args.kind == "all" else [args.kind]
+    json.dump(build_schema(kinds), sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    """List the scenarios that load, filtered by stage and locale."""
+    try:
+        content, diagnostics = _load(args.paths)
+    except FileNotFoundError as exc:
+        sys.stderr.write(f"trainer list: {exc}\n")
+        return 2
+    if any(d.code in UNREADABLE for d in diagnostics):
+        for diagnostic in diagnostics:
+            if diagnostic.code in UNREADABLE:
+                sys.stderr.write(diagnostic.format() + "\n")
+        return 2
+    rows = [
+        {"id": s.id, "title": s.title, "stage": s.stage, "persona": s.persona,
+         "locale": s.locale, "difficulty": s.difficulty}
+        for s in sorted(content.scenarios.values(), key=lambda s: (s.locale, s.stage, s.id))
+        if (args.stage is None or s.stage == args.stage)
+        and (args.locale is None or s.locale == args.locale)
+    ]
+    if args.format == "json":
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    if not rows:
+        sys.stdout.write("no scenarios\n")
+        return 0
+    widths = {key: max(len(key), *(len(row[key]) for row in rows))
+              for key in ("id", "stage", "locale", "difficulty")}
+    header = ("id", "stage", "locale", "difficulty", "title")
+    sys.stdout.write("  ".join(h.ljust(widths.get(h, 0)) for h in header).rstrip() + "\n")
+    for row in rows:
+        sys.stdout.write("  ".join(str(row[h]).ljust(widths.get(h, 0)) for h in header).rstrip()
+                         + "\n")
+    errors = sum(1 for d in diagnostics if d.severity == "error")
+    if errors:
+        sys.stderr.write(f"({_count(errors, 'content error')}: run 'trainer validate')\n")
+    return 0

@@ -1,0 +1,261 @@
+"""CLI commands of the grader: ``trainer audit`` and ``trainer rules test|list|show``.
+
+Nothing heavy is imported here; handlers import the grader when they run.
+Exit codes: 0 clean, 1 findings at or above ``--fail-on`` (or failing rule
+examples), 2 unreadable input or a broken rulebook.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+FORMATS = ("text", "json", "sarif", "junit", "github")
+FAIL_LEVELS = ("critical", "major", "minor", "never")
+
+
+def register(subparsers: Any) -> None:
+    """Add ``audit`` and ``rules`` to the ``trainer`` command."""
+    audit = subparsers.add_parser(
+        "audit",
+        help="grade transcripts, scripts and scenarios against a rulebook",
+        description="Audit agent utterances in transcript JSONL/CSV, plain-text scripts "
+        "(one utterance per line), scenario and wording YAML, or folders of them.",
+    )
+    audit.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to audit")
+    audit.add_argument(
+        "--rules",
+        default=None,
+        metavar="NAME|FILE",
+        help="shipped rulebook name (zh-CN, en-US) or a rulebook file (default: each "
+        "input's own locale: a content file's 'locale:', a record's 'lang', else zh-CN)",
+    )
+    audit.add_argument("--format", choices=FORMATS, default="text", help="report format")
+    audit.add_argument(
+        "--fail-on",
+        choices=FAIL_LEVELS,
+        default="major",
+        help="exit 1 when a finding is at least this severe (default: major)",
+    )
+    audit.add_argument(
+        "--jobs",
+        type=_jobs,
+        default=1,
+        metavar="N",
+        help="worker processes (default 1; 0 = one per CPU)",
+    )
+    audit.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    audit.set_defaults(handler=_audit)
+
+    rules = subparsers.add_parser("rules", help="test, list and show compliance rules")
+    sub = rules.add_subparsers(dest="rules_command", metavar="ACTION")
+    test = sub.add_parser("test", help="run every rule's examples; confusion matrices")
+    test.add_argument(
+        "rulebook",
+        nargs="?",
+        default=None,
+        metavar="RULEBOOK",
+        help="name or file (default: every shipped rulebook)",
+    )
+    test.add_argument("--format", choices=("text", "json"), default="text")
+    test.set_defaults(handler=_rules_test)
+    listing = sub.add_parser("list", help="list the rules of a rulebook")
+    listing.add_argument("rulebook", nargs="?", default="zh-CN", metavar="RULEBOOK")
+    listing.add_argument("--category", help="only this category")
+    listing.add_argument("--format", choices=("text", "json"), default="text")
+    listing.set_defaults(handler=_rules_list)
+    show = sub.add_parser("show", help="show one rule in full")
+    show.add_argument("rule_id", metavar="ID", help="rule id, e.g. ZH-IMP-001")
+    show.add_argument(
+        "--rules",
+        default=None,
+        metavar="NAME|FILE",
+        help="rulebook (default: picked from the id's prefix)",
+    )
+    show.set_defaults(handler=_rules_show)
+    from trainer.cli import train as train_cmd
+
+    train_cmd.add_parser(sub)
+    rules.set_defaults(handler=lambda args: _usage(rules))
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    if value == 0:
+        import os
+
+        return os.cpu_count() or 1
+    return value
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def _load(ref: str, check_examples: bool = True) -> Any:
+    """The rulebook, or None after printing its diagnostics."""
+    from trainer.diagnostics import ContentError
+    from trainer.grading.rulebook import load_rulebook
+
+    try:
+        return load_rulebook(ref, check_examples=check_examples)
+    except ContentError as exc:
+        for diag in exc.diagnostics:
+            sys.stderr.write(diag.format() + "\n")
+        sys.stderr.write(f"rulebook '{ref}' cannot be used\n")
+        return None
+
+
+def _write(text: str, output: str | None) -> None:
+    if output:
+        from pathlib import Path
+
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from trainer.audit.formats import fails, render
+    from trainer.audit.run import audit
+    from trainer.diagnostics import ContentError
+    from trainer.grading.books import BookSet
+
+    if args.rules:
+        book = _load(args.rules, check_examples=False)
+        if book is None:
+            return 2
+        books = BookSet(book)
+        books.ref = args.rules
+    else:
+        books = BookSet()
+    try:
+        result = audit(args.paths, books, jobs=args.jobs)
+    except ContentError as exc:  # a shipped rulebook picked by locale does not load
+        for diag in exc.diagnostics:
+            sys.stderr.write(diag.format() + "\n")
+        return 2
+    for diag in result.errors:
+        sys.stderr.write(diag.format() + "\n")
+    try:
+        _write(render(args.format, result, books, args.fail_on), args.output)
+    except OSError as exc:
+        sys.stderr.write(f"{args.output}: cannot write report: {exc.strerror}\n")
+        return 2
+    if result.errors:
+        return 2
+    return 1 if fails(result, args.fail_on) else 0
+
+
+def _rules_test(args: argparse.Namespace) -> int:
+    import json
+
+    from trainer.grading.rulebook import shipped_names
+    from trainer.grading.ruletest import format_report, run_examples
+
+    refs = [args.rulebook] if args.rulebook else shipped_names()
+    status = 0
+    reports = {}
+    for ref in refs:
+        book = _load(ref, check_examples=False)
+        if book is None:
+            return 2
+        report = run_examples(book)
+        reports[book.id] = report.to_json()
+        if args.format == "text":
+            sys.stdout.write(format_report(book, report) + "\n")
+        if not report.ok:
+            status = 1
+    if args.format == "json":
+        sys.stdout.write(json.dumps(reports, ensure_ascii=False, indent=2) + "\n")
+    return status
+
+
+def _rules_list(args: argparse.Namespace) -> int:
+    import json
+
+    book = _load(args.rulebook)
+    if book is None:
+        return 2
+    rules = [r for r in book.rules if not args.category or r.category == args.category]
+    if args.format == "json":
+        data = [
+            {
+                "id": r.id,
+                "category": r.category,
+                "severity": r.severity,
+                "title": r.title,
+                "citations": [c.to_json() for c in r.citations],
+            }
+            for r in rules
+        ]
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    sys.stdout.write(f"{book.id} {book.version} ({book.locale}): {len(rules)} rules\n")
+    for r in rules:
+        sys.stdout.write(f"{r.id:<12} {r.severity:<9} {r.category:<24} {r.title}\n")
+    return 0
+
+
+def _rules_show(args: argparse.Namespace) -> int:
+    ref = args.rules or ("en-US" if args.rule_id.upper().startswith("EN-") else "zh-CN")
+    book = _load(ref)
+    if book is None:
+        return 2
+    try:
+        rule = book.rule(args.rule_id.upper())
+    except KeyError:
+        sys.stderr.write(
+            f"no rule '{args.rule_id}' in rulebook {book.id}; see 'trainer rules list {book.id}'\n"
+        )
+        return 2
+    out = [
+        f"{rule.id}  {rule.title}",
+        f"category: {rule.category}    severity: {rule.severity}",
+        f"why:      {rule.message}",
+        f"instead:  {rule.suggestion}",
+        "sources:",
+    ]
+    out += [f"  - {c}" + (f" <{c.url}>" if c.url else "") for c in rule.citations]
+    when = {k: v for k, v in rule.when.model_dump().items() if v is not None}
+    if when:
+        out.append(f"applies:  {when}")
+    if rule.triggers:
+        out.append(f"triggers: {', '.join(rule.triggers)}")
+    if rule.spec.model and book.classifier is not None:
+        threshold = rule.spec.threshold or book.classifier.thresholds.get(rule.category, 0.0)
+        quality = book.classifier.metrics.get(rule.category, {})
+        out.append(
+            f"model:    learned stage ({book.classifier.source}), fires at p ≥ {threshold:.3f}; "
+            f"out-of-fold recall {quality.get('oof_recall')}, false positives "
+            f"{quality.get('oof_false_positives')}/{quality.get('compliant')}"
+        )
+    out.append("flags:")
+    out += [f"  ✗ {e.text}" + _ctx(e) for e in rule.spec.examples.flag]
+    out.append("passes:")
+    out += [f"  ✓ {e.text}" + _ctx(e) for e in rule.spec.examples.pass_]
+    out.append(f"defined:  {rule.source}:{rule.line}")
+    sys.stdout.write("\n".join(out) + "\n")
+    return 0
+
+
+def _ctx(example: Any) -> str:
+    parts = []
+    if example.party != "debtor":
+        parts.append(f"party={example.party}")
+    if not example.verified:
+        parts.append("unverified")
+    if example.time:
+        parts.append(f"at {example.time}")
+    if example.consent:
+        parts.append("consent")
+    if example.turn != 1:
+        parts.append(f"turn {example.turn}")
+    return f"  ({', '.join(parts)})" if parts else ""

@@ -1,0 +1,398 @@
+"""Sessions on disk: an SQLite database in the trainee's home folder.
+
+Why SQLite: one file, transactions, and WAL journaling give "never lose a
+turn" for free. Every exchange (the agent's line and the debtor's answer) is
+written in one transaction and committed before the engine returns, so a
+``kill -9`` in the middle of a call loses nothing that was shown.
+
+The schema is versioned with ``PRAGMA user_version``; `MIGRATIONS` lists the
+steps from each version to the next and `Store` applies the missing ones when
+it opens a database. Records come back as the frozen dataclasses of `trainer.records.types`
+(`SessionRecord`, `TurnRecord`) with plain JSON-ready values, so the debrief, history, report,
+regrade, export and import commands work without the engine.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from trainer.records.types import (
+    STATUSES,
+    SessionRecord,
+    Status,
+    StoreError,
+    TurnRecord,
+    now,
+)
+
+DB_NAME = "trainer.db"
+
+#: Schema steps: MIGRATIONS[i] takes a database from version i to i + 1.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        trainee TEXT NOT NULL DEFAULT '',
+        scenario_id TEXT NOT NULL,
+        scenario_hash TEXT NOT NULL DEFAULT '',
+        locale TEXT NOT NULL DEFAULT '',
+        seed INTEGER NOT NULL DEFAULT 0,
+        mode TEXT NOT NULL DEFAULT 'free',
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        ending_id TEXT,
+        outcome TEXT,
+        rulebook_id TEXT NOT NULL DEFAULT '',
+        rulebook_version TEXT NOT NULL DEFAULT '',
+        meters TEXT NOT NULL DEFAULT '{}',
+        facts TEXT NOT NULL DEFAULT '[]',
+        status TEXT NOT NULL DEFAULT 'in_progress'
+            CHECK (status IN ('in_progress', 'finished', 'abandoned'))
+    );
+    CREATE INDEX sessions_trainee ON sessions (trainee, started_at);
+    CREATE INDEX sessions_scenario ON sessions (scenario_id, started_at);
+    CREATE TABLE turns (
+        session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        speaker TEXT NOT NULL CHECK (speaker IN ('agent', 'customer')),
+        text TEXT NOT NULL,
+        node TEXT NOT NULL DEFAULT '',
+        intent TEXT,
+        score REAL,
+        findings TEXT NOT NULL DEFAULT '[]',
+        meters TEXT NOT NULL DEFAULT '{}',
+        at TEXT NOT NULL,
+        PRIMARY KEY (session_id, idx)
+    );
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
+    # v2: the engine's resumable state (node, party, once-lines used, options)
+    """
+    ALTER TABLE sessions ADD COLUMN state TEXT NOT NULL DEFAULT '{}';
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+_SESSION_COLUMNS = (
+    "id, trainee, scenario_id, scenario_hash, locale, seed, mode, started_at, finished_at, "
+    "ending_id, outcome, rulebook_id, rulebook_version, meters, facts, status, state"
+)
+
+
+class Store:
+    """The session database. Thread-safe: one connection guarded by a lock.
+
+    Open with ``Store.open(home)`` (the ``--home`` option, else ``$TRAINER_HOME``,
+    else the user data folder) or ``Store(path)``; ``Store(":memory:")`` is a
+    throw-away database for tests.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self._lock = threading.RLock()
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
+                                       timeout=10.0)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA foreign_keys = ON")
+            if self.path != ":memory:":
+                self._db.execute("PRAGMA journal_mode = WAL")
+                self._db.execute("PRAGMA synchronous = FULL")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: cannot open the session database: {exc}") from None
+
+    @classmethod
+    def open(cls, home: str | Path | None = None) -> Store:
+        """The store in the trainee's home folder (created on first use)."""
+        from trainer.paths import home_dir
+
+        return cls(home_dir(home) / DB_NAME)
+
+    # ------------------------------------------------------------ plumbing
+
+    def _migrate(self) -> None:
+        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: database schema v{version} is newer than this trainer"
+                f" (v{SCHEMA_VERSION}); upgrade trainer")
+        for step in range(version, SCHEMA_VERSION):
+            with self._transaction() as db:
+                for statement in MIGRATIONS[step].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {step + 1}")
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the open database."""
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except sqlite3.IntegrityError as exc:
+                self._db.execute("ROLLBACK")
+                raise StoreError(f"conflicting write ({exc}): is this session open twice?"
+                                 ) from None
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close the database (the WAL is checkpointed by SQLite)."""
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ writing a call
+
+    def create_session(
+        self, *, scenario_id: str, trainee: str = "", scenario_hash: str = "", locale: str = "",
+        seed: int = 0, mode: str = "free", rulebook_id: str = "", rulebook_version: str = "",
+        meters: Mapping[str, int] | None = None, facts: Sequence[str] = (),
+        state: Mapping[str, Any] | None = None, started_at: str | None = None,
+        session_id: str | None = None,
+    ) -> str:
+        """Start a session row and return its id (12 hex digits unless given)."""
+        sid = session_id or uuid.uuid4().hex[:12]
+        with self._transaction() as db:
+            db.execute(
+                f"INSERT INTO sessions ({_SESSION_COLUMNS}) VALUES"
+                " (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, ?, ?, ?, ?, 'in_progress', ?)",
+                (sid, trainee, scenario_id, scenario_hash, locale, seed, mode,
+                 started_at or now(), rulebook_id, rulebook_version, _dump(dict(meters or {})),
+                 _dump(sorted(facts)), _dump(dict(state or {}))),
+            )
+        return sid
+
+    def append_turns(
+        self, session_id: str, turns: Sequence[TurnRecord], *, meters: Mapping[str, int],
+        facts: Sequence[str], state: Mapping[str, Any],
+    ) -> None:
+        """Write one exchange (its turns and the session's new state) in one transaction."""
+        with self._transaction() as db:
+            self._require(db, session_id)
+            db.executemany(
+                "INSERT INTO turns (session_id, idx, speaker, text, node, intent, score,"
+                " findings, meters, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(session_id, t.index, t.speaker, t.text, t.node, t.intent, t.score,
+                  _dump(list(t.findings)), _dump(dict(t.meters)), t.at or now()) for t in turns],
+            )
+            db.execute(
+                "UPDATE sessions SET meters = ?, facts = ?, state = ? WHERE id = ?",
+                (_dump(dict(meters)), _dump(sorted(facts)), _dump(dict(state)), session_id),
+            )
+
+    def finish(
+        self, session_id: str, *, ending_id: str | None, outcome: str | None,
+        status: Status = "finished", finished_at: str | None = None,
+    ) -> None:
+        """Mark a session finished (with its ending) or abandoned."""
+        if status not in STATUSES:
+            raise StoreError(f"unknown status {status!r}")
+        with self._transaction() as db:
+            self._require(db, session_id)
+            db.execute(
+                "UPDATE sessions SET status = ?, ending_id = ?, outcome = ?, finished_at = ?"
+                " WHERE id = ?",
+                (status, ending_id, outcome, finished_at or now(), session_id),
+            )
+
+    def abandon(self, session_id: str) -> None:
+        """Mark an unfinished session abandoned (the trainee gave up)."""
+        self.finish(session_id, ending_id=None, outcome=None, status="abandoned")
+
+    def set_rulebook(self, session_id: str, rulebook_id: str, version: str) -> None:
+        """Record which rulebook graded the session (regrade updates it)."""
+        with self._transaction() as db:
+            self._require(db, session_id)
+            db.execute("UPDATE sessions SET rulebook_id = ?, rulebook_version = ? WHERE id = ?",
+                       (rulebook_id, version, session_id))
+
+    def update_findings(
+        self, session_id: str, findings: Mapping[int, Sequence[Mapping[str, Any]]]
+    ) -> None:
+        """Replace the findings of some turns (turn index → findings as JSON), atomically."""
+        with self._transaction() as db:
+            self._require(db, session_id)
+            for index, items in findings.items():
+                db.execute("UPDATE turns SET findings = ? WHERE session_id = ? AND idx = ?",
+                           (_dump([dict(f) for f in items]), session_id, index))
+
+    def import_record(self, record: SessionRecord, *, replace_existing: bool = False) -> str:
+        """Insert a whole session (from an export). Returns its id.
+
+        An id that already exists is an error unless ``replace_existing``.
+        """
+        with self._transaction() as db:
+            exists = db.execute("SELECT 1 FROM sessions WHERE id = ?", (record.id,)).fetchone()
+            if exists and not replace_existing:
+                raise StoreError(f"session {record.id} already exists")
+            if exists:
+                db.execute("DELETE FROM sessions WHERE id = ?", (record.id,))
+            db.execute(
+                f"INSERT INTO sessions ({_SESSION_COLUMNS}) VALUES"
+                " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (record.id, record.trainee, record.scenario_id, record.scenario_hash,
+                 record.locale, record.seed, record.mode, record.started_at, record.finished_at,
+                 record.ending_id, record.outcome, record.rulebook_id, record.rulebook_version,
+                 _dump(record.meters), _dump(list(record.facts)), record.status,
+                 _dump(record.state)),
+            )
+            db.executemany(
+                "INSERT INTO turns (session_id, idx, speaker, text, node, intent, score,"
+                " findings, meters, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(record.id, t.index, t.speaker, t.text, t.node, t.intent, t.score,
+                  _dump(list(t.findings)), _dump(t.meters), t.at or record.started_at)
+                 for t in record.turns],
+            )
+        return record.id
+
+    def delete_session(self, session_id: str) -> None:
+        """Remove a session and its turns."""
+        with self._transaction() as db:
+            self._require(db, session_id)
+            db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+
+    # ------------------------------------------------------------ reading
+
+    def resolve_id(self, prefix: str) -> str:
+        """The full id of the session whose id starts with ``prefix`` (at least 4 characters)."""
+        prefix = prefix.strip().lower()
+        with self._lock:
+            exact = self._db.execute("SELECT id FROM sessions WHERE id = ?", (prefix,)).fetchone()
+            if exact:
+                return str(exact[0])
+            if len(prefix) < 4 or not all(c in "0123456789abcdef" for c in prefix):
+                raise StoreError(f"no session {prefix!r}")
+            rows = self._db.execute("SELECT id FROM sessions WHERE id LIKE ? LIMIT 2",
+                                    (prefix + "%",)).fetchall()
+        if not rows:
+            raise StoreError(f"no session {prefix!r}")
+        if len(rows) > 1:
+            raise StoreError(f"session id {prefix!r} is ambiguous; give more characters")
+        return str(rows[0][0])
+
+    def load(self, session_id: str) -> SessionRecord:
+        """A whole session with its turns (``session_id`` may be a unique prefix)."""
+        sid = self.resolve_id(session_id)
+        with self._lock:
+            row = self._db.execute(f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?",
+                                   (sid,)).fetchone()
+            turn_rows = self._db.execute(
+                "SELECT idx, speaker, text, node, intent, score, findings, meters, at"
+                " FROM turns WHERE session_id = ? ORDER BY idx", (sid,)).fetchall()
+        turns = tuple(
+            TurnRecord(index=r["idx"], speaker=r["speaker"], text=r["text"], node=r["node"],
+                       intent=r["intent"], score=r["score"],
+                       findings=tuple(_load(r["findings"], [])), meters=_load(r["meters"], {}),
+                       at=r["at"])
+            for r in turn_rows
+        )
+        return replace(_session(row, len(turns)), turns=turns)
+
+    def list_sessions(
+        self, *, trainee: str | None = None, scenario_id: str | None = None,
+        status: Status | None = None, since: str | None = None, limit: int | None = None,
+    ) -> list[SessionRecord]:
+        """Sessions, newest first, without turns (``turn_count`` is set)."""
+        where, args = [], []
+        for column, value in (("trainee", trainee), ("scenario_id", scenario_id),
+                              ("status", status)):
+            if value is not None:
+                where.append(f"s.{column} = ?")
+                args.append(value)
+        if since is not None:
+            where.append("s.started_at >= ?")
+            args.append(since)
+        sql = (f"SELECT {', '.join('s.' + c.strip() for c in _SESSION_COLUMNS.split(','))},"
+               " (SELECT COUNT(*) FROM turns t WHERE t.session_id = s.id) AS turn_count"
+               " FROM sessions s")
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY s.started_at DESC, s.id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        with self._lock:
+            rows = self._db.execute(sql, args).fetchall()
+        return [_session(row, int(row["turn_count"])) for row in rows]
+
+    def trainees(self) -> list[str]:
+        """Every trainee name with at least one session, sorted."""
+        with self._lock:
+            rows = self._db.execute("SELECT DISTINCT trainee FROM sessions ORDER BY trainee")
+            return [str(r[0]) for r in rows.fetchall()]
+
+    # ------------------------------------------------------------ settings
+
+    def get_setting(self, key: str, default: str | None = None) -> str | None:
+        """One of the trainee's settings (name, language, mode, theme…)."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        """Save one setting."""
+        with self._transaction() as db:
+            db.execute("INSERT INTO settings (key, value) VALUES (?, ?)"
+                       " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def settings(self) -> dict[str, str]:
+        """All settings."""
+        with self._lock:
+            rows = self._db.execute("SELECT key, value FROM settings ORDER BY key").fetchall()
+        return {str(r[0]): str(r[1]) for r in rows}
+
+    @staticmethod
+    def _require(db: sqlite3.Connection, session_id: str) -> None:
+        if not db.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone():
+            raise StoreError(f"no session {session_id!r}")
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _load(text: str | None, default: Any) -> Any:
+    if not text:
+        return default
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return default
+
+
+def _session(row: sqlite3.Row, turn_count: int) -> SessionRecord:
+    status: Status = row["status"] if row["status"] in STATUSES else "in_progress"
+    return SessionRecord(
+        id=row["id"], trainee=row["trainee"], scenario_id=row["scenario_id"],
+        scenario_hash=row["scenario_hash"], locale=row["locale"], seed=int(row["seed"]),
+        mode=row["mode"], started_at=row["started_at"], finished_at=row["finished_at"],
+        ending_id=row["ending_id"], outcome=row["outcome"], rulebook_id=row["rulebook_id"],
+        rulebook_version=row["rulebook_version"], meters=_load(row["meters"], {}),
+        facts=tuple(_load(row["facts"], [])), status=status, state=_load(row["state"], {}),
+        turn_count=turn_count,
+    )

@@ -43,11 +43,11 @@ PLAN: dict[str, list[tuple[str, str]]] = {
 
 def build_store(home: Path) -> int:
     """Play the `PLAN` calls into the session database of ``home``; returns how many."""
-    from trainer.engine.golden import Golden, _choice_index
     from trainer.engine.session import Session
     from trainer.grading import load_rulebook
+    from trainer.records.sqlite import DB_NAME, Store
     from trainer.scenarios.loader import load_content
-    from trainer.store.db import DB_NAME, Store
+    from trainer.scoring.golden import Golden, _choice_index
 
     content, _ = load_content()
     goldens = [x.obj for x in content.of_kind("golden") if isinstance(x.obj, Golden)]

@@ -41,15 +41,17 @@ def calls(kind: str, locale: str) -> list[dict[str, Any]]:
     return found
 
 
-def replay(call: dict[str, Any], content: Any, books: dict[str, Any],
-           verbose: bool) -> Counter[str]:
+def replay(
+    call: dict[str, Any], content: Any, books: dict[str, Any], verbose: bool
+) -> Counter[str]:
     """Play one call; count lines, unrecognised lines, wrong moves and the ending."""
     from trainer.engine.events import RecognitionEvent
     from trainer.engine.session import Session
 
     scenario = content.scenarios[call["scenario"]]
-    session = Session.new(scenario, content, seed=int(call.get("seed", 0)),
-                          grader=books[scenario.locale])
+    session = Session.new(
+        scenario, content, seed=int(call.get("seed", 0)), grader=books[scenario.locale]
+    )
     session.start()
     tally: Counter[str] = Counter()
     for line in call["lines"]:
@@ -78,8 +80,10 @@ def replay(call: dict[str, Any], content: Any, books: dict[str, Any],
         if ending is not None and ending[1].good:
             tally["good_ending"] += 1
         elif verbose:
-            print(f"  -  {call['scenario']} seed {call.get('seed')}: ended "
-                  f"{ending[0] if ending else 'open'}")
+            print(
+                f"  -  {call['scenario']} seed {call.get('seed')}: ended "
+                f"{ending[0] if ending else 'open'}"
+            )
     return tally
 
 
@@ -90,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from trainer.grading import load_rulebook
     from trainer.paths import content_root
-    from trainer.scenarios.loader import load_content
+    from trainer.services.content import load_content
 
     content, _ = load_content([content_root()])
     kind = "held" if args.held_out else "dev"
@@ -104,10 +108,12 @@ def main(argv: list[str] | None = None) -> int:
         for call in found:
             total += replay(call, content, books, args.verbose and not args.held_out)
         counted = total["lines"] - total["other"]
-        print(f"{locale} {kind}: {total['calls']} calls, {total['lines']} agent lines; "
-              f"unrecognised {total['unrecognised'] / counted:.1%} ({total['unrecognised']}), "
-              f"wrong move {total['wrong'] / counted:.1%} ({total['wrong']}), "
-              f"good endings {total['good_ending']}/{total['good_faith']}")
+        print(
+            f"{locale} {kind}: {total['calls']} calls, {total['lines']} agent lines; "
+            f"unrecognised {total['unrecognised'] / counted:.1%} ({total['unrecognised']}), "
+            f"wrong move {total['wrong'] / counted:.1%} ({total['wrong']}), "
+            f"good endings {total['good_ending']}/{total['good_faith']}"
+        )
     return 0
 
 

@@ -27,8 +27,9 @@ from typing import Any
 
 from trainer.engine.session import Session
 from trainer.paths import content_root
-from trainer.scenarios.loader import ContentSet, load_content
+from trainer.scenarios.loader import ContentSet
 from trainer.scenarios.model import Scenario
+from trainer.services.content import load_content
 
 STAGES = ("opening", "verification", "purpose", "reason", "negotiation", "promise", "close")
 
@@ -41,31 +42,48 @@ def build_scenario(content: ContentSet, nodes: int = 200) -> Scenario:
     rng = random.Random(0)
     names = [f"n{i:03d}" for i in range(nodes)]
     data: dict[str, Any] = {
-        "kind": "scenario", "id": "bench-200", "title": "benchmark", "locale": "zh-CN",
-        "stage": "first_contact", "persona": "bench", "answerer": "debtor",
+        "kind": "scenario",
+        "id": "bench-200",
+        "title": "benchmark",
+        "locale": "zh-CN",
+        "stage": "first_contact",
+        "persona": "bench",
+        "answerer": "debtor",
         "difficulty": "easy",
         "briefing": {
-            "debtor_name": "李明", "honorific": "李先生", "institution": "华信银行信用卡中心",
-            "unit": "账户管理部", "agent_name": "王", "amount_owed": 3256.4,
-            "minimum_payment": 325.64, "days_past_due": 12, "bucket": "M1",
-            "card_last4": "6688", "channel": "手机银行",
+            "debtor_name": "李明",
+            "honorific": "李先生",
+            "institution": "华信银行信用卡中心",
+            "unit": "账户管理部",
+            "agent_name": "王",
+            "amount_owed": 3256.4,
+            "minimum_payment": 325.64,
+            "days_past_due": 12,
+            "bucket": "M1",
+            "card_last4": "6688",
+            "channel": "手机银行",
         },
         "meters": {"trust": {"start": 50}, "patience": {"start": 60}, "anger": {"start": 20}},
         "exits": [{"when": "anger >= 95", "ending": "complaint"}],
         "limits": {"max_turns": 500, "on_limit": "timeout"},
-        "start": names[0], "nodes": {},
-        "endings": {"done": {"outcome": "promise_to_pay", "say": ["好的,再见。"]},
-                    "complaint": {"outcome": "complaint", "say": ["我要投诉!"]},
-                    "timeout": {"outcome": "nothing_agreed", "say": ["先这样吧。"]}},
+        "start": names[0],
+        "nodes": {},
+        "endings": {
+            "done": {"outcome": "promise_to_pay", "say": ["好的,再见。"]},
+            "complaint": {"outcome": "complaint", "say": ["我要投诉!"]},
+            "timeout": {"outcome": "nothing_agreed", "say": ["先这样吧。"]},
+        },
     }
     for i, name in enumerate(names):
         chosen = rng.sample(intents, 3)
         forward = names[i + 1] if i + 1 < nodes else "done"
         data["nodes"][name] = {
             "stage": STAGES[i * len(STAGES) // nodes],
-            "say": [{"text": f"第{i}句,欠款{{amount_owed}}元。", "weight": 2},
-                    {"text": "嗯,您说。", "when": "trust >= 40"},
-                    {"text": "好吧。", "once": True}],
+            "say": [
+                {"text": f"第{i}句,欠款{{amount_owed}}元。", "weight": 2},
+                {"text": "嗯,您说。", "when": "trust >= 40"},
+                {"text": "好吧。", "once": True},
+            ],
             "moves": [
                 {"intent": chosen[0], "goto": forward, "effects": {"trust": 1}},
                 {"intent": chosen[1], "goto": names[(i + 7) % nodes], "when": "patience >= 10"},
@@ -79,8 +97,10 @@ def build_scenario(content: ContentSet, nodes: int = 200) -> Scenario:
 def lines_for(content: ContentSet, scenario: Scenario) -> dict[str, list[str]]:
     """Per node: example lines of its expected intents (what a trainee might type)."""
     intents = content.intents_for(scenario)
-    return {name: [ex for mv in node.moves for ex in intents[mv.intent].examples]
-            for name, node in scenario.nodes.items()}
+    return {
+        name: [ex for mv in node.moves for ex in intents[mv.intent].examples]
+        for name, node in scenario.nodes.items()
+    }
 
 
 def bench_turns(
@@ -155,13 +175,19 @@ def main() -> int:
     c = statistics.quantiles(cpu, n=100)
     print(f"scenario: {len(scenario.nodes)} nodes, grader: {args.rules}")
     print(f"session build (first, incl. recogniser): {build_ms:.1f} ms")
-    print(f"agent turn, CPU time over {len(cpu)} turns: p50 {c[49]:.3f} ms, p99 {c[98]:.3f} ms,"
-          f" max {max(cpu):.3f} ms  (goal p99 < 5 ms)")
-    print(f"agent turn, wall clock: p50 {q[49]:.3f} ms, p99 {q[98]:.3f} ms,"
-          f" max {max(times):.3f} ms  (includes time the OS ran other processes)")
+    print(
+        f"agent turn, CPU time over {len(cpu)} turns: p50 {c[49]:.3f} ms, p99 {c[98]:.3f} ms,"
+        f" max {max(cpu):.3f} ms  (goal p99 < 5 ms)"
+    )
+    print(
+        f"agent turn, wall clock: p50 {q[49]:.3f} ms, p99 {q[98]:.3f} ms,"
+        f" max {max(times):.3f} ms  (includes time the OS ran other processes)"
+    )
     megabytes = bench_memory(scenario, content, grader, args.sessions)
-    print(f"{args.sessions} concurrent sessions: {megabytes:.1f} MB"
-          f" ({megabytes * 1000 / args.sessions:.1f} KB each)  (goal < 200 MB)")
+    print(
+        f"{args.sessions} concurrent sessions: {megabytes:.1f} MB"
+        f" ({megabytes * 1000 / args.sessions:.1f} KB each)  (goal < 200 MB)"
+    )
     ok = c[98] < 5 and megabytes < 200
     print("goals met" if ok else "GOALS NOT MET")
     return 0 if ok else 1

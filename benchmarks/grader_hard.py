@@ -43,8 +43,9 @@ def measure(path: Path, locale: str, verbose: bool) -> dict[str, float]:
         if item.get("time"):
             hours, minutes = str(item["time"]).split(":")
             clock = time(int(hours), int(minutes))
-        context = CallContext(party=item["party"], verified=bool(item["verified"]), turn=3,
-                              time=clock)
+        context = CallContext(
+            party=item["party"], verified=bool(item["verified"]), turn=3, time=clock
+        )
         findings = book.check(item["text"], context)
         expect = item["expect"]
         if expect is None:
@@ -53,8 +54,10 @@ def measure(path: Path, locale: str, verbose: bool) -> dict[str, float]:
             fp_any += bool(counted)
             fp_critical += any(f.severity == "critical" for f in counted)
             if verbose and counted:
-                print(f"  FP {path.name}:{number} {item['text']} -> "
-                      f"{[(f.rule, f.severity, f.match) for f in counted]}")
+                print(
+                    f"  FP {path.name}:{number} {item['text']} -> "
+                    f"{[(f.rule, f.severity, f.match) for f in counted]}"
+                )
         else:
             violations += 1
             per_category[expect] += 1
@@ -62,8 +65,10 @@ def measure(path: Path, locale: str, verbose: bool) -> dict[str, float]:
                 caught += 1
                 hit_category[expect] += 1
             elif verbose:
-                print(f"  FN {path.name}:{number} [{expect}] {item['text']} -> "
-                      f"{[(f.rule, f.category) for f in findings]}")
+                print(
+                    f"  FN {path.name}:{number} [{expect}] {item['text']} -> "
+                    f"{[(f.rule, f.category) for f in findings]}"
+                )
     return {
         "recall": caught / violations if violations else 1.0,
         "fp_rate": fp_any / compliant if compliant else 0.0,
@@ -87,10 +92,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{locale}: {path.name} is missing", file=sys.stderr)
             continue
         result = measure(path, locale, args.verbose and not args.held_out)
-        print(f"{locale} hard_{kind}: recall {result['recall']:.3f} "
-              f"({result['caught']}/{result['violations']}), "
-              f"false positives {result['fp_rate']:.3f} ({result['fp']}/{result['compliant']}), "
-              f"critical false positives {result['critical_fp']}")
+        print(
+            f"{locale} hard_{kind}: recall {result['recall']:.3f} "
+            f"({result['caught']}/{result['violations']}), "
+            f"false positives {result['fp_rate']:.3f} ({result['fp']}/{result['compliant']}), "
+            f"critical false positives {result['critical_fp']}"
+        )
     return 0
 
 

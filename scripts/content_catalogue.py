@@ -256,7 +256,7 @@ def _variant_section(content: ContentSet, scenarios: Sequence[Scenario]) -> list
 
 def build(content_dir: Path | None = None) -> tuple[str, list[str]]:
     """The catalogue text and the content's error lines (``file:line:col: ...``)."""
-    from trainer.scenarios.loader import load_content
+    from trainer.services.content import load_content
 
     content, diagnostics = load_content([content_dir] if content_dir else None)
     errors = [d.format() for d in diagnostics if d.severity == "error"]

@@ -46,7 +46,7 @@ def build_store(home: Path) -> int:
     from trainer.engine.session import Session
     from trainer.grading import load_rulebook
     from trainer.records.sqlite import DB_NAME, Store
-    from trainer.scenarios.loader import load_content
+    from trainer.services.content import load_content
     from trainer.scoring.golden import Golden, _choice_index
 
     content, _ = load_content()

@@ -22,8 +22,12 @@ def _lint(root: Path) -> subprocess.CompletedProcess[str]:
     """Run import-linter on the ``trainer`` package found under ``root``."""
     return subprocess.run(
         [str(LINT), "--config", str(root / "pyproject.toml"), "--no-cache"],
-        cwd=root, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
-        capture_output=True, text=True, timeout=120, check=False,
+        cwd=root,
+        env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -31,8 +35,9 @@ def _lint(root: Path) -> subprocess.CompletedProcess[str]:
 def copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A scratch copy of the package and its contracts (content left out)."""
     root = tmp_path_factory.mktemp("layers")
-    shutil.copytree(ROOT / "trainer", root / "trainer",
-                    ignore=shutil.ignore_patterns("__pycache__", "content"))
+    shutil.copytree(
+        ROOT / "trainer", root / "trainer", ignore=shutil.ignore_patterns("__pycache__", "content")
+    )
     shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
     return root
 
@@ -54,8 +59,7 @@ def test_the_package_keeps_its_contracts() -> None:
         ("trainer/scoring/oops.py", "import textual.app", "Textual"),
     ],
 )
-def test_a_violation_breaks_the_contract(copy: Path, module: str, line: str,
-                                         contract: str) -> None:
+def test_a_violation_breaks_the_contract(copy: Path, module: str, line: str, contract: str) -> None:
     """A lower layer importing an upper one (even inside a function) fails the check."""
     path = copy / module
     path.write_text(f'"""Deliberate violation."""\n{line}\n', encoding="utf-8")

@@ -32,8 +32,9 @@ def _headless_modules() -> list[str]:
 
 
 MODULES = _headless_modules()
-PROBE = ("import importlib, sys; importlib.import_module(sys.argv[1]); "
-         "print('textual' in sys.modules)")
+PROBE = (
+    "import importlib, sys; importlib.import_module(sys.argv[1]); print('textual' in sys.modules)"
+)
 
 
 def test_modules_found() -> None:
@@ -42,8 +43,13 @@ def test_modules_found() -> None:
 
 @pytest.mark.parametrize("name", MODULES)
 def test_headless_module_does_not_import_textual(name: str) -> None:
-    result = subprocess.run([sys.executable, "-c", PROBE, name], cwd=ROOT,
-                            env=dict(os.environ, PYTHONPATH=str(ROOT)),
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, name],
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False", f"{name} imports Textual"

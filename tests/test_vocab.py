@@ -79,14 +79,16 @@ def test_a_scratch_category_works_end_to_end(scratch_category: str, tmp_path: Pa
     path = tmp_path / "scratch.yaml"
     path.write_text(RULEBOOK, encoding="utf-8")
     book = load_rulebook(path)  # schema, rule id and examples accept the new category
-    findings = book.check("您的身份证号是110101199001011234",
-                          CallContext(party="debtor", verified=True))
+    findings = book.check(
+        "您的身份证号是110101199001011234", CallContext(party="debtor", verified=True)
+    )
     assert [(f.rule, f.category) for f in findings] == [("ZH-PRV-001", scratch_category)]
     assert f"breach_{scratch_category}" in breach_facts()  # usable in `exits: when:`
     assert FindingParams(category=scratch_category).category == scratch_category
     result = AuditResult()
-    result.hits.append(Hit(record="r1", call_id=None, turn=None, file="f", line=1, column=1,
-                           finding=findings[0]))
+    result.hits.append(
+        Hit(record="r1", call_id=None, turn=None, file="f", line=1, column=1, finding=findings[0])
+    )
     assert summary(result, "major")["by_category"] == {scratch_category: 1}
     assert label("zh", "category", scratch_category) == "泄露个人信息"
 

@@ -84,8 +84,9 @@ def test_too_deep_is_y107_with_its_hint_on_every_parser(parser: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
-def test_diagnostics_do_not_depend_on_the_parser(name: str,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_diagnostics_do_not_depend_on_the_parser(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TRAINER_PURE_YAML", "1")
     pure = _diagnostic(HOSTILE[name])
     monkeypatch.setenv("TRAINER_PURE_YAML", "0")

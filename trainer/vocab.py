@@ -54,15 +54,23 @@ CallStage = Literal[
     "opening", "verification", "purpose", "reason", "negotiation", "promise", "close"
 ]
 CALL_STAGES: tuple[str, ...] = (
-    "opening", "verification", "purpose", "reason", "negotiation", "promise", "close"
+    "opening",
+    "verification",
+    "purpose",
+    "reason",
+    "negotiation",
+    "promise",
+    "close",
 )
 
 
 def add_category(name: str, code: str) -> None:
     """Register a rule category and its rule-id code (``[A-Z]{3}``), e.g. for a content pack."""
     if not name.isidentifier() or not (len(code) == 3 and code.isalpha() and code.isupper()):
-        raise ValueError(f"category {name!r} / code {code!r}: use a snake_case name and a "
-                         "three-letter upper-case code")
+        raise ValueError(
+            f"category {name!r} / code {code!r}: use a snake_case name and a "
+            "three-letter upper-case code"
+        )
     taken = {c: n for n, c in CATEGORIES.items()}
     if taken.get(code, name) != name:
         raise ValueError(f"code {code!r} already belongs to {taken[code]!r}")

@@ -74,7 +74,13 @@ class YamlDoc:
             probe = probe[:-1]
 
     def diag(
-        self, path: Path_, code: str, message: str, hint: str = "", *, key: bool = False,
+        self,
+        path: Path_,
+        code: str,
+        message: str,
+        hint: str = "",
+        *,
+        key: bool = False,
         severity: str = "error",
     ) -> Diagnostic:
         """A diagnostic pointing at ``path`` in this file."""
@@ -99,17 +105,28 @@ class _Composer(Composer):
         if isinstance(event, yaml.AliasEvent):
             self.alias_count += 1
             if self.alias_count > MAX_ALIASES:
-                raise _Refused("Y106", f"more than {MAX_ALIASES} aliases",
-                               "write the values out instead of repeating aliases",
-                               event.start_mark)
+                raise _Refused(
+                    "Y106",
+                    f"more than {MAX_ALIASES} aliases",
+                    "write the values out instead of repeating aliases",
+                    event.start_mark,
+                )
         self.node_count += 1
         if self.node_count > MAX_NODES:
-            raise _Refused("Y106", f"more than {MAX_NODES} values in one file",
-                           "split it into smaller files", event.start_mark)
+            raise _Refused(
+                "Y106",
+                f"more than {MAX_NODES} values in one file",
+                "split it into smaller files",
+                event.start_mark,
+            )
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise _Refused("Y107", f"nesting deeper than {MAX_DEPTH} levels",
-                           "flatten the structure", event.start_mark)
+            raise _Refused(
+                "Y107",
+                f"nesting deeper than {MAX_DEPTH} levels",
+                "flatten the structure",
+                event.start_mark,
+            )
         try:
             return super().compose_node(parent, index)
         finally:
@@ -167,19 +184,31 @@ class _Builder:
     def build(self, node: Node, path: Path_, depth: int, in_flow: bool = False) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
-            raise _Refused("Y106", "document expands to too many values (alias bomb?)",
-                           "remove recursive or repeated aliases", node.start_mark)
+            raise _Refused(
+                "Y106",
+                "document expands to too many values (alias bomb?)",
+                "remove recursive or repeated aliases",
+                node.start_mark,
+            )
         if depth > MAX_DEPTH:
-            raise _Refused("Y107", f"nesting deeper than {MAX_DEPTH} levels",
-                           "flatten the structure", node.start_mark)
+            raise _Refused(
+                "Y107",
+                f"nesting deeper than {MAX_DEPTH} levels",
+                "flatten the structure",
+                node.start_mark,
+            )
         self.doc.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         if isinstance(node, ScalarNode) and node.style:
             self.doc.styles.setdefault(path, node.style)
         elif isinstance(node, MappingNode | SequenceNode) and node.flow_style:
             self.doc.flows.setdefault(path, (node.end_mark.line + 1, node.end_mark.column + 1))
         if isinstance(node, MappingNode | SequenceNode) and node.tag not in _PLAIN_TAGS:
-            raise _Refused("Y105", f"tag {_short(node.tag)} is not allowed",
-                           "only plain YAML values are accepted; remove the tag", node.start_mark)
+            raise _Refused(
+                "Y105",
+                f"tag {_short(node.tag)} is not allowed",
+                "only plain YAML values are accepted; remove the tag",
+                node.start_mark,
+            )
         flow = in_flow or bool(getattr(node, "flow_style", False))
         if isinstance(node, MappingNode):
             self.constructor.flatten_mapping(node)
@@ -187,25 +216,37 @@ class _Builder:
             for key_node, value_node in node.value:
                 key = self.build(key_node, (*path, "<key>"), depth + 1, flow)
                 if not isinstance(key, Hashable):
-                    raise _Refused("Y102", "a mapping key must be a plain value",
-                                   "use text or a number as the key", key_node.start_mark)
+                    raise _Refused(
+                        "Y102",
+                        "a mapping key must be a plain value",
+                        "use text or a number as the key",
+                        key_node.start_mark,
+                    )
                 if key in out:
-                    raise _Refused("Y104", f"duplicate key '{key}'",
-                                   "each key may appear once in a mapping; remove or rename one",
-                                   key_node.start_mark)
+                    raise _Refused(
+                        "Y104",
+                        f"duplicate key '{key}'",
+                        "each key may appear once in a mapping; remove or rename one",
+                        key_node.start_mark,
+                    )
                 sub: Path_ = (*path, cast("str | int", key))
                 self.doc.keys[sub] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 out[key] = self.build(value_node, sub, depth + 1, flow)
             return out
         if isinstance(node, SequenceNode):
-            return [self.build(item, (*path, i), depth + 1, flow)
-                    for i, item in enumerate(node.value)]
+            return [
+                self.build(item, (*path, i), depth + 1, flow) for i, item in enumerate(node.value)
+            ]
         assert isinstance(node, ScalarNode)
         if in_flow and not node.style and "?" in node.value:
             # libyaml reads `[好吧?, 行]` as text, the YAML 1.1 parser refuses it: refuse it
             # everywhere, so a file valid on one machine is not broken on another
-            raise _Refused("Y102", "YAML syntax error: '?' in unquoted text inside [ ] or { }",
-                           _QUESTION_HINT, node.start_mark)
+            raise _Refused(
+                "Y102",
+                "YAML syntax error: '?' in unquoted text inside [ ] or { }",
+                _QUESTION_HINT,
+                node.start_mark,
+            )
         return self.constructor.construct_object(node)
 
 
@@ -230,8 +271,12 @@ def _check_expansion(root: Node) -> None:
         if done or not children:
             total = 1 + sum(sizes.get(id(child), 0) for child in children)
             if total > MAX_NODES:
-                raise _Refused("Y106", "document expands to too many values (alias bomb?)",
-                               "remove recursive or repeated aliases", node.start_mark)
+                raise _Refused(
+                    "Y106",
+                    "document expands to too many values (alias bomb?)",
+                    "remove recursive or repeated aliases",
+                    node.start_mark,
+                )
             sizes[id(node)] = total
             continue
         stack.append((node, True))
@@ -297,20 +342,40 @@ def _report(text: str, file: str, exc: BaseException) -> NoReturn:
     if isinstance(exc, yaml.constructor.ConstructorError):
         mark = exc.problem_mark or exc.context_mark
         tag = _short((exc.problem or "").split("tag")[-1].strip(" :'"))
-        raise ContentError([_at(file, mark, "Y105", f"tag {tag} is not allowed",
-                                "only plain YAML values are accepted; remove the tag")])
+        raise ContentError(
+            [
+                _at(
+                    file,
+                    mark,
+                    "Y105",
+                    f"tag {tag} is not allowed",
+                    "only plain YAML values are accepted; remove the tag",
+                )
+            ]
+        )
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or str(exc)
         if "\\t" in problem or "tab" in problem.lower() or _tab_at(text, mark):
-            raise ContentError([_at(file, mark, "Y103", "tab character used for indentation",
-                                    "YAML indents with spaces; replace tabs with spaces")])
+            raise ContentError(
+                [
+                    _at(
+                        file,
+                        mark,
+                        "Y103",
+                        "tab character used for indentation",
+                        "YAML indents with spaces; replace tabs with spaces",
+                    )
+                ]
+            )
         hint = "check indentation and quoting on this line"
         if _char_at(text, mark) == "?" and "got '?'" in problem:
             hint = _QUESTION_HINT
         elif _char_at(text, mark) in {"{", "}"} or _PLACEHOLDER.search(_line_at(text, mark)):
-            hint = ("a line with a {placeholder} inside [ ] or at the start of a value must be "
-                    'quoted: "…{name}…"')
+            hint = (
+                "a line with a {placeholder} inside [ ] or at the start of a value must be "
+                'quoted: "…{name}…"'
+            )
         if exc.context_mark is not None and mark is not None and mark.index >= len(text.rstrip()):
             # the file ended inside something left open: point where it was opened
             mark = exc.context_mark
@@ -319,16 +384,26 @@ def _report(text: str, file: str, exc: BaseException) -> NoReturn:
     if isinstance(exc, yaml.reader.ReaderError):
         before = text[: exc.position]
         line, col = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
-        raise ContentError([Diagnostic(file, line, col, "Y102",
-                                       f"character U+{_codepoint(exc.character):04X} is not "
-                                       "allowed in YAML",
-                                       "remove control characters from the file")])
+        raise ContentError(
+            [
+                Diagnostic(
+                    file,
+                    line,
+                    col,
+                    "Y102",
+                    f"character U+{_codepoint(exc.character):04X} is not allowed in YAML",
+                    "remove control characters from the file",
+                )
+            ]
+        )
     if isinstance(exc, RecursionError):
-        raise ContentError([Diagnostic(file, 1, 1, "Y107", "nesting too deep to read",
-                                       "flatten the structure")])
+        raise ContentError(
+            [Diagnostic(file, 1, 1, "Y107", "nesting too deep to read", "flatten the structure")]
+        )
     message = " ".join(str(exc).split())
-    raise ContentError([Diagnostic(file, 1, 1, "Y102", f"YAML error: {message}",
-                                   "check the file's syntax")])
+    raise ContentError(
+        [Diagnostic(file, 1, 1, "Y102", f"YAML error: {message}", "check the file's syntax")]
+    )
 
 
 def load_yaml(path: Path, display: str | None = None) -> YamlDoc:
@@ -341,29 +416,59 @@ def load_yaml(path: Path, display: str | None = None) -> YamlDoc:
         size = path.stat().st_size
         if size > MAX_BYTES:
             limit = MAX_BYTES // 1048576
-            raise ContentError([Diagnostic(name, 1, 1, "Y108",
-                                           f"file is {size // 1024} KiB, more than {limit} MiB",
-                                           "split it into smaller files")])
+            raise ContentError(
+                [
+                    Diagnostic(
+                        name,
+                        1,
+                        1,
+                        "Y108",
+                        f"file is {size // 1024} KiB, more than {limit} MiB",
+                        "split it into smaller files",
+                    )
+                ]
+            )
         raw = path.read_bytes()
     except OSError as exc:
-        raise ContentError([Diagnostic(name, 1, 1, "Y100", f"cannot read file: {exc.strerror}",
-                                       "check the path and permissions")]) from None
+        raise ContentError(
+            [
+                Diagnostic(
+                    name,
+                    1,
+                    1,
+                    "Y100",
+                    f"cannot read file: {exc.strerror}",
+                    "check the path and permissions",
+                )
+            ]
+        ) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
         col = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", errors="replace")) + 1
-        raise ContentError([Diagnostic(name, line, col, "Y101",
-                                       f"invalid UTF-8 byte 0x{raw[exc.start]:02x}",
-                                       "save the file as UTF-8")]) from None
+        raise ContentError(
+            [
+                Diagnostic(
+                    name,
+                    line,
+                    col,
+                    "Y101",
+                    f"invalid UTF-8 byte 0x{raw[exc.start]:02x}",
+                    "save the file as UTF-8",
+                )
+            ]
+        ) from None
     if text.startswith("\ufeff"):
         text = text[1:]
     return parse_yaml(text, name)
 
 
-_QUESTION_HINT = ('a "?" inside [ ] or { } must be quoted: write ["好吧?", 行] or put each line '
-                  'on its own "- " line')
+_QUESTION_HINT = (
+    'a "?" inside [ ] or { } must be quoted: write ["好吧?", 行] or put each line '
+    'on its own "- " line'
+)
 _PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
 
 
@@ -406,5 +511,5 @@ def _short(tag: str) -> str:
     """``tag:yaml.org,2002:python/object`` → ``!!python/object`` for messages."""
     for prefix in ("tag:yaml.org,2002:", "yaml.org,2002:"):
         if tag.startswith(prefix):
-            return "!!" + tag[len(prefix):]
+            return "!!" + tag[len(prefix) :]
     return tag

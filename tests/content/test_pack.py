@@ -437,8 +437,9 @@ def test_golden_transcripts_pass(scenario_id: str) -> None:
         for index, transcript in enumerate(golden.transcripts):
             line, _ = loaded.doc.where(("transcripts", index))
             with Store(":memory:") as scratch:
-                result = run_transcript(sc, content, transcript, book, store=scratch,
-                                        file=loaded.doc.file, line=line)
+                result = run_transcript(
+                    sc, content, transcript, book, store=scratch, file=loaded.doc.file, line=line
+                )
             ran += 1
             if not result.passed:
                 failures.append(result.format())

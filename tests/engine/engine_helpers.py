@@ -41,12 +41,32 @@ class FakeGrader:
         for word, (rule, category, severity) in self.WORDS.items():
             at = text.lower().find(word)
             if at >= 0:
-                found.append(Finding(rule, category, severity, at, at + len(word), word,  # type: ignore[arg-type]
-                                     f"{category} found", "say it differently"))
+                found.append(
+                    Finding(
+                        rule,
+                        category,
+                        severity,
+                        at,
+                        at + len(word),
+                        word,  # type: ignore[arg-type]
+                        f"{category} found",
+                        "say it differently",
+                    )
+                )
         if not ctx.verified and "欠款" in text:
             at = text.find("欠款")
-            found.append(Finding("ZH-TPD-001", "third_party_disclosure", "major", at, at + 2,
-                                 "欠款", "debt disclosed before verification", "verify first"))
+            found.append(
+                Finding(
+                    "ZH-TPD-001",
+                    "third_party_disclosure",
+                    "major",
+                    at,
+                    at + 2,
+                    "欠款",
+                    "debt disclosed before verification",
+                    "verify first",
+                )
+            )
         return sorted(found)
 
 

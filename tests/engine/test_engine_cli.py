@@ -43,68 +43,158 @@ def home(tmp_path: Path) -> Path:
 def test_play_script_json(tmp_path: Path, home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     script = tmp_path / "call.txt"
     script.write_text("# a comment\n\n" + "\n".join(GOOD) + "\n", encoding="utf-8")
-    code, out, err = run(capsys, "--home", str(home), "play", ZH, "--content", str(FIXTURES),
-                         "--script", str(script), "--format", "json", "--seed", "7",
-                         "--rules", "none")
+    code, out, err = run(
+        capsys,
+        "--home",
+        str(home),
+        "play",
+        ZH,
+        "--content",
+        str(FIXTURES),
+        "--script",
+        str(script),
+        "--format",
+        "json",
+        "--seed",
+        "7",
+        "--rules",
+        "none",
+    )
     assert code == 0, err
     data = json.loads(out)
     assert set(data) == {"scenario", "seed", "mode", "turns", "meters", "ending"}
     assert data["ending"] == {"id": "ptp_secured", "outcome": "promise_to_pay"}
     assert data["mode"] == "free" and data["seed"] == 7
-    assert data["turns"][1] == {"speaker": "agent", "text": GOOD[0], "node": "opening",
-                                "intent": "greet_identify", "findings": []}
+    assert data["turns"][1] == {
+        "speaker": "agent",
+        "text": GOOD[0],
+        "node": "opening",
+        "intent": "greet_identify",
+        "findings": [],
+    }
     assert "session " in err and (home / "trainer.db").exists()
 
 
-def test_play_guided_text_and_scenario_path(tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_play_guided_text_and_scenario_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = FIXTURES / "zh-CN" / "scenarios" / "first_contact" / f"{ZH}.yaml"
     script = tmp_path / "choices.txt"
     script.write_text("greet_identify\n1\n", encoding="utf-8")
-    code, out, err = run(capsys, "play", str(path), "--guided", "--seed", "3", "--script",
-                         str(script), "--no-save", "--rules", "none")
+    code, out, err = run(
+        capsys,
+        "play",
+        str(path),
+        "--guided",
+        "--seed",
+        "3",
+        "--script",
+        str(script),
+        "--no-save",
+        "--rules",
+        "none",
+    )
     assert code == 0, err
     assert "= greet_identify (1.00)" in out
     assert "(call not finished: at node" in out
 
 
 def test_play_bad_input_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(capsys, "play", "no-such-scenario", "--content", str(FIXTURES),
-                       "--no-save")
+    code, _, err = run(capsys, "play", "no-such-scenario", "--content", str(FIXTURES), "--no-save")
     assert code == 2 and "unknown scenario 'no-such-scenario'" in err
     script = tmp_path / "s.txt"
     script.write_text("9\n", encoding="utf-8")
-    code, _, err = run(capsys, "play", ZH, "--content", str(FIXTURES), "--guided", "--script",
-                       str(script), "--no-save", "--rules", "none")
+    code, _, err = run(
+        capsys,
+        "play",
+        ZH,
+        "--content",
+        str(FIXTURES),
+        "--guided",
+        "--script",
+        str(script),
+        "--no-save",
+        "--rules",
+        "none",
+    )
     assert code == 2 and f"{script}:1: choice 9 is not between 1 and 2" in err
-    code, _, err = run(capsys, "play", ZH, "--content", str(FIXTURES), "--set", "anger",
-                       "--no-save", "--script", str(script))
+    code, _, err = run(
+        capsys,
+        "play",
+        ZH,
+        "--content",
+        str(FIXTURES),
+        "--set",
+        "anger",
+        "--no-save",
+        "--script",
+        str(script),
+    )
     assert code == 2 and "METER=NUMBER" in err
-    code, _, err = run(capsys, "play", ZH, "--content", str(FIXTURES), "--from", "nowhere",
-                       "--no-save", "--script", str(script), "--rules", "none")
+    code, _, err = run(
+        capsys,
+        "play",
+        ZH,
+        "--content",
+        str(FIXTURES),
+        "--from",
+        "nowhere",
+        "--no-save",
+        "--script",
+        str(script),
+        "--rules",
+        "none",
+    )
     assert code == 2 and "nowhere" in err and "Traceback" not in err
 
 
 def test_play_resume(tmp_path: Path, home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     first = tmp_path / "first.txt"
     first.write_text("\n".join(GOOD[:3]) + "\n", encoding="utf-8")
-    code, _, err = run(capsys, "--home", str(home), "play", ZH, "--content", str(FIXTURES),
-                       "--script", str(first), "--seed", "7", "--rules", "none")
+    code, _, err = run(
+        capsys,
+        "--home",
+        str(home),
+        "play",
+        ZH,
+        "--content",
+        str(FIXTURES),
+        "--script",
+        str(first),
+        "--seed",
+        "7",
+        "--rules",
+        "none",
+    )
     assert code == 0
     sid = err.split("session ")[1].split()[0]
     rest = tmp_path / "rest.txt"
     rest.write_text("\n".join(GOOD[3:]) + "\n", encoding="utf-8")
-    code, out, err = run(capsys, "--home", str(home), "play", "--resume", sid, "--content",
-                         str(FIXTURES), "--script", str(rest), "--format", "json",
-                         "--rules", "none")
+    code, out, err = run(
+        capsys,
+        "--home",
+        str(home),
+        "play",
+        "--resume",
+        sid,
+        "--content",
+        str(FIXTURES),
+        "--script",
+        str(rest),
+        "--format",
+        "json",
+        "--rules",
+        "none",
+    )
     assert code == 0, err
     data = json.loads(out)
     assert data["ending"]["id"] == "ptp_secured"
     assert len([t for t in data["turns"] if t["speaker"] == "agent"]) == len(GOOD)
 
 
-def test_test_command_passes_and_fails_readably(tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_test_command_passes_and_fails_readably(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = run(capsys, "test", "--content", str(FIXTURES), "--rules", "none")
     assert code == 0, out + err
     assert "3 passed, 0 failed" in out
@@ -114,9 +204,10 @@ def test_test_command_passes_and_fails_readably(tmp_path: Path,
         "  - name: wrong expectation\n    steps:\n"
         "      - say: 您好,我是示例银行信用卡中心的小王,工号1024\n"
         "        expect: {node: purpose, intent: confirm_identity, meters: {trust: '<= 50'}}\n"
-        "    ending: ptp_secured\n", encoding="utf-8")
-    code, out, err = run(capsys, "test", str(broken), "--content", str(FIXTURES),
-                         "--rules", "none")
+        "    ending: ptp_secured\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "test", str(broken), "--content", str(FIXTURES), "--rules", "none")
     assert code == 1
     assert "FAIL zh-fixture-forgetful › wrong expectation" in out
     assert "step 1: say '您好,我是示例银行信用卡中心的小王,工号1024'" in out
@@ -134,7 +225,9 @@ def test_test_command_expected_finding(tmp_path: Path, capsys: pytest.CaptureFix
         "  - name: impersonation is flagged and ends the call\n    steps:\n"
         "      - say: 我是公安局经侦大队的,请你配合调查\n"
         "        expect: {findings: [impersonation], node: hung_up}\n"
-        "    ending: hung_up\n", encoding="utf-8")
+        "    ending: hung_up\n",
+        encoding="utf-8",
+    )
     code, out, err = run(capsys, "test", str(golden), "--content", str(FIXTURES))
     if "lines are not checked" in err:
         pytest.skip("the shipped zh-CN rulebook does not load yet")
@@ -142,20 +235,35 @@ def test_test_command_expected_finding(tmp_path: Path, capsys: pytest.CaptureFix
     assert code == 0
 
 
-def test_test_command_bad_golden_is_exit_2(tmp_path: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_test_command_bad_golden_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "bad.golden.yaml"
-    bad.write_text("kind: golden\nscenario: zh-fixture-forgetful\ntranscripts:\n"
-                   "  - name: x\n    steps:\n      - say: hi\n        expect: {node: nowhere}\n"
-                   "      - {say: a, choose: 1}\n", encoding="utf-8")
+    bad.write_text(
+        "kind: golden\nscenario: zh-fixture-forgetful\ntranscripts:\n"
+        "  - name: x\n    steps:\n      - say: hi\n        expect: {node: nowhere}\n"
+        "      - {say: a, choose: 1}\n",
+        encoding="utf-8",
+    )
     code, _, err = run(capsys, "test", str(bad), "--content", str(FIXTURES))
     assert code == 2
     assert "bad.golden.yaml:" in err and ("T702" in err or "S205" in err)
 
 
 def test_explore_reports_coverage(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "explore", ZH, "--content", str(FIXTURES), "--runs", "150",
-                       "--rules", "none", "--format", "json")
+    code, out, _ = run(
+        capsys,
+        "explore",
+        ZH,
+        "--content",
+        str(FIXTURES),
+        "--runs",
+        "150",
+        "--rules",
+        "none",
+        "--format",
+        "json",
+    )
     report = json.loads(out)
     assert report["unreached_nodes"] == []
     assert "complaint" in report["unreached_endings"]  # needs a grader: reported, exit 1
@@ -189,8 +297,13 @@ def test_check_mermaid_catches_problems() -> None:
     assert check_mermaid("graph XY\n") != []
     assert any("undeclared" in p for p in check_mermaid('flowchart TD\n  a["x"]\n  a --> b\n'))
     assert any("cannot read" in p for p in check_mermaid('flowchart TD\n  a["say "hi""]\n'))
-    assert check_mermaid('flowchart TD\n  a["引号#quot;好#quot;"]\n  b(["结束"]):::good\n'
-                         '  a -->|"x #gt;= 1"| b\n') == []
+    assert (
+        check_mermaid(
+            'flowchart TD\n  a["引号#quot;好#quot;"]\n  b(["结束"]):::good\n'
+            '  a -->|"x #gt;= 1"| b\n'
+        )
+        == []
+    )
 
 
 def test_mermaid_escapes_content() -> None:
@@ -202,7 +315,7 @@ def test_mermaid_escapes_content() -> None:
     scenario = load_fixture_content().scenarios[ZH]
     data = scenario.model_dump(mode="json", warnings=False)
     data["title"] = 'He said "hi" <b>'
-    data["nodes"]["opening"]["moves"][0]["when"] = 'trust > 10 and not x'
+    data["nodes"]["opening"]["moves"][0]["when"] = "trust > 10 and not x"
     text = to_mermaid(Scenario.model_validate(data))
     assert check_mermaid(text) == []
     assert "#gt; 10" in text
@@ -220,10 +333,24 @@ def _wait_for(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-unty
 def test_kill_9_mid_call_loses_nothing_and_resumes(tmp_path: Path) -> None:
     home = tmp_path / "home"
     env = {**os.environ, "TRAINER_HOME": str(home), "PYTHONIOENCODING": "utf-8"}
-    cmd = [sys.executable, "-m", "trainer", "play", ZH, "--content", str(FIXTURES),
-           "--script", "-", "--seed", "7", "--rules", "none"]
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=env)
+    cmd = [
+        sys.executable,
+        "-m",
+        "trainer",
+        "play",
+        ZH,
+        "--content",
+        str(FIXTURES),
+        "--script",
+        "-",
+        "--seed",
+        "7",
+        "--rules",
+        "none",
+    ]
+    proc = subprocess.Popen(
+        cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    )
     assert proc.stdin is not None
     db = home / "trainer.db"
 
@@ -233,8 +360,9 @@ def test_kill_9_mid_call_loses_nothing_and_resumes(tmp_path: Path) -> None:
         try:
             con = sqlite3.connect(db)
             try:
-                return int(con.execute(
-                    "SELECT COUNT(*) FROM turns WHERE speaker = 'agent'").fetchone()[0])
+                return int(
+                    con.execute("SELECT COUNT(*) FROM turns WHERE speaker = 'agent'").fetchone()[0]
+                )
             finally:
                 con.close()
         except sqlite3.OperationalError:
@@ -260,22 +388,52 @@ def test_kill_9_mid_call_loses_nothing_and_resumes(tmp_path: Path) -> None:
     assert [text for speaker, text in rows if speaker == "agent"] == GOOD[:3]
     assert len(rows) == 7  # opening line + three exchanges, every one complete
     resumed = subprocess.run(
-        [sys.executable, "-m", "trainer", "play", "--resume", sid, "--content", str(FIXTURES),
-         "--script", "-", "--format", "json", "--rules", "none"],
-        input="\n".join(GOOD[3:]).encode("utf-8"), capture_output=True, env=env, timeout=60)
+        [
+            sys.executable,
+            "-m",
+            "trainer",
+            "play",
+            "--resume",
+            sid,
+            "--content",
+            str(FIXTURES),
+            "--script",
+            "-",
+            "--format",
+            "json",
+            "--rules",
+            "none",
+        ],
+        input="\n".join(GOOD[3:]).encode("utf-8"),
+        capture_output=True,
+        env=env,
+        timeout=60,
+    )
     assert resumed.returncode == 0, resumed.stderr.decode()
     data = json.loads(resumed.stdout)
     assert data["ending"] == {"id": "ptp_secured", "outcome": "promise_to_pay"}
     assert [t["text"] for t in data["turns"] if t["speaker"] == "agent"] == GOOD
 
 
-def test_play_in_the_terminal(monkeypatch: pytest.MonkeyPatch, home: Path,
-                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_play_in_the_terminal(
+    monkeypatch: pytest.MonkeyPatch, home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     typed = iter(["/hint", "/meters", *GOOD[:2], "/quit"])
     monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
     monkeypatch.setattr("builtins.input", lambda prompt="": next(typed))
-    code, out, err = run(capsys, "--home", str(home), "play", ZH, "--content", str(FIXTURES),
-                         "--rules", "none", "--trainee", "ana")
+    code, out, err = run(
+        capsys,
+        "--home",
+        str(home),
+        "play",
+        ZH,
+        "--content",
+        str(FIXTURES),
+        "--rules",
+        "none",
+        "--trainee",
+        "ana",
+    )
     assert code == 0, err
     assert "hint: 您好,我是示例银行信用卡中心账户管理部" in out
     assert "trust=50" in out
@@ -283,8 +441,9 @@ def test_play_in_the_terminal(monkeypatch: pytest.MonkeyPatch, home: Path,
     assert "Saved. Continue with: trainer play --resume" in out
 
 
-def test_play_guided_in_the_terminal(monkeypatch: pytest.MonkeyPatch,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_play_guided_in_the_terminal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from engine_helpers import load_fixture_content
 
     from trainer.engine.session import Session
@@ -300,17 +459,31 @@ def test_play_guided_in_the_terminal(monkeypatch: pytest.MonkeyPatch,
     typed = iter(["/options", "7", *choices])
     monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
     monkeypatch.setattr("builtins.input", lambda prompt="": next(typed))
-    code, out, err = run(capsys, "play", ZH, "--content", str(FIXTURES), "--guided",
-                         "--seed", "3", "--rules", "none", "--no-save")
+    code, out, err = run(
+        capsys,
+        "play",
+        ZH,
+        "--content",
+        str(FIXTURES),
+        "--guided",
+        "--seed",
+        "3",
+        "--rules",
+        "none",
+        "--no-save",
+    )
     assert code == 0, err
     assert "choice 7 is not between 1 and 2" in out
     assert "== ending: ptp_secured (promise_to_pay, good)" in out
 
 
 def test_cli_module_imports_nothing_heavy() -> None:
-    code = ("import sys, trainer.cli.calls, trainer.engine, trainer.records; "
-            "heavy = [m for m in ('transitions', 'textual', 'trainer.engine.session', "
-            "'trainer.engine.recognise', 'pydantic') if m in sys.modules]; print(heavy)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
+    code = (
+        "import sys, trainer.cli.calls, trainer.engine, trainer.records; "
+        "heavy = [m for m in ('transitions', 'textual', 'trainer.engine.session', "
+        "'trainer.engine.recognise', 'pydantic') if m in sys.modules]; print(heavy)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == "[]"

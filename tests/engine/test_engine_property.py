@@ -22,8 +22,11 @@ def _all() -> list[tuple[ContentSet, str]]:
         shipped, _ = load_content()
     except FileNotFoundError:  # pragma: no cover - no shipped content
         return pairs
-    pairs += [(shipped, sid) for sid in sorted(shipped.scenarios)
-              if not check_scenario(shipped.scenarios[sid])]
+    pairs += [
+        (shipped, sid)
+        for sid in sorted(shipped.scenarios)
+        if not check_scenario(shipped.scenarios[sid])
+    ]
     return pairs
 
 
@@ -35,15 +38,25 @@ action = st.one_of(
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(pick=st.integers(0, 10_000), seed=st.integers(0, 2**31), mode=st.sampled_from(
-    ["free", "guided"]), actions=st.lists(action, max_size=600))
-def test_random_walk_always_ends(pick: int, seed: int, mode: str,
-                                 actions: list[tuple[str, object, int]]) -> None:
+@given(
+    pick=st.integers(0, 10_000),
+    seed=st.integers(0, 2**31),
+    mode=st.sampled_from(["free", "guided"]),
+    actions=st.lists(action, max_size=600),
+)
+def test_random_walk_always_ends(
+    pick: int, seed: int, mode: str, actions: list[tuple[str, object, int]]
+) -> None:
     pairs = _all()
     content, sid = pairs[pick % len(pairs)]
     scenario = content.scenarios[sid]
-    session = Session.new(scenario, content, seed=seed, mode=mode,  # type: ignore[arg-type]
-                          grader=FakeGrader())
+    session = Session.new(
+        scenario,
+        content,
+        seed=seed,
+        mode=mode,  # type: ignore[arg-type]
+        grader=FakeGrader(),
+    )
     session.start()
     steps = iter(actions)
     limit = scenario.limits.max_turns

@@ -47,8 +47,11 @@ def test_machine_has_one_state_per_node_and_ending(content: ContentSet) -> None:
     scenario = content.scenarios[ZH]
     assert session.node == BEGIN
     assert set(session.machine.states) == {BEGIN, *scenario.nodes, *scenario.endings}
-    assert not session.machine.auto_transitions if hasattr(session.machine, "auto_transitions") \
+    assert (
+        not session.machine.auto_transitions
+        if hasattr(session.machine, "auto_transitions")
         else True
+    )
     assert "to_opening" not in session.machine.events  # auto_transitions=False
 
 
@@ -62,12 +65,23 @@ def test_free_call_reaches_the_good_ending(content: ContentSet) -> None:
     assert session.finished
     assert session.ending is not None and session.ending[0] == "ptp_secured"
     assert isinstance(events[-1], EndingEvent) and events[-1].good
-    assert {"identifies_self", "verifies_identity", "secures_promise",
-            "reads_back"} <= session.facts
+    assert {
+        "identifies_self",
+        "verifies_identity",
+        "secures_promise",
+        "reads_back",
+    } <= session.facts
     agents = [t for t in session.turns if t.speaker == "agent"]
     assert [t.intent for t in agents] == [
-        "greet_identify", "confirm_identity", "state_purpose", "show_empathy", "give_channel",
-        "ask_promise", "read_back_promise", "close_politely"]
+        "greet_identify",
+        "confirm_identity",
+        "state_purpose",
+        "show_empathy",
+        "give_channel",
+        "ask_promise",
+        "read_back_promise",
+        "close_politely",
+    ]
     assert session.stage == "close"
     with pytest.raises(EngineError):
         session.say("还有别的事吗")
@@ -87,8 +101,9 @@ def test_guided_call_and_options_order_is_seeded(content: ContentSet) -> None:
     session = _zh(content, seed=3, mode="guided")
     first = [o.text for o in session.options()]
     assert first == [o.text for o in _zh(content, seed=3, mode="guided").options()]
-    orders = {tuple(o.intent for o in _zh(content, seed=s, mode="guided").options())
-              for s in range(12)}
+    orders = {
+        tuple(o.intent for o in _zh(content, seed=s, mode="guided").options()) for s in range(12)
+    }
     assert len(orders) == 2  # both orders of the two options occur across seeds
     assert "{" not in "".join(first)  # placeholders filled
     while not session.finished:
@@ -160,8 +175,10 @@ def test_pick_weights_and_once() -> None:
 
 
 def test_placeholders_filled_missing_left_visible() -> None:
-    assert replies.render("欠款{amount_owed}元,{{不变}}", {"amount_owed": "3,256.40"}) == \
-        "欠款3,256.40元,{不变}"
+    assert (
+        replies.render("欠款{amount_owed}元,{{不变}}", {"amount_owed": "3,256.40"})
+        == "欠款3,256.40元,{不变}"
+    )
     assert replies.render("hello {nobody}", {}) == "hello {nobody}"
     assert replies.render("broken { brace", {}) == "broken { brace"
 
@@ -197,15 +214,18 @@ def test_grading_context_and_breach_consequences(content: ContentSet, grader: Fa
     assert agent.findings == tuple(found)
 
 
-def test_unverified_disclosure_is_graded_in_context(content: ContentSet,
-                                                    grader: FakeGrader) -> None:
+def test_unverified_disclosure_is_graded_in_context(
+    content: ContentSet, grader: FakeGrader
+) -> None:
     session = _zh(content, grader=grader)
     session.say(GOOD_ZH[0])
     events = session.say("你的信用卡逾期了,欠款3256.40元")
     assert session.node == "disclosed_early"
     assert session.party == "unknown"
-    assert any(isinstance(e, FindingEvent) and e.finding.category == "third_party_disclosure"
-               for e in events)
+    assert any(
+        isinstance(e, FindingEvent) and e.finding.category == "third_party_disclosure"
+        for e in events
+    )
     assert grader.contexts[-1].party == "debtor"  # graded before the node changed the party
     session.say("请问您是李明先生本人吗?")
     assert session.party == "debtor"
@@ -268,12 +288,14 @@ def test_to_json_shape(content: ContentSet, grader: FakeGrader) -> None:
 def test_english_scenario(content: ContentSet) -> None:
     session = Session.new(content.scenarios[EN], content, seed=2)
     session.start()
-    for line in ["Hi, this is Sam Lee from Example Bank card services",
-                 "Am I speaking with Alex Morgan?",
-                 "Your card is 20 days past due with a balance of $1,240.50",
-                 "You can pay in the Example Bank app",
-                 "When exactly will you be able to pay?",
-                 "Thank you for your time, have a great day"]:
+    for line in [
+        "Hi, this is Sam Lee from Example Bank card services",
+        "Am I speaking with Alex Morgan?",
+        "Your card is 20 days past due with a balance of $1,240.50",
+        "You can pay in the Example Bank app",
+        "When exactly will you be able to pay?",
+        "Thank you for your time, have a great day",
+    ]:
         session.say(line)
     assert session.ending is not None and session.ending[0] == "paid_friday"
 

@@ -63,13 +63,34 @@ def test_refuses_a_newer_schema(tmp_path: Path) -> None:
 
 def test_write_and_read_a_session(tmp_path: Path) -> None:
     with _store(tmp_path) as store:
-        sid = store.create_session(scenario_id="s1", trainee="ana", seed=3, mode="guided",
-                                   locale="zh-CN", meters={"anger": 20}, state={"node": "a"})
-        store.append_turns(sid, [
-            TurnRecord(0, "customer", "喂?", "a"),
-            TurnRecord(1, "agent", "您好", "a", "greet_identify", 0.9,
-                       ({"rule": "R1", "category": "abuse"},), {"anger": 25}),
-        ], meters={"anger": 25}, facts=["x"], state={"node": "b"})
+        sid = store.create_session(
+            scenario_id="s1",
+            trainee="ana",
+            seed=3,
+            mode="guided",
+            locale="zh-CN",
+            meters={"anger": 20},
+            state={"node": "a"},
+        )
+        store.append_turns(
+            sid,
+            [
+                TurnRecord(0, "customer", "喂?", "a"),
+                TurnRecord(
+                    1,
+                    "agent",
+                    "您好",
+                    "a",
+                    "greet_identify",
+                    0.9,
+                    ({"rule": "R1", "category": "abuse"},),
+                    {"anger": 25},
+                ),
+            ],
+            meters={"anger": 25},
+            facts=["x"],
+            state={"node": "b"},
+        )
         record = store.load(sid[:6])
         assert record.id == sid and record.trainee == "ana" and record.mode == "guided"
         assert [t.text for t in record.turns] == ["喂?", "您好"]
@@ -95,8 +116,13 @@ def test_errors_are_store_errors(tmp_path: Path) -> None:
             store.append_turns("nope", [], meters={}, facts=[], state={})
         sid = store.create_session(scenario_id="s")
         with pytest.raises(StoreError, match="twice"):  # the whole exchange is rolled back
-            store.append_turns(sid, [TurnRecord(0, "agent", "a"), TurnRecord(0, "agent", "b")],
-                               meters={}, facts=[], state={})
+            store.append_turns(
+                sid,
+                [TurnRecord(0, "agent", "a"), TurnRecord(0, "agent", "b")],
+                meters={},
+                facts=[],
+                state={},
+            )
         assert store.load(sid).turns == ()
 
 
@@ -112,8 +138,13 @@ def test_settings(tmp_path: Path) -> None:
 def test_export_import_round_trip(tmp_path: Path) -> None:
     with _store(tmp_path) as store:
         sid = store.create_session(scenario_id="s", trainee="t")
-        store.append_turns(sid, [TurnRecord(0, "agent", "hi", "n", "greet", 0.5)],
-                           meters={"a": 1}, facts=["f"], state={"node": "n"})
+        store.append_turns(
+            sid,
+            [TurnRecord(0, "agent", "hi", "n", "greet", 0.5)],
+            meters={"a": 1},
+            facts=["f"],
+            state={"node": "n"},
+        )
         data = store.load(sid).to_json()
     copy = SessionRecord.from_json(data)
     with Store(tmp_path / "other.db") as other:
@@ -137,11 +168,13 @@ def test_session_writes_every_exchange_and_resumes(tmp_path: Path) -> None:
     content = load_fixture_content()
     scenario = content.scenarios[ZH]
     grader = FakeGrader()
-    lines = ["您好,我是示例银行信用卡中心的小王,工号1024", "请问您是李明先生本人吗?",
-             "你就是个垃圾"]
+    lines = [
+        "您好,我是示例银行信用卡中心的小王,工号1024",
+        "请问您是李明先生本人吗?",
+        "你就是个垃圾",
+    ]
     with _store(tmp_path) as store:
-        session = Session.new(scenario, content, seed=5, grader=grader, store=store,
-                              trainee="ana")
+        session = Session.new(scenario, content, seed=5, grader=grader, store=store, trainee="ana")
         session.start()
         for line in lines:
             session.say(line)

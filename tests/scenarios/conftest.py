@@ -27,8 +27,9 @@ RunCli = Callable[..., "subprocess.CompletedProcess[str]"]
 def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> RunCli:
     """Run ``trainer ARGS`` in-process as a user would; returns code, stdout and stderr."""
 
-    def run(*args: str, cwd: Path = ROOT, timeout: float = 120,
-            stdin: str = "") -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str, cwd: Path = ROOT, timeout: float = 120, stdin: str = ""
+    ) -> subprocess.CompletedProcess[str]:
         del timeout  # kept for the callers' signature; in-process runs are not timed out
         monkeypatch.chdir(cwd)
         monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))

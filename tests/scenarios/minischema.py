@@ -12,7 +12,11 @@ from typing import Any
 
 ANNOTATIONS = {"title", "description", "default", "$schema", "$defs", "examples"}
 TYPES = {
-    "object": dict, "array": list, "string": str, "boolean": bool, "null": type(None),
+    "object": dict,
+    "array": list,
+    "string": str,
+    "boolean": bool,
+    "null": type(None),
 }
 
 
@@ -20,8 +24,9 @@ class SchemaError(AssertionError):
     """The instance does not match the schema; the message says where."""
 
 
-def validate(instance: Any, schema: dict[str, Any], root: dict[str, Any] | None = None,
-             where: str = "$") -> None:
+def validate(
+    instance: Any, schema: dict[str, Any], root: dict[str, Any] | None = None, where: str = "$"
+) -> None:
     """Raise SchemaError when ``instance`` does not match ``schema``."""
     root = root if root is not None else schema
     for key in schema:
@@ -52,7 +57,8 @@ def _type(instance: Any, name: str, schema: Any, root: Any, where: str) -> None:
         good = isinstance(instance, int | float) and not isinstance(instance, bool)
     else:
         good = isinstance(instance, TYPES[name]) and not (
-            name != "boolean" and isinstance(instance, bool))
+            name != "boolean" and isinstance(instance, bool)
+        )
     if not good:
         raise SchemaError(f"{where}: expected {name}, got {instance!r}")
 
@@ -64,8 +70,9 @@ def _properties(instance: Any, props: dict[str, Any], schema: Any, root: Any, wh
                 validate(instance[key], sub, root, f"{where}.{key}")
 
 
-def _pattern_properties(instance: Any, props: dict[str, Any], schema: Any, root: Any,
-                        where: str) -> None:
+def _pattern_properties(
+    instance: Any, props: dict[str, Any], schema: Any, root: Any, where: str
+) -> None:
     if isinstance(instance, dict):
         for key, value in instance.items():
             for pattern, sub in props.items():
@@ -121,6 +128,7 @@ def _check(test: Any, message: str) -> Any:
     def run(instance: Any, value: Any, schema: Any, root: Any, where: str) -> None:
         if not test(instance, value):
             raise SchemaError(f"{where}: {message} {value!r} ({instance!r:.80})")
+
     return run
 
 

@@ -72,8 +72,7 @@ def test_fixture_through_the_cli(path: Path, run_cli) -> None:  # type: ignore[n
     report = json.loads(as_json.stdout)
     assert set(report) == {"errors", "warnings"}
     bucket = "warnings" if code in WARNINGS else "errors"
-    found = [d for d in report[bucket]
-             if d["code"] == code and Path(d["file"]).name == path.name]
+    found = [d for d in report[bucket] if d["code"] == code and Path(d["file"]).name == path.name]
     assert found and (found[0]["line"], found[0]["column"]) == (line, col)
     assert set(found[0]) == {"file", "line", "column", "code", "message", "hint"}
     strict_errors = [d for d in report["errors"] if d["code"] not in IGNORED]

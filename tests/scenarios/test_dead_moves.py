@@ -20,10 +20,16 @@ def _variant(tmp_path: Path, moves: str, meters: str = "") -> Path:
             (root / sub / src.name).write_text(src.read_text("utf-8"), "utf-8")
     (root / "scenarios").mkdir()
     (root / "scenarios" / "base.yaml").write_text(
-        (BROKEN / "base.yaml").read_text("utf-8"), "utf-8")
+        (BROKEN / "base.yaml").read_text("utf-8"), "utf-8"
+    )
     path = root / "scenarios" / "variant.yaml"
-    path.write_text("kind: scenario\nid: dead-variant\nextends: broken-base\n" + meters
-                    + "nodes:\n  close:\n    moves:\n" + moves, "utf-8")
+    path.write_text(
+        "kind: scenario\nid: dead-variant\nextends: broken-base\n"
+        + meters
+        + "nodes:\n  close:\n    moves:\n"
+        + moves,
+        "utf-8",
+    )
     return path
 
 
@@ -76,8 +82,9 @@ def test_shadowed_move_is_reported(tmp_path: Path, first: str | None, second: st
         ("trust != 70", "trust >= 60"),  # 70 goes to the second
     ],
 )
-def test_reachable_moves_are_not_reported(tmp_path: Path, first: str | None,
-                                          second: str | None) -> None:
+def test_reachable_moves_are_not_reported(
+    tmp_path: Path, first: str | None, second: str | None
+) -> None:
     assert _g406(_variant(tmp_path, _moves(first, second))) == []
 
 
@@ -87,8 +94,14 @@ def test_other_intents_do_not_shadow(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "when", ["trust > 80 and trust < 50", "trust > 100", "verifies_identity and not "
-             "verifies_identity", "trust == 5 and trust != 5"])
+    "when",
+    [
+        "trust > 80 and trust < 50",
+        "trust > 100",
+        "verifies_identity and not verifies_identity",
+        "trust == 5 and trust != 5",
+    ],
+)
 def test_a_condition_that_never_holds_is_reported(tmp_path: Path, when: str) -> None:
     found = _g406(_variant(tmp_path, _moves(when)))
     assert len(found) == 1 and "can never hold" in found[0][1]

@@ -51,8 +51,12 @@ def tree(tmp_path: Path) -> Path:
 
 
 def test_null_removes_an_inherited_key(tree: Path) -> None:
-    _write(tree, "v.yaml", "kind: scenario\nid: fx-v\nextends: fx-first-forgetful-easy\n"
-           "exits: null\nnodes:\n  promise:\n    fallback: null\n")
+    _write(
+        tree,
+        "v.yaml",
+        "kind: scenario\nid: fx-v\nextends: fx-first-forgetful-easy\n"
+        "exits: null\nnodes:\n  promise:\n    fallback: null\n",
+    )
     content, diagnostics = load_content([tree])
     assert [d for d in diagnostics if d.severity == "error"] == []
     variant = content.scenarios["fx-v"]
@@ -65,20 +69,26 @@ def test_null_removes_an_inherited_key(tree: Path) -> None:
 
 
 def test_error_in_override_points_at_the_variant(tree: Path) -> None:
-    variant = _write(tree, "v.yaml", "kind: scenario\nid: fx-v\nextends: fx-first-forgetful-easy\n"
-                     "nodes:\n  close:\n    moves:\n      - intent: close_politely\n"
-                     "        gotoo: ptp_secured\n")
+    variant = _write(
+        tree,
+        "v.yaml",
+        "kind: scenario\nid: fx-v\nextends: fx-first-forgetful-easy\n"
+        "nodes:\n  close:\n    moves:\n      - intent: close_politely\n"
+        "        gotoo: ptp_secured\n",
+    )
     _, diagnostics = load_content([tree])
     errors = [d for d in diagnostics if d.severity == "error"]
     assert {(Path(d.file).name, d.line, d.column, d.code) for d in errors} == {
-        (variant.name, 8, 9, "S203"), (variant.name, 7, 9, "S204"),
+        (variant.name, 8, 9, "S203"),
+        (variant.name, 7, 9, "S204"),
     }
     assert "did you mean 'goto'?" in next(d.hint for d in errors if d.code == "S203")
 
 
 def test_chain_of_variants_and_cycles(tree: Path) -> None:
-    _write(tree, "v1.yaml", "kind: scenario\nid: fx-v1\nextends: fx-first-forgetful-hard\n"
-           "title: v1\n")
+    _write(
+        tree, "v1.yaml", "kind: scenario\nid: fx-v1\nextends: fx-first-forgetful-hard\ntitle: v1\n"
+    )
     _write(tree, "a.yaml", "kind: scenario\nid: fx-a\nextends: fx-b\n")
     _write(tree, "b.yaml", "kind: scenario\nid: fx-b\nextends: fx-a\n")
     _write(tree, "c.yaml", "kind: scenario\nid: fx-c\nextends: fx-a\n")
@@ -87,8 +97,12 @@ def test_chain_of_variants_and_cycles(tree: Path) -> None:
     v1 = content.scenarios["fx-v1"]
     assert v1.title == "v1" and v1.difficulty == "hard" and v1.meters["anger"].start == 35
     found = {(Path(d.file).name, d.code, d.line, d.column) for d in diagnostics}
-    assert {("a.yaml", "R309", 3, 10), ("b.yaml", "R309", 3, 10), ("c.yaml", "R309", 3, 10),
-            ("d.yaml", "S205", 3, 10)} <= found
+    assert {
+        ("a.yaml", "R309", 3, 10),
+        ("b.yaml", "R309", 3, 10),
+        ("c.yaml", "R309", 3, 10),
+        ("d.yaml", "S205", 3, 10),
+    } <= found
     message = next(d.message for d in diagnostics if Path(d.file).name == "a.yaml")
     assert message == "extends cycle: fx-a → fx-b → fx-a"
     assert not {"fx-a", "fx-b", "fx-c", "fx-d"} & set(content.scenarios)
@@ -128,13 +142,20 @@ def test_variant_meters_merge_onto_default_meters(tree: Path) -> None:
     assert [d for d in diagnostics if d.severity == "error"] == []
     hard = content.scenarios["fx-first-forgetful-hard"]
     assert {name: meter.start for name, meter in hard.meters.items()} == {
-        "trust": 50, "patience": 40, "anger": 35}
+        "trust": 50,
+        "patience": 40,
+        "anger": 35,
+    }
 
 
 def test_single_line_forms(tree: Path) -> None:
-    _write(tree, "v.yaml", "kind: scenario\nid: fx-v\nextends: fx-first-forgetful-easy\n"
-           "nodes:\n  confirm:\n    fallback: {say: \"你找谁?\"}\n    moves:\n"
-           "      - {intent: confirm_identity, goto: verify, reply: 嗯。}\n")
+    _write(
+        tree,
+        "v.yaml",
+        "kind: scenario\nid: fx-v\nextends: fx-first-forgetful-easy\n"
+        'nodes:\n  confirm:\n    fallback: {say: "你找谁?"}\n    moves:\n'
+        "      - {intent: confirm_identity, goto: verify, reply: 嗯。}\n",
+    )
     content, diagnostics = load_content([tree])
     assert [d for d in diagnostics if d.severity == "error"] == []
     node = content.scenarios["fx-v"].nodes["confirm"]

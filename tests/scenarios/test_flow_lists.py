@@ -74,8 +74,11 @@ def _scenario_file(tmp_path: Path, say_line: str) -> Path:
             (tmp_path / "zh" / sub / src.name).write_text(src.read_text("utf-8"), "utf-8")
     (target / "base.yaml").write_text((BROKEN / "base.yaml").read_text("utf-8"), "utf-8")
     path = target / "variant.yaml"
-    path.write_text("kind: scenario\nid: flow-variant\nextends: broken-base\nnodes:\n"
-                    f"  close:\n    say: {say_line}\n", "utf-8")
+    path.write_text(
+        "kind: scenario\nid: flow-variant\nextends: broken-base\nnodes:\n"
+        f"  close:\n    say: {say_line}\n",
+        "utf-8",
+    )
     return path
 
 
@@ -86,8 +89,9 @@ def _y110(path: Path) -> list[tuple[int, int, str]]:
 
 def test_trap_is_reported_in_the_variant_file(tmp_path: Path) -> None:
     found = _y110(_scenario_file(tmp_path, "[好的,谢谢提醒,再见。]"))
-    assert found == [(6, 10, "'say: [...]' is read as 3 separate lines: "
-                               "'好的' | '谢谢提醒' | '再见。'")]
+    assert found == [
+        (6, 10, "'say: [...]' is read as 3 separate lines: '好的' | '谢谢提醒' | '再见。'")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -110,7 +114,9 @@ def test_intent_examples_are_checked_but_keywords_are_not(tmp_path: Path) -> Non
     path.write_text(
         "kind: intents\nlocale: zh-CN\nintents:\n  greet_identify:\n    description: 问候\n"
         "    examples: [您好,我是华信银行的王经理。]\n"
-        "    keywords: [我是华信银行, 我姓, 工号]\n", "utf-8")
+        "    keywords: [我是华信银行, 我姓, 工号]\n",
+        "utf-8",
+    )
     _, diagnostics = load_content([path])
     found = [(d.code, d.line, d.column, d.severity) for d in diagnostics]
     assert found == [("Y110", 6, 15, "warning")]

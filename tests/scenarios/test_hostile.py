@@ -16,11 +16,16 @@ import pytest
 from trainer.diagnostics import ContentError
 from trainer.yamlio import MAX_BYTES, load_yaml, parse_yaml
 
-BOMB = "\n".join(
-    ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    + [f"{n}: &{n} [" + ",".join([f"*{p}"] * 9) + "]" for p, n in zip("abcdefgh", "bcdefghi",
-                                                                       strict=True)]
-) + "\n"
+BOMB = (
+    "\n".join(
+        ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+        + [
+            f"{n}: &{n} [" + ",".join([f"*{p}"] * 9) + "]"
+            for p, n in zip("abcdefgh", "bcdefghi", strict=True)
+        ]
+    )
+    + "\n"
+)
 
 
 def _one_line(result, code: str, rc: int) -> None:  # type: ignore[no-untyped-def]
@@ -45,8 +50,13 @@ def _one_line(result, code: str, rc: int) -> None:  # type: ignore[no-untyped-de
         ("nul.yaml", b"kind: scenario\x00\n", "Y102"),
     ],
 )
-def test_hostile_file_one_line(tmp_path: Path, run_cli, name: str, content: bytes,  # type: ignore[no-untyped-def]
-                               code: str) -> None:
+def test_hostile_file_one_line(
+    tmp_path: Path,
+    run_cli,
+    name: str,
+    content: bytes,  # type: ignore[no-untyped-def]
+    code: str,
+) -> None:
     path = tmp_path / name
     path.write_bytes(content)
     _one_line(run_cli("validate", str(path)), code, 1)

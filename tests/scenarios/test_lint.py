@@ -15,15 +15,15 @@ from trainer.scenarios.loader import load_content
 from trainer.yamlio import parse_yaml
 
 BROKEN = Path(__file__).resolve().parents[1] / "fixtures" / "broken"
-BASE: dict[str, Any] = parse_yaml((BROKEN / "base.yaml").read_text(encoding="utf-8"),
-                                  "base.yaml").data
+BASE: dict[str, Any] = parse_yaml(
+    (BROKEN / "base.yaml").read_text(encoding="utf-8"), "base.yaml"
+).data
 
 
 def _check(tmp_path: Path, scenario: dict[str, Any]) -> list[Diagnostic]:
     """Validate one scenario with the broken-fixture libraries as context."""
     path = tmp_path / "s.yaml"
-    path.write_text(yaml.safe_dump(scenario, allow_unicode=True, sort_keys=False),
-                    encoding="utf-8")
+    path.write_text(yaml.safe_dump(scenario, allow_unicode=True, sort_keys=False), encoding="utf-8")
     _, diagnostics = load_content([path], context=[BROKEN / "personas", BROKEN / "intents"])
     return [d for d in diagnostics if d.code != "X900"]
 
@@ -46,14 +46,17 @@ def test_base_is_clean(tmp_path: Path, base: dict[str, Any]) -> None:
 def test_disclosure_on_a_longer_path_is_found(tmp_path: Path, base: dict[str, Any]) -> None:
     """The shortest path verifies first; a detour that skips verification must still fail."""
     base["nodes"]["opening"]["moves"].append(
-        {"intent": "ask_promise", "goto": "detour", "establishes": ["identifies_self"]})
+        {"intent": "ask_promise", "goto": "detour", "establishes": ["identifies_self"]}
+    )
     base["nodes"]["detour"] = {
-        "stage": "negotiation", "say": ["嗯?"],
+        "stage": "negotiation",
+        "say": ["嗯?"],
         "moves": [{"intent": "greet_identify", "goto": "purpose"}],
         "options": [{"text": "您好", "quality": "best", "why": "w", "intent": "greet_identify"}],
     }
     base["nodes"]["opening"]["options"].append(
-        {"text": "哪天还?", "quality": "poor", "why": "w", "intent": "ask_promise"})
+        {"text": "哪天还?", "quality": "poor", "why": "w", "intent": "ask_promise"}
+    )
     diagnostics = _check(tmp_path, base)
     assert _codes(diagnostics) == ["P501"]
     (problem,) = diagnostics
@@ -70,10 +73,16 @@ def _position_of(tmp_path: Path, needle: str) -> tuple[int, int]:
 
 def test_fact_guard_makes_disclosure_safe(tmp_path: Path, base: dict[str, Any]) -> None:
     base["nodes"]["opening"]["moves"].append(
-        {"intent": "state_purpose", "goto": "close", "when": "verifies_identity",
-         "establishes": ["discloses_debt"]})
+        {
+            "intent": "state_purpose",
+            "goto": "close",
+            "when": "verifies_identity",
+            "establishes": ["discloses_debt"],
+        }
+    )
     base["nodes"]["opening"]["options"].append(
-        {"text": "欠款", "quality": "poor", "why": "w", "intent": "state_purpose"})
+        {"text": "欠款", "quality": "poor", "why": "w", "intent": "state_purpose"}
+    )
     assert _codes(_check(tmp_path, base)) == []
     base["nodes"]["opening"]["moves"][-1]["when"] = "anger < 50"  # a meter guard is no guard
     assert set(_codes(_check(tmp_path, base))) == {"P501", "P503"}
@@ -86,8 +95,7 @@ def test_fallback_loop_cannot_skip_checks(tmp_path: Path, base: dict[str, Any]) 
     assert set(_codes(diagnostics)) == {"P501", "P503"}
 
 
-def test_third_party_until_the_debtor_takes_the_phone(tmp_path: Path,
-                                                      base: dict[str, Any]) -> None:
+def test_third_party_until_the_debtor_takes_the_phone(tmp_path: Path, base: dict[str, Any]) -> None:
     base["stage"] = "third_party"
     base["answerer"] = "spouse"
     assert _codes(_check(tmp_path, base)) == ["P502"]
@@ -95,8 +103,9 @@ def test_third_party_until_the_debtor_takes_the_phone(tmp_path: Path,
     assert _codes(_check(tmp_path, base)) == []
 
 
-def test_good_ending_needs_identification_in_first_contact(tmp_path: Path,
-                                                          base: dict[str, Any]) -> None:
+def test_good_ending_needs_identification_in_first_contact(
+    tmp_path: Path, base: dict[str, Any]
+) -> None:
     base["nodes"]["opening"]["moves"][0]["goto"] = "paid"
     base["nodes"]["opening"]["moves"][0]["establishes"] = []
     diagnostics = _check(tmp_path, base)
@@ -129,8 +138,10 @@ def test_condition_names(tmp_path: Path, base: dict[str, Any], when: str, messag
     assert [(d.code, d.message) for d in diagnostics] == [("R306", message)]
 
 
-@pytest.mark.parametrize("when", ["breach_threat", "breach_critical and anger >= 80",
-                                  "not verifies_identity and patience < 10"])
+@pytest.mark.parametrize(
+    "when",
+    ["breach_threat", "breach_critical and anger >= 80", "not verifies_identity and patience < 10"],
+)
 def test_valid_condition_names(tmp_path: Path, base: dict[str, Any], when: str) -> None:
     base["exits"] = [{"when": when, "ending": "hung_up"}]
     assert _check(tmp_path, base) == []
@@ -163,8 +174,9 @@ def test_references_to_targets(tmp_path: Path, base: dict[str, Any]) -> None:
     assert messages == {"on_limit 'close' is a node, not an ending", "start 'paid' is an ending"}
 
 
-def test_path_search_is_bounded(tmp_path: Path, base: dict[str, Any],
-                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_path_search_is_bounded(
+    tmp_path: Path, base: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(lint, "MAX_STATES", 2)
     assert "P500" in _codes(_check(tmp_path, base), "warning")
 
@@ -176,9 +188,10 @@ def test_wide_tree_is_checked_quickly(tmp_path: Path, base: dict[str, Any]) -> N
     nodes: dict[str, Any] = {}
     names = [f"n{i}" for i in range(60)]
     for i, name in enumerate(names):
-        later = names[i + 1:] or ["close"]
+        later = names[i + 1 :] or ["close"]
         nodes[name] = {
-            "stage": "reason", "say": ["嗯"],
+            "stage": "reason",
+            "say": ["嗯"],
             "moves": [{"intent": "ask_promise", "goto": target} for target in later],
             "options": [{"text": "好", "quality": "best", "why": "w", "intent": "ask_promise"}],
         }

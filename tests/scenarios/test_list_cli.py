@@ -13,33 +13,50 @@ def test_list_json(run_cli) -> None:  # type: ignore[no-untyped-def]
     assert result.returncode == 0
     rows = json.loads(result.stdout)
     assert rows == [
-        {"id": "fx-first-forgetful-easy", "title": "首次联系:出差忘记还款的李先生",
-         "stage": "first_contact", "persona": "zh-li-forgetful", "locale": "zh-CN",
-         "difficulty": "easy"},
-        {"id": "fx-first-forgetful-hard", "title": "首次联系:出差忘记还款的李先生(难)",
-         "stage": "first_contact", "persona": "zh-li-forgetful", "locale": "zh-CN",
-         "difficulty": "hard"},
+        {
+            "id": "fx-first-forgetful-easy",
+            "title": "首次联系:出差忘记还款的李先生",
+            "stage": "first_contact",
+            "persona": "zh-li-forgetful",
+            "locale": "zh-CN",
+            "difficulty": "easy",
+        },
+        {
+            "id": "fx-first-forgetful-hard",
+            "title": "首次联系:出差忘记还款的李先生(难)",
+            "stage": "first_contact",
+            "persona": "zh-li-forgetful",
+            "locale": "zh-CN",
+            "difficulty": "hard",
+        },
     ]
 
 
 def test_list_filters(run_cli) -> None:  # type: ignore[no-untyped-def]
-    assert json.loads(run_cli("list", "--format", "json", "--stage", "third_party",
-                              str(VALID)).stdout) == []
-    assert json.loads(run_cli("list", "--format", "json", "--locale", "en-US",
-                              str(VALID)).stdout) == []
+    assert (
+        json.loads(run_cli("list", "--format", "json", "--stage", "third_party", str(VALID)).stdout)
+        == []
+    )
+    assert (
+        json.loads(run_cli("list", "--format", "json", "--locale", "en-US", str(VALID)).stdout)
+        == []
+    )
     text = run_cli("list", "--locale", "zh-CN", str(VALID))
     lines = text.stdout.splitlines()
     assert lines[0].split() == ["id", "stage", "locale", "difficulty", "title"]
-    assert [line.split()[0] for line in lines[1:]] == ["fx-first-forgetful-easy",
-                                                       "fx-first-forgetful-hard"]
+    assert [line.split()[0] for line in lines[1:]] == [
+        "fx-first-forgetful-easy",
+        "fx-first-forgetful-hard",
+    ]
 
 
 def test_list_shipped_content(run_cli) -> None:  # type: ignore[no-untyped-def]
     result = run_cli("list", "--format", "json")
     assert result.returncode == 0
     rows = json.loads(result.stdout)
-    assert all(set(row) == {"id", "title", "stage", "persona", "locale", "difficulty"}
-               for row in rows)
+    assert all(
+        set(row) == {"id", "title", "stage", "persona", "locale", "difficulty"} for row in rows
+    )
 
 
 def test_list_bad_path(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -46,9 +46,14 @@ def run_cli_module():  # type: ignore[no-untyped-def]
     root = Path(__file__).resolve().parents[2]
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "trainer", *args], cwd=root,
-                              env=dict(os.environ, PYTHONPATH=str(root)),
-                              capture_output=True, text=True, check=False)
+        return subprocess.run(
+            [sys.executable, "-m", "trainer", *args],
+            cwd=root,
+            env=dict(os.environ, PYTHONPATH=str(root)),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
 
     return run
 
@@ -88,8 +93,15 @@ def test_one_kind_schema(kind: str, run_cli_module: Any) -> None:
         lambda d: d["nodes"]["close"].update(say=[]),
         lambda d: d["briefing"].update(card_last4=8848),
     ],
-    ids=["unknown-key", "bad-enum", "bad-node-id", "bad-condition", "missing-key",
-         "empty-say", "number-not-text"],
+    ids=[
+        "unknown-key",
+        "bad-enum",
+        "bad-node-id",
+        "bad-condition",
+        "missing-key",
+        "empty-say",
+        "number-not-text",
+    ],
 )
 def test_schema_rejects_mistakes(schema: dict[str, Any], change: Any) -> None:
     easy = FIXTURES / "valid" / "zh-CN" / "scenarios" / "first_contact" / "forgetful-easy.yaml"
@@ -101,12 +113,19 @@ def test_schema_rejects_mistakes(schema: dict[str, Any], change: Any) -> None:
 
 
 def test_variant_is_a_partial_overlay(schema: dict[str, Any]) -> None:
-    variant = {"kind": "scenario", "id": "v", "extends": "base",
-               "nodes": {"close": {"say": "嗯", "fallback": None}}, "exits": None}
+    variant = {
+        "kind": "scenario",
+        "id": "v",
+        "extends": "base",
+        "nodes": {"close": {"say": "嗯", "fallback": None}},
+        "exits": None,
+    }
     validate(variant, schema)
     with pytest.raises(SchemaError):
-        validate({"kind": "scenario", "id": "v", "extends": "base",
-                  "nodes": {"close": {"gotoo": 1}}}, schema)
+        validate(
+            {"kind": "scenario", "id": "v", "extends": "base", "nodes": {"close": {"gotoo": 1}}},
+            schema,
+        )
     with pytest.raises(SchemaError):
         validate({"kind": "scenario", "id": "v"}, schema)  # not a variant: everything required
 

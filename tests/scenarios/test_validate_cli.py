@@ -42,8 +42,10 @@ def test_errors_exit_1_and_all_are_reported(tmp_path: Path, run_cli) -> None:  #
     result = run_cli("validate", str(tmp_path / "c"))
     assert result.returncode == 1
     lines = result.stdout.splitlines()
-    assert any(" error R301: goto 'confrim'" in line and "did you mean 'confirm'?" in line
-               for line in lines)
+    assert any(
+        " error R301: goto 'confrim'" in line and "did you mean 'confirm'?" in line
+        for line in lines
+    )
     assert any(" error R307: effect on undeclared meter 'trsut'" in line for line in lines)
     assert lines[-1].startswith("invalid: 2 errors")
 
@@ -51,8 +53,10 @@ def test_errors_exit_1_and_all_are_reported(tmp_path: Path, run_cli) -> None:  #
 def test_warnings_pass_unless_strict(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
     shutil.copytree(VALID, tmp_path / "c")
     hard = tmp_path / "c" / "zh-CN" / "scenarios" / "first_contact" / "forgetful-hard.yaml"
-    hard.write_text(hard.read_text() + "intents:\n  small_talk:\n    description: chat\n"
-                    "    examples: [天气不错]\n")
+    hard.write_text(
+        hard.read_text() + "intents:\n  small_talk:\n    description: chat\n"
+        "    examples: [天气不错]\n"
+    )
     result = run_cli("validate", str(tmp_path / "c"))
     assert result.returncode == 0
     assert "warning G404" in result.stdout
@@ -101,7 +105,13 @@ def test_cli_does_not_import_textual_or_transitions(args: list[str]) -> None:
 
     root = Path(__file__).resolve().parents[2]
     code = PROBE.format(args=args, heavy=set(HEAVY))
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            cwd=root, env=dict(os.environ, PYTHONPATH=str(root)), check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env=dict(os.environ, PYTHONPATH=str(root)),
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"

@@ -59,8 +59,16 @@ def test_asking_again_without_reassurance_gets_a_removal_request(content) -> Non
 
 def test_an_angry_contact_will_not_help_either(content) -> None:  # type: ignore[no-untyped-def]
     off_topic = "今天天气不错啊。"  # not recognised: the node's fallback annoys him
-    session = _play(content, [*OPENING, "具体的事情涉及他个人信息,我不方便透露。", off_topic,
-                              "理解您的担心,换了谁都会这么想。", off_topic])
+    session = _play(
+        content,
+        [
+            *OPENING,
+            "具体的事情涉及他个人信息,我不方便透露。",
+            off_topic,
+            "理解您的担心,换了谁都会这么想。",
+            off_topic,
+        ],
+    )
     assert session.node == "refuses"
     assert session.meters["trust"] >= 65 and session.meters["anger"] >= 45
     session.say(ASK)

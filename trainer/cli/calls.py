@@ -28,25 +28,38 @@ if TYPE_CHECKING:
 def register(subparsers: Any) -> None:
     """Add the engine's sub-commands to the ``trainer`` parser."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--content", metavar="DIR",
-                        help="content folder to use instead of the shipped content")
-    common.add_argument("--rules", metavar="NAME|PATH",
-                        help="rulebook for grading (default: the scenario's locale;"
-                             " 'none' to switch grading off)")
+    common.add_argument(
+        "--content", metavar="DIR", help="content folder to use instead of the shipped content"
+    )
+    common.add_argument(
+        "--rules",
+        metavar="NAME|PATH",
+        help="rulebook for grading (default: the scenario's locale; 'none' to switch grading off)",
+    )
 
     play = subparsers.add_parser(
-        "play", parents=[common], help="play a scenario in the terminal or from a script",
+        "play",
+        parents=[common],
+        help="play a scenario in the terminal or from a script",
         description="Play a call. Without --script on a terminal: a line-by-line call"
-                    " (/options, /hint, /meters, /quit). With --script FILE (or - for stdin):"
-                    " one agent line per line (guided: option numbers), headless.")
-    play.add_argument("scenario", metavar="SCENARIO", nargs="?",
-                      help="scenario id, or a path to a scenario file")
+        " (/options, /hint, /meters, /quit). With --script FILE (or - for stdin):"
+        " one agent line per line (guided: option numbers), headless.",
+    )
+    play.add_argument(
+        "scenario", metavar="SCENARIO", nargs="?", help="scenario id, or a path to a scenario file"
+    )
     play.add_argument("--script", metavar="FILE|-", help="agent lines, one per line")
     play.add_argument("--guided", action="store_true", help="choose among numbered lines")
     play.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     play.add_argument("--from", dest="from_node", metavar="NODE", help="start at this node")
-    play.add_argument("--set", dest="set_meters", metavar="METER=VALUE", action="append",
-                      default=[], help="start a meter at a value (repeatable)")
+    play.add_argument(
+        "--set",
+        dest="set_meters",
+        metavar="METER=VALUE",
+        action="append",
+        default=[],
+        help="start a meter at a value (repeatable)",
+    )
     play.add_argument("--time", metavar="HH:MM", help="local time of the call")
     play.add_argument("--trainee", metavar="NAME", help="trainee name stored with the session")
     play.add_argument("--resume", metavar="ID", help="continue a saved session")
@@ -55,18 +68,24 @@ def register(subparsers: Any) -> None:
     play.set_defaults(handler=_guard(cmd_play))
 
     test = subparsers.add_parser(
-        "test", parents=[common], help="run golden transcripts",
+        "test",
+        parents=[common],
+        help="run golden transcripts",
         description="Run the golden transcripts (*.golden.yaml) under PATH"
-                    " (default: the content folder).")
+        " (default: the content folder).",
+    )
     test.add_argument("path", metavar="PATH", nargs="?", help="golden file or folder")
     test.add_argument("--format", choices=("text", "json"), default="text")
     test.set_defaults(handler=_guard(cmd_test))
 
     explore = subparsers.add_parser(
-        "explore", parents=[common], help="random playthroughs with coverage",
+        "explore",
+        parents=[common],
+        help="random playthroughs with coverage",
         description="Seeded random playthroughs speaking the intents' example lines;"
-                    " reports node, edge and ending coverage. Exit 1 if a node or"
-                    " ending was never reached.")
+        " reports node, edge and ending coverage. Exit 1 if a node or"
+        " ending was never reached.",
+    )
     explore.add_argument("scenario", metavar="SCENARIO")
     explore.add_argument("--runs", type=int, default=200)
     explore.add_argument("--seed", type=int, default=0)
@@ -74,8 +93,11 @@ def register(subparsers: Any) -> None:
     explore.set_defaults(handler=_guard(cmd_explore))
 
     graph = subparsers.add_parser(
-        "graph", parents=[common], help="draw a scenario as Mermaid or DOT",
-        description="Print the dialogue tree with intents on the edges and endings marked.")
+        "graph",
+        parents=[common],
+        help="draw a scenario as Mermaid or DOT",
+        description="Print the dialogue tree with intents on the edges and endings marked.",
+    )
     graph.add_argument("scenario", metavar="SCENARIO")
     graph.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
     graph.set_defaults(handler=_guard(cmd_graph))
@@ -127,9 +149,12 @@ def load_scenario(args: argparse.Namespace, ref: str) -> tuple[Scenario, Content
             from trainer.diagnostics import ContentError
 
             raise ContentError(ours)
-        found = [s for s in content.scenarios.values()
-                 if (doc := content.sources.get(s.id)) is not None
-                 and Path(doc.file).resolve() == path.resolve()]
+        found = [
+            s
+            for s in content.scenarios.values()
+            if (doc := content.sources.get(s.id)) is not None
+            and Path(doc.file).resolve() == path.resolve()
+        ]
         if not found:
             raise UsageError(f"{ref}: not a scenario file")
         return found[0], content
@@ -139,12 +164,16 @@ def load_scenario(args: argparse.Namespace, ref: str) -> tuple[Scenario, Content
         import difflib
 
         close = difflib.get_close_matches(ref, list(content.scenarios), n=1)
-        hint = f" — did you mean '{close[0]}'?" if close else (
-            f" (known: {', '.join(sorted(content.scenarios)) or 'none'})")
+        hint = (
+            f" — did you mean '{close[0]}'?"
+            if close
+            else (f" (known: {', '.join(sorted(content.scenarios)) or 'none'})")
+        )
         raise UsageError(f"unknown scenario '{ref}'{hint}")
     source = content.sources.get(ref)
-    errors = [d for d in diags if d.severity == "error" and source is not None
-              and d.file == source.file]
+    errors = [
+        d for d in diags if d.severity == "error" and source is not None and d.file == source.file
+    ]
     if errors:
         from trainer.diagnostics import ContentError
 
@@ -212,8 +241,9 @@ def cmd_play(args: argparse.Namespace) -> int:
                 raise UsageError("--resume needs the session store (drop --no-save)")
             record = store.load(args.resume)
             scenario, content = load_scenario(args, args.scenario or record.scenario_id)
-            session = Session.resume(store, record.id, content,
-                                     load_grader(args, scenario.locale), scenario=scenario)
+            session = Session.resume(
+                store, record.id, content, load_grader(args, scenario.locale), scenario=scenario
+            )
             if session.stale:
                 sys.stderr.write("note: the scenario changed since this session was saved\n")
             if session.finished:
@@ -221,12 +251,23 @@ def cmd_play(args: argparse.Namespace) -> int:
             opening: list[Event] = []
         else:
             scenario, content = load_scenario(args, args.scenario)
-            trainee = args.trainee if args.trainee is not None else (
-                store.get_setting("name", "") if store is not None else "")
+            trainee = (
+                args.trainee
+                if args.trainee is not None
+                else (store.get_setting("name", "") if store is not None else "")
+            )
             session = Session.new(
-                scenario, content, seed=args.seed, mode="guided" if args.guided else "free",
-                grader=load_grader(args, scenario.locale), store=store, trainee=trainee or "",
-                call_time=args.time, from_node=args.from_node, meters=_meters(args.set_meters))
+                scenario,
+                content,
+                seed=args.seed,
+                mode="guided" if args.guided else "free",
+                grader=load_grader(args, scenario.locale),
+                store=store,
+                trainee=trainee or "",
+                call_time=args.time,
+                from_node=args.from_node,
+                meters=_meters(args.set_meters),
+            )
             opening = session.start()
         if session.id is not None:
             where = f" in {store.path}" if store is not None else ""
@@ -278,15 +319,18 @@ def _act(session: Session, line: str, where: str) -> list[Event]:
         if line.isdigit():
             number = int(line)
             if not 1 <= number <= len(options):
-                raise UsageError(f"{where}: choice {number} is not between 1 and {len(options)}"
-                                 f" at node '{session.node}'")
+                raise UsageError(
+                    f"{where}: choice {number} is not between 1 and {len(options)}"
+                    f" at node '{session.node}'"
+                )
             return session.choose(number - 1)
         for index, option in enumerate(options):
             if option.intent == line:
                 return session.choose(index)
         if options:
-            raise UsageError(f"{where}: guided mode expects an option number 1-{len(options)},"
-                             f" got {line!r}")
+            raise UsageError(
+                f"{where}: guided mode expects an option number 1-{len(options)}, got {line!r}"
+            )
     try:
         return session.say(line)
     except EngineError as exc:
@@ -335,8 +379,9 @@ def _interactive(session: Session, opening: list[Event]) -> int:
             continue
         if line == "/hint":
             hint = session.hint()
-            out.write(f"  hint: {hint.text}\n        why: {hint.why}\n" if hint else
-                      "  (no hint here)\n")
+            out.write(
+                f"  hint: {hint.text}\n        why: {hint.why}\n" if hint else "  (no hint here)\n"
+            )
             continue
         if line == "/meters":
             out.write("  " + "  ".join(f"{k}={v}" for k, v in session.meters.items()) + "\n")
@@ -384,8 +429,9 @@ def _print_events(events: list[Event], session: Session, out: TextIO) -> None:
                 out.write(f"        ? not understood (score {event.score:.2f}{heard})\n")
         elif isinstance(event, FindingEvent):
             f = event.finding
-            out.write(f"        ! {f.rule} {f.category} ({f.severity}): {f.match!r}"
-                      f" — {f.message}\n")
+            out.write(
+                f"        ! {f.rule} {f.category} ({f.severity}): {f.match!r} — {f.message}\n"
+            )
             if f.suggestion:
                 out.write(f"          instead: {f.suggestion}\n")
         elif isinstance(event, MeterEvent):
@@ -421,9 +467,16 @@ def cmd_test(args: argparse.Namespace) -> int:
     if args.path:
         goldens = _goldens_for(Path(args.path), goldens, content)
     golden_files = {loaded.doc.file for loaded in goldens}
-    fatal = [d for d in diags if d.severity == "error" and (
-        d.file in golden_files or d.file.endswith((".golden.yaml", ".golden.yml"))
-        or d.code.startswith("T7"))]
+    fatal = [
+        d
+        for d in diags
+        if d.severity == "error"
+        and (
+            d.file in golden_files
+            or d.file.endswith((".golden.yaml", ".golden.yml"))
+            or d.code.startswith("T7")
+        )
+    ]
     for diag in fatal:
         sys.stderr.write(diag.format() + "\n")
     if fatal:
@@ -437,14 +490,39 @@ def cmd_test(args: argparse.Namespace) -> int:
         for index, transcript in enumerate(golden.transcripts):
             line, _ = loaded.doc.where(("transcripts", index))
             with Store(":memory:") as scratch:
-                results.append(run_transcript(scenario, content, transcript, grader,
-                                              store=scratch, file=loaded.doc.file, line=line))
+                results.append(
+                    run_transcript(
+                        scenario,
+                        content,
+                        transcript,
+                        grader,
+                        store=scratch,
+                        file=loaded.doc.file,
+                        line=line,
+                    )
+                )
     failed = [r for r in results if not r.passed]
     if args.format == "json":
-        json.dump([{"scenario": r.scenario, "name": r.name, "file": r.file, "line": r.line,
-                    "passed": r.passed, "step": r.step, "action": r.action, "error": r.error,
-                    "mismatches": [m.__dict__ for m in r.mismatches], "notes": r.notes}
-                   for r in results], sys.stdout, ensure_ascii=False, indent=2)
+        json.dump(
+            [
+                {
+                    "scenario": r.scenario,
+                    "name": r.name,
+                    "file": r.file,
+                    "line": r.line,
+                    "passed": r.passed,
+                    "step": r.step,
+                    "action": r.action,
+                    "error": r.error,
+                    "mismatches": [m.__dict__ for m in r.mismatches],
+                    "notes": r.notes,
+                }
+                for r in results
+            ],
+            sys.stdout,
+            ensure_ascii=False,
+            indent=2,
+        )
         sys.stdout.write("\n")
     else:
         for result in results:
@@ -484,8 +562,9 @@ def cmd_explore(args: argparse.Namespace) -> int:
     if args.runs < 1:
         raise UsageError("--runs must be at least 1")
     scenario, content = load_scenario(args, args.scenario)
-    report = explore(scenario, content, runs=args.runs, seed=args.seed,
-                     grader=load_grader(args, scenario.locale))
+    report = explore(
+        scenario, content, runs=args.runs, seed=args.seed, grader=load_grader(args, scenario.locale)
+    )
     if args.format == "json":
         json.dump(report.to_json(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")

@@ -25,23 +25,28 @@ from trainer.vocab import SCENARIO_STAGES as STAGES  # noqa: E402
 def register(subparsers: Any) -> None:
     """Add ``validate``, ``schema`` and ``list`` to the ``trainer`` parser."""
     validate = subparsers.add_parser(
-        "validate", help="check content files: schema, references, graph, path properties",
+        "validate",
+        help="check content files: schema, references, graph, path properties",
         description="Check content files and print every problem with file:line:column. "
-                    "Exit 0 valid, 1 content errors, 2 bad usage or unreadable paths.")
-    validate.add_argument("paths", nargs="*", metavar="PATH",
-                          help="files or folders (default: the shipped content)")
+        "Exit 0 valid, 1 content errors, 2 bad usage or unreadable paths.",
+    )
+    validate.add_argument(
+        "paths", nargs="*", metavar="PATH", help="files or folders (default: the shipped content)"
+    )
     validate.add_argument("--format", choices=("text", "json"), default="text")
     validate.add_argument("--strict", action="store_true", help="treat warnings as errors")
     validate.set_defaults(handler=run_validate)
 
     schema = subparsers.add_parser(
-        "schema", help="print the JSON Schema of content files (for editor completion)")
+        "schema", help="print the JSON Schema of content files (for editor completion)"
+    )
     schema.add_argument("--kind", choices=SCHEMA_KINDS, default="all")
     schema.set_defaults(handler=run_schema)
 
     listing = subparsers.add_parser("list", help="list scenarios")
-    listing.add_argument("paths", nargs="*", metavar="PATH",
-                         help="files or folders (default: the shipped content)")
+    listing.add_argument(
+        "paths", nargs="*", metavar="PATH", help="files or folders (default: the shipped content)"
+    )
     listing.add_argument("--stage", choices=STAGES)
     listing.add_argument("--locale", help="e.g. zh-CN or en-US")
     listing.add_argument("--format", choices=("text", "json"), default="text")
@@ -69,18 +74,24 @@ def run_validate(args: argparse.Namespace) -> int:
     errors = [d for d in diagnostics if d.severity == "error"]
     warnings = [d for d in diagnostics if d.severity == "warning"]
     if args.format == "json":
-        json.dump({"errors": [d.to_json() for d in errors],
-                   "warnings": [d.to_json() for d in warnings]},
-                  sys.stdout, ensure_ascii=False, indent=2)
+        json.dump(
+            {"errors": [d.to_json() for d in errors], "warnings": [d.to_json() for d in warnings]},
+            sys.stdout,
+            ensure_ascii=False,
+            indent=2,
+        )
         sys.stdout.write("\n")
     else:
         for diagnostic in diagnostics:
             sys.stdout.write(diagnostic.format() + "\n")
         files = len({d.file for d in diagnostics})
         verdict = "invalid" if errors or (args.strict and warnings) else "valid"
-        sys.stdout.write(f"{verdict}: {_count(len(errors), 'error')}, "
-                         f"{_count(len(warnings), 'warning')}"
-                         + (f" in {_count(files, 'file')}" if files else "") + "\n")
+        sys.stdout.write(
+            f"{verdict}: {_count(len(errors), 'error')}, "
+            f"{_count(len(warnings), 'warning')}"
+            + (f" in {_count(files, 'file')}" if files else "")
+            + "\n"
+        )
     if any(d.code in UNREADABLE for d in errors):
         return 2
     if errors or (args.strict and warnings):
@@ -115,8 +126,14 @@ def run_list(args: argparse.Namespace) -> int:
                 sys.stderr.write(diagnostic.format() + "\n")
         return 2
     rows = [
-        {"id": s.id, "title": s.title, "stage": s.stage, "persona": s.persona,
-         "locale": s.locale, "difficulty": s.difficulty}
+        {
+            "id": s.id,
+            "title": s.title,
+            "stage": s.stage,
+            "persona": s.persona,
+            "locale": s.locale,
+            "difficulty": s.difficulty,
+        }
         for s in sorted(content.scenarios.values(), key=lambda s: (s.locale, s.stage, s.id))
         if (args.stage is None or s.stage == args.stage)
         and (args.locale is None or s.locale == args.locale)
@@ -128,13 +145,16 @@ def run_list(args: argparse.Namespace) -> int:
     if not rows:
         sys.stdout.write("no scenarios\n")
         return 0
-    widths = {key: max(len(key), *(len(row[key]) for row in rows))
-              for key in ("id", "stage", "locale", "difficulty")}
+    widths = {
+        key: max(len(key), *(len(row[key]) for row in rows))
+        for key in ("id", "stage", "locale", "difficulty")
+    }
     header = ("id", "stage", "locale", "difficulty", "title")
     sys.stdout.write("  ".join(h.ljust(widths.get(h, 0)) for h in header).rstrip() + "\n")
     for row in rows:
-        sys.stdout.write("  ".join(str(row[h]).ljust(widths.get(h, 0)) for h in header).rstrip()
-                         + "\n")
+        sys.stdout.write(
+            "  ".join(str(row[h]).ljust(widths.get(h, 0)) for h in header).rstrip() + "\n"
+        )
     errors = sum(1 for d in diagnostics if d.severity == "error")
     if errors:
         sys.stderr.write(f"({_count(errors, 'content error')}: run 'trainer validate')\n")

@@ -113,7 +113,8 @@ def finding_from_json(data: Mapping[str, Any]) -> Finding:
     span = data.get("span") or [data.get("start", 0), data.get("end", 0)]
     citations = tuple(
         Citation(
-            instrument=str(c.get("instrument", "")), article=str(c.get("article", "")),
+            instrument=str(c.get("instrument", "")),
+            article=str(c.get("article", "")),
             status="verified" if c.get("status") == "verified" else "verify",
             url=str(c.get("url", "")),
         )
@@ -122,9 +123,13 @@ def finding_from_json(data: Mapping[str, Any]) -> Finding:
     )
     severity = data.get("severity", "review")
     return Finding(
-        rule=str(data.get("rule", "")), category=str(data.get("category", "")),
+        rule=str(data.get("rule", "")),
+        category=str(data.get("category", "")),
         severity=severity if severity in ("critical", "major", "minor", "review") else "review",
-        start=int(span[0]), end=int(span[1]), match=str(data.get("match", "")),
-        message=str(data.get("message", "")), suggestion=str(data.get("suggestion", "")),
+        start=int(span[0]),
+        end=int(span[1]),
+        match=str(data.get("match", "")),
+        message=str(data.get("message", "")),
+        suggestion=str(data.get("suggestion", "")),
         citations=citations,
     )

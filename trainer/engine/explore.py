@@ -34,8 +34,10 @@ NOISE = {
 #: Lines any rulebook should flag, used when the grader exposes no examples of its own.
 BREACHES = {
     "zh-CN": ("我是公安局经侦大队的,你再不还钱就抓你。", "你这种老赖就是社会垃圾。"),
-    "en-US": ("This is Officer Grant with the police department, pay now or be arrested.",
-              "You're a deadbeat and a disgrace."),
+    "en-US": (
+        "This is Officer Grant with the police department, pay now or be arrested.",
+        "You're a deadbeat and a disgrace.",
+    ),
 }
 LOOP_LIMIT = 4  # a run visiting one node more often than this counts as looping
 P_NOISE = 0.08
@@ -97,17 +99,25 @@ class ExploreReport:
     def to_json(self) -> dict[str, Any]:
         """JSON form for ``trainer explore --format json``."""
         return {
-            "scenario": self.scenario, "runs": self.runs, "seed": self.seed,
-            "nodes": self.nodes, "endings": self.endings, "edges": self.edges,
+            "scenario": self.scenario,
+            "runs": self.runs,
+            "seed": self.seed,
+            "nodes": self.nodes,
+            "endings": self.endings,
+            "edges": self.edges,
             "unreached_nodes": self.unreached_nodes,
-            "unreached_endings": self.unreached_endings, "untaken_edges": self.untaken_edges,
-            "limit_runs": len(self.limit_runs), "looping_runs": len(self.looping_runs),
-            "misses": [m.__dict__ for m in self.misses], "errors": self.errors,
+            "unreached_endings": self.unreached_endings,
+            "untaken_edges": self.untaken_edges,
+            "limit_runs": len(self.limit_runs),
+            "looping_runs": len(self.looping_runs),
+            "misses": [m.__dict__ for m in self.misses],
+            "errors": self.errors,
             "complete": self.complete,
         }
 
     def format(self) -> str:
         """Readable report."""
+
         def pct(part: int, whole: int) -> str:
             return f"{part}/{whole} ({100 * part // whole if whole else 100}%)"
 
@@ -127,21 +137,24 @@ class ExploreReport:
             out.append("  never reached endings: " + ", ".join(self.unreached_endings))
         if self.untaken_edges:
             out.append("  edges never taken: " + "; ".join(self.untaken_edges))
-        out.append(f"  runs that hit the turn limit: {len(self.limit_runs)}"
-                   + (f" (e.g. {' → '.join(self.limit_runs[0][-6:])})" if self.limit_runs else ""))
-        out.append(f"  runs that looped (a node > {LOOP_LIMIT} times): {len(self.looping_runs)}"
-                   + (f" (e.g. {' → '.join(self.looping_runs[0][-6:])})"
-                      if self.looping_runs else ""))
+        out.append(
+            f"  runs that hit the turn limit: {len(self.limit_runs)}"
+            + (f" (e.g. {' → '.join(self.limit_runs[0][-6:])})" if self.limit_runs else "")
+        )
+        out.append(
+            f"  runs that looped (a node > {LOOP_LIMIT} times): {len(self.looping_runs)}"
+            + (f" (e.g. {' → '.join(self.looping_runs[0][-6:])})" if self.looping_runs else "")
+        )
         if self.misses:
             distinct = Counter((m.node, m.intent, m.text, m.got) for m in self.misses)
             out.append(f"  example lines not recognised as their own intent: {len(distinct)}")
             for (node, intent, text, got), count in sorted(distinct.items(), key=str)[:20]:
-                out.append(f"    at {node}: {intent} ← {text!r} (heard {got or 'nothing'},"
-                           f" {count}×)")
+                out.append(
+                    f"    at {node}: {intent} ← {text!r} (heard {got or 'nothing'}, {count}×)"
+                )
         for error in self.errors[:10]:
             out.append(f"  error: {error}")
-        out.append("  complete: every node and ending reached" if self.complete
-                   else "  INCOMPLETE")
+        out.append("  complete: every node and ending reached" if self.complete else "  INCOMPLETE")
         return "\n".join(out)
 
 
@@ -166,7 +179,11 @@ def breach_lines(grader: Grader | None, locale: str) -> list[str]:
 
 
 def explore(
-    scenario: Scenario, content: ContentSet, *, runs: int = 200, seed: int = 0,
+    scenario: Scenario,
+    content: ContentSet,
+    *,
+    runs: int = 200,
+    seed: int = 0,
     grader: Grader | None = None,
 ) -> ExploreReport:
     """Play ``runs`` seeded random calls and report coverage (see the module docstring)."""
@@ -185,17 +202,34 @@ def explore(
         try:
             p_noise = P_NOISE_STUBBORN if run % STUBBORN == STUBBORN - 1 else P_NOISE
             dawdle = run % STUBBORN == DAWDLE
-            _one_run(scenario, content, grader, seed * 1_000_003 + run, rng, report, noise,
-                     breaches, 0.0 if dawdle else p_noise, dawdle)
+            _one_run(
+                scenario,
+                content,
+                grader,
+                seed * 1_000_003 + run,
+                rng,
+                report,
+                noise,
+                breaches,
+                0.0 if dawdle else p_noise,
+                dawdle,
+            )
         except EngineError as exc:  # pragma: no cover - reported, not raised
             report.errors.append(f"run {run}: {exc}")
     return report
 
 
 def _one_run(
-    scenario: Scenario, content: ContentSet, grader: Grader | None, seed: int,
-    rng: random.Random, report: ExploreReport, noise: tuple[str, ...], breaches: list[str],
-    p_noise: float, dawdle: bool = False,
+    scenario: Scenario,
+    content: ContentSet,
+    grader: Grader | None,
+    seed: int,
+    rng: random.Random,
+    report: ExploreReport,
+    noise: tuple[str, ...],
+    breaches: list[str],
+    p_noise: float,
+    dawdle: bool = False,
 ) -> None:
     session = Session.new(scenario, content, seed=seed, grader=grader)
     session.start()
@@ -205,8 +239,11 @@ def _one_run(
     while not session.finished and session.agent_turns < cap:
         here = session.node
         node = scenario.nodes[here]
-        usable = [(i, mv) for i, mv in enumerate(node.moves)
-                  if mv.when is None or mv.when.holds(session.meters, session.facts)]
+        usable = [
+            (i, mv)
+            for i, mv in enumerate(node.moves)
+            if mv.when is None or mv.when.holds(session.meters, session.facts)
+        ]
         roll = rng.random()
         spoken_intent: str | None = None
         if dawdle:
@@ -218,8 +255,11 @@ def _one_run(
         elif roll < P_BREACH + p_noise or not usable:
             text = rng.choice(noise)
         else:
-            fresh = [(i, mv) for i, mv in usable
-                     if report.edges.get(_edge(here, mv.intent, mv.goto), 0) == 0]
+            fresh = [
+                (i, mv)
+                for i, mv in usable
+                if report.edges.get(_edge(here, mv.intent, mv.goto), 0) == 0
+            ]
             _, move = rng.choice(fresh if fresh and rng.random() < 0.7 else usable)
             intent = session.intents.get(move.intent)
             if intent is None:
@@ -230,8 +270,9 @@ def _one_run(
         session.say(text)
         agent = [t for t in session.turns if t.speaker == "agent"][-1]
         if spoken_intent is not None and agent.intent != spoken_intent:
-            report.misses.append(Miss(here, spoken_intent, text, agent.intent or agent.heard,
-                                      agent.score or 0.0))
+            report.misses.append(
+                Miss(here, spoken_intent, text, agent.intent or agent.heard, agent.score or 0.0)
+            )
         if session.last_move is not None:
             _, taken = session.last_move
             key = _edge(here, taken.intent, taken.goto)
@@ -245,7 +286,8 @@ def _one_run(
     if session.finished:
         report.endings[session.node] += 1
         if session.node == scenario.limits.on_limit and session.agent_turns >= (
-                scenario.limits.max_turns):
+            scenario.limits.max_turns
+        ):
             report.limit_runs.append(path)
     else:
         report.limit_runs.append(path)

@@ -63,13 +63,17 @@ def to_mermaid(scenario: Scenario) -> str:
     lines.append(f"  start_call --> {_mid(scenario.start)}")
     for source, target, label, dotted in _edges(scenario):
         arrow = "-.->" if dotted else "-->"
-        lines.append(f"  {_mid(source)} {arrow}|{mermaid_label(label)}| "
-                     f"{_mid(target, target in scenario.endings)}")
+        lines.append(
+            f"  {_mid(source)} {arrow}|{mermaid_label(label)}| "
+            f"{_mid(target, target in scenario.endings)}"
+        )
     for ex in scenario.exits:
         lines.append(f"  {ANY} -.->|{mermaid_label(ex.when.source)}| {_mid(ex.ending, True)}")
     limit = scenario.limits
-    lines.append(f"  {ANY} -.->|{mermaid_label(f'after {limit.max_turns} turns')}| "
-                 f"{_mid(limit.on_limit, True)}")
+    lines.append(
+        f"  {ANY} -.->|{mermaid_label(f'after {limit.max_turns} turns')}| "
+        f"{_mid(limit.on_limit, True)}"
+    )
     lines.append("  classDef good fill:#e3f4e8,stroke:#2e7d32")
     lines.append("  classDef bad fill:#fbe4e6,stroke:#c62828")
     return "\n".join(lines) + "\n"
@@ -77,27 +81,37 @@ def to_mermaid(scenario: Scenario) -> str:
 
 def to_dot(scenario: Scenario) -> str:
     """The scenario as a Graphviz ``digraph``."""
-    lines = [f"digraph {dot_label(scenario.id)} {{", "  rankdir=TB;",
-             "  node [shape=box, style=rounded];",
-             f"  start_call [shape=circle, label={dot_label('start')}];"]
+    lines = [
+        f"digraph {dot_label(scenario.id)} {{",
+        "  rankdir=TB;",
+        "  node [shape=box, style=rounded];",
+        f"  start_call [shape=circle, label={dot_label('start')}];",
+    ]
     for node_id, node in scenario.nodes.items():
         lines.append(f"  {_mid(node_id)} [label={dot_label(f'{node_id} · {node.stage}')}];")
     for ending_id, ending in scenario.endings.items():
         colour = "darkgreen" if ending.good else "firebrick"
-        lines.append(f"  {_mid(ending_id, True)} [shape=doubleoctagon, color={colour},"
-                     f" label={dot_label(f'{ending_id}: {ending.outcome}')}];")
+        lines.append(
+            f"  {_mid(ending_id, True)} [shape=doubleoctagon, color={colour},"
+            f" label={dot_label(f'{ending_id}: {ending.outcome}')}];"
+        )
     lines.append(f"  {ANY} [shape=hexagon, style=dashed, label={dot_label('any node')}];")
     lines.append(f"  start_call -> {_mid(scenario.start)};")
     for source, target, label, dotted in _edges(scenario):
         style = ", style=dashed" if dotted else ""
-        lines.append(f"  {_mid(source)} -> {_mid(target, target in scenario.endings)}"
-                     f" [label={dot_label(label)}{style}];")
+        lines.append(
+            f"  {_mid(source)} -> {_mid(target, target in scenario.endings)}"
+            f" [label={dot_label(label)}{style}];"
+        )
     for ex in scenario.exits:
-        lines.append(f"  {ANY} -> {_mid(ex.ending, True)} [label={dot_label(ex.when.source)},"
-                     " style=dashed];")
+        lines.append(
+            f"  {ANY} -> {_mid(ex.ending, True)} [label={dot_label(ex.when.source)}, style=dashed];"
+        )
     limit = scenario.limits
-    lines.append(f"  {ANY} -> {_mid(limit.on_limit, True)}"
-                 f" [label={dot_label(f'after {limit.max_turns} turns')}, style=dashed];")
+    lines.append(
+        f"  {ANY} -> {_mid(limit.on_limit, True)}"
+        f" [label={dot_label(f'after {limit.max_turns} turns')}, style=dashed];"
+    )
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -106,7 +120,8 @@ _LABEL = r'"[^"<>\n]*"'
 _ID = r"[A-Za-z][A-Za-z0-9_]*"
 _NODE = re.compile(
     rf"^({_ID})(?:\[{_LABEL}\]|\(\[{_LABEL}\]\)|\(\({_LABEL}\)\)|\{{\{{{_LABEL}\}}\}})"
-    rf"(?::::{_ID})?$")
+    rf"(?::::{_ID})?$"
+)
 _EDGE = re.compile(rf"^({_ID})\s+(?:-->|-\.->)(?:\|{_LABEL}\|)?\s+({_ID})$")
 _OTHER = re.compile(rf"^(?:%%.*|classDef\s+{_ID}\s+\S.*|class\s+{_ID}(?:,{_ID})*\s+{_ID})$")
 

@@ -89,7 +89,7 @@ def features(text: str) -> Counter[str]:
             words.clear()
             for n in (1, 2, 3):
                 for i in range(len(run) - n + 1):
-                    counts[f"{n}:{run[i:i + n]}"] += 1
+                    counts[f"{n}:{run[i : i + n]}"] += 1
         else:
             stem = _stem(run.replace("'", ""))
             counts[f"w:{stem}"] += 1
@@ -98,7 +98,7 @@ def features(text: str) -> Counter[str]:
             words.append(stem)
             padded = f"#{run}#"
             for i in range(len(padded) - 2):
-                counts[f"g:{padded[i:i + 3]}"] += 1
+                counts[f"g:{padded[i : i + 3]}"] += 1
     return counts
 
 
@@ -121,8 +121,7 @@ class Recogniser:
             df.update(feats.keys())
         total = len(docs)
         cutoff = max(3, MAX_DF * total)
-        self.idf = {f: math.log((1 + total) / (1 + n)) + 1.0 for f, n in df.items()
-                    if n <= cutoff}
+        self.idf = {f: math.log((1 + total) / (1 + n)) + 1.0 for f, n in df.items() if n <= cutoff}
         # documents: one per example, plus one centroid per intent
         self._owner: list[str] = []
         self._is_centroid: list[bool] = []
@@ -156,9 +155,7 @@ class Recogniser:
 
     def _weigh(self, feats: Counter[str]) -> Vector:
         """TF-IDF weights (sub-linear term frequency); unknown features are dropped."""
-        return {
-            f: (1.0 + math.log(n)) * self.idf[f] for f, n in feats.items() if f in self.idf
-        }
+        return {f: (1.0 + math.log(n)) * self.idf[f] for f, n in feats.items() if f in self.idf}
 
     def similarities(self, text: str) -> tuple[str, dict[str, float]]:
         """Normalised text and the example similarity (0..1) of every intent it touches."""
@@ -178,8 +175,10 @@ class Recogniser:
                 centre[owner] = value
             elif value > best.get(owner, 0.0):
                 best[owner] = value
-        sims = {i: BEST_WEIGHT * best.get(i, 0.0) + (1 - BEST_WEIGHT) * centre.get(i, 0.0)
-                for i in best.keys() | centre.keys()}
+        sims = {
+            i: BEST_WEIGHT * best.get(i, 0.0) + (1 - BEST_WEIGHT) * centre.get(i, 0.0)
+            for i in best.keys() | centre.keys()
+        }
         return norm, sims
 
     def _bonus(self, intent_id: str, norm: str, text: str) -> float:
@@ -194,8 +193,11 @@ class Recogniser:
         """Score of every intent (or of ``only`` those) for ``text``, in 0..1."""
         norm, sims = self.similarities(text)
         wanted = list(only) if only is not None else list(self.intents)
-        return {i: round(min(sims.get(i, 0.0) + self._bonus(i, norm, text), 1.0), 4)
-                for i in wanted if i in self.intents}
+        return {
+            i: round(min(sims.get(i, 0.0) + self._bonus(i, norm, text), 1.0), 4)
+            for i in wanted
+            if i in self.intents
+        }
 
     def recognise(
         self, text: str, expected: Sequence[str], threshold: float = THRESHOLD
@@ -211,8 +213,9 @@ class Recogniser:
         norm, sims = self.similarities(text)
         top = sorted(sims, key=lambda i: (-sims[i], i))[:TOP]
         candidates = [i for i in dict.fromkeys([*expected, *top]) if i in self.intents]
-        scores = {i: round(min(sims.get(i, 0.0) + self._bonus(i, norm, text), 1.0), 4)
-                  for i in candidates}
+        scores = {
+            i: round(min(sims.get(i, 0.0) + self._bonus(i, norm, text), 1.0), 4) for i in candidates
+        }
         closest, closest_score = None, 0.0
         for intent_id, score in scores.items():
             if score > closest_score:
@@ -225,11 +228,13 @@ class Recogniser:
             elif score > runner_up:
                 runner_up = score
         clear = best_score >= threshold or (
-            best_score >= LOW_THRESHOLD and best_score - runner_up >= MARGIN)
+            best_score >= LOW_THRESHOLD and best_score - runner_up >= MARGIN
+        )
         if not clear:
             best = None
-        return Recognition(best, best_score, closest, closest_score,
-                           {i: scores.get(i, 0.0) for i in expected})
+        return Recognition(
+            best, best_score, closest, closest_score, {i: scores.get(i, 0.0) for i in expected}
+        )
 
 
 _CACHE: dict[tuple[tuple[str, Intent], ...], Recogniser] = {}

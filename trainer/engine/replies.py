@@ -15,7 +15,10 @@ from trainer.scenarios.model import Line, fill
 
 
 def eligible(
-    lines: Sequence[Line], key: str, meters: Mapping[str, int], facts: frozenset[str] | set[str],
+    lines: Sequence[Line],
+    key: str,
+    meters: Mapping[str, int],
+    facts: frozenset[str] | set[str],
     used: set[str] | frozenset[str],
 ) -> list[tuple[str, Line]]:
     """The lines that may be said now, each with its once-key (``<key>#<index>``)."""
@@ -31,8 +34,12 @@ def eligible(
 
 
 def pick(
-    lines: Sequence[Line], key: str, meters: Mapping[str, int], facts: frozenset[str] | set[str],
-    used: set[str], rng: random.Random,
+    lines: Sequence[Line],
+    key: str,
+    meters: Mapping[str, int],
+    facts: frozenset[str] | set[str],
+    used: set[str],
+    rng: random.Random,
 ) -> Line | None:
     """Draw one eligible line by weight (None when none is eligible).
 

@@ -83,8 +83,12 @@ class Grader(Protocol):
 
 def scenario_hash(scenario: m.Scenario) -> str:
     """sha256 of the scenario's canonical JSON: tells whether a stored call's tree changed."""
-    data = json.dumps(scenario.model_dump(mode="json", warnings=False), sort_keys=True,
-                      ensure_ascii=False, separators=(",", ":"))
+    data = json.dumps(
+        scenario.model_dump(mode="json", warnings=False),
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
@@ -102,8 +106,9 @@ def check_scenario(scenario: m.Scenario) -> list[str]:
     for node_id, node in scenario.nodes.items():
         for move in node.moves:
             if move.goto not in targets:
-                problems.append(f"node '{node_id}': move '{move.intent}' goes to unknown"
-                                f" '{move.goto}'")
+                problems.append(
+                    f"node '{node_id}': move '{move.intent}' goes to unknown '{move.goto}'"
+                )
         if node.fallback and node.fallback.goto and node.fallback.goto not in targets:
             problems.append(f"node '{node_id}': fallback goes to unknown '{node.fallback.goto}'")
     for ex in scenario.exits:
@@ -191,16 +196,25 @@ class Session:
     """One simulated call. Build with `Session.new` or `Session.resume`."""
 
     def __init__(
-        self, scenario: m.Scenario, content: ContentSet | None, *, seed: int = 0,
-        mode: Mode = "free", grader: Grader | None = None, store: Store | None = None,
-        trainee: str = "", call_time: str | dtime | datetime | None = None,
-        from_node: str | None = None, meters: Mapping[str, int] | None = None,
+        self,
+        scenario: m.Scenario,
+        content: ContentSet | None,
+        *,
+        seed: int = 0,
+        mode: Mode = "free",
+        grader: Grader | None = None,
+        store: Store | None = None,
+        trainee: str = "",
+        call_time: str | dtime | datetime | None = None,
+        from_node: str | None = None,
+        meters: Mapping[str, int] | None = None,
         recogniser: Recogniser | None = None,
     ) -> None:
         problems = check_scenario(scenario)
         if from_node is not None and from_node not in scenario.nodes:
-            problems.append(f"--from node '{from_node}' does not exist"
-                            f" (nodes: {', '.join(scenario.nodes)})")
+            problems.append(
+                f"--from node '{from_node}' does not exist (nodes: {', '.join(scenario.nodes)})"
+            )
         for name in meters or {}:
             if name not in scenario.meters:
                 problems.append(f"unknown meter '{name}' (meters: {', '.join(scenario.meters)})")
@@ -217,10 +231,14 @@ class Session:
         self.trainee = trainee
         self.from_node = from_node
         self.id: str | None = None
-        self.call_time = parse_time(call_time) if call_time is not None else parse_time(
-            scenario.briefing.call_time)
+        self.call_time = (
+            parse_time(call_time)
+            if call_time is not None
+            else parse_time(scenario.briefing.call_time)
+        )
         self.intents: dict[str, m.Intent] = (
-            content.intents_for(scenario) if content is not None else dict(scenario.intents))
+            content.intents_for(scenario) if content is not None else dict(scenario.intents)
+        )
         self.recogniser = recogniser or recogniser_for(self.intents)
         self.placeholders = scenario.briefing.placeholders()
         self._bounds: dict[str, m.Meter] = {
@@ -249,19 +267,42 @@ class Session:
 
     @classmethod
     def new(
-        cls, scenario: m.Scenario, content: ContentSet | None = None, *, seed: int = 0,
-        mode: Mode = "free", grader: Grader | None = None, store: Store | None = None,
-        trainee: str = "", call_time: str | dtime | datetime | None = None,
-        from_node: str | None = None, meters: Mapping[str, int] | None = None,
+        cls,
+        scenario: m.Scenario,
+        content: ContentSet | None = None,
+        *,
+        seed: int = 0,
+        mode: Mode = "free",
+        grader: Grader | None = None,
+        store: Store | None = None,
+        trainee: str = "",
+        call_time: str | dtime | datetime | None = None,
+        from_node: str | None = None,
+        meters: Mapping[str, int] | None = None,
     ) -> Session:
         """A fresh call, not yet started (call `start`)."""
-        return cls(scenario, content, seed=seed, mode=mode, grader=grader, store=store,
-                   trainee=trainee, call_time=call_time, from_node=from_node, meters=meters)
+        return cls(
+            scenario,
+            content,
+            seed=seed,
+            mode=mode,
+            grader=grader,
+            store=store,
+            trainee=trainee,
+            call_time=call_time,
+            from_node=from_node,
+            meters=meters,
+        )
 
     @classmethod
     def resume(
-        cls, store: Store, session_id: str, content: ContentSet, grader: Grader | None = None,
-        *, scenario: m.Scenario | None = None,
+        cls,
+        store: Store,
+        session_id: str,
+        content: ContentSet,
+        grader: Grader | None = None,
+        *,
+        scenario: m.Scenario | None = None,
     ) -> Session:
         """Rebuild a stored call at its last completed exchange.
 
@@ -277,15 +318,25 @@ class Session:
         state = record.state
         node = str(state.get("node") or "")
         if node and node != BEGIN and node not in scenario.nodes and node not in scenario.endings:
-            raise EngineError(f"session {record.id}: node '{node}' no longer exists in"
-                              f" scenario '{scenario.id}'")
+            raise EngineError(
+                f"session {record.id}: node '{node}' no longer exists in scenario '{scenario.id}'"
+            )
         mode: Mode = "guided" if record.mode == "guided" else "free"
-        session = cls(scenario, content, seed=record.seed, mode=mode, grader=grader,
-                      store=store, trainee=record.trainee, call_time=state.get("call_time"),
-                      from_node=state.get("from_node"))
+        session = cls(
+            scenario,
+            content,
+            seed=record.seed,
+            mode=mode,
+            grader=grader,
+            store=store,
+            trainee=record.trainee,
+            call_time=state.get("call_time"),
+            from_node=state.get("from_node"),
+        )
         session.id = record.id
         session.stale = bool(record.scenario_hash) and record.scenario_hash != scenario_hash(
-            scenario)
+            scenario
+        )
         session._restore(record)
         return session
 
@@ -317,8 +368,12 @@ class Session:
         200-node tree stays a few kilobytes instead of a full copy of the graph.
         """
         machine = _LeanMachine(
-            model=self._call, states=_states_for(self.scenario), initial=BEGIN,
-            auto_transitions=False, send_event=True, model_attribute="node",
+            model=self._call,
+            states=_states_for(self.scenario),
+            initial=BEGIN,
+            auto_transitions=False,
+            send_event=True,
+            model_attribute="node",
             ignore_invalid_triggers=False,
         )
         machine.add_transition("begin", BEGIN, self.from_node or self.scenario.start)
@@ -335,8 +390,13 @@ class Session:
             conditions: list[str | Callable[..., bool | None]] = []
             if move.when is not None:
                 conditions.append(_When(f"when_{node_id}_{index}", move.when, self))
-            self.machine.add_transition(f"move:{move.intent}", node_id, move.goto,
-                                        conditions=conditions, after=_Took(self, move, index))
+            self.machine.add_transition(
+                f"move:{move.intent}",
+                node_id,
+                move.goto,
+                conditions=conditions,
+                after=_Took(self, move, index),
+            )
         if node.fallback is not None and node.fallback.goto:
             self.machine.add_transition("fallback", node_id, node.fallback.goto)
 
@@ -418,7 +478,8 @@ class Session:
         random.Random(f"{self.seed}:{self.node}:options").shuffle(order)
         return tuple(
             node.options[i].model_copy(
-                update={"text": replies.render(node.options[i].text, self.placeholders)})
+                update={"text": replies.render(node.options[i].text, self.placeholders)}
+            )
             for i in order
         )
 
@@ -441,20 +502,26 @@ class Session:
         if node.options:
             best = min(enumerate(node.options), key=lambda p: (_QUALITY_RANK[p[1].quality], p[0]))
             option = best[1]
-            return Hint(replies.render(option.text, self.placeholders), option.why,
-                        option.intent)
+            return Hint(replies.render(option.text, self.placeholders), option.why, option.intent)
         for move in node.moves:
             if move.when is not None and not move.when.holds(self._meters, self._facts):
                 continue
-            wording = (self.content.wording.get(self.scenario.locale, {})
-                       if self.content is not None else {}).get(move.intent)
+            wording = (
+                self.content.wording.get(self.scenario.locale, {})
+                if self.content is not None
+                else {}
+            ).get(move.intent)
             if wording is not None:
-                return Hint(replies.render(wording.text, self.placeholders), wording.why,
-                            move.intent)
+                return Hint(
+                    replies.render(wording.text, self.placeholders), wording.why, move.intent
+                )
             intent = self.intents.get(move.intent)
             if intent is not None:
-                return Hint(replies.render(intent.examples[0], self.placeholders),
-                            intent.description, move.intent)
+                return Hint(
+                    replies.render(intent.examples[0], self.placeholders),
+                    intent.description,
+                    move.intent,
+                )
         return None
 
     # ------------------------------------------------------------ the call
@@ -465,11 +532,17 @@ class Session:
             raise EngineError("the call has already started")
         if self.store is not None and self.id is None:
             self.id = self.store.create_session(
-                scenario_id=self.scenario.id, trainee=self.trainee,
-                scenario_hash=scenario_hash(self.scenario), locale=self.scenario.locale,
-                seed=self.seed, mode=self.mode, rulebook_id=str(getattr(self.grader, "id", "")),
+                scenario_id=self.scenario.id,
+                trainee=self.trainee,
+                scenario_hash=scenario_hash(self.scenario),
+                locale=self.scenario.locale,
+                seed=self.seed,
+                mode=self.mode,
+                rulebook_id=str(getattr(self.grader, "id", "")),
                 rulebook_version=str(getattr(self.grader, "version", "")),
-                meters=self._meters, facts=sorted(self._facts), state=self._state(),
+                meters=self._meters,
+                facts=sorted(self._facts),
+                state=self._state(),
             )
         self._started = True
         self._fire("begin")
@@ -512,8 +585,9 @@ class Session:
         if self.finished:
             raise EngineError("the call has ended")
 
-    def _turn(self, text: str, intent: str | None, score: float,
-              closest: str | None) -> list[Event]:
+    def _turn(
+        self, text: str, intent: str | None, score: float, closest: str | None
+    ) -> list[Event]:
         """One agent turn; see the module docstring for the order of steps."""
         node_id = self.node
         node = self.scenario.nodes[node_id]
@@ -536,8 +610,11 @@ class Session:
                 index, move = self._fired
                 self._apply(move.effects)
                 self._facts.update(move.establishes)
-                reply_lines, key = (move.reply, f"{node_id}>{index}") if move.reply else (
-                    self._say_of(self.node), self.node)
+                reply_lines, key = (
+                    (move.reply, f"{node_id}>{index}")
+                    if move.reply
+                    else (self._say_of(self.node), self.node)
+                )
         if not moved:
             fallback = node.fallback
             if fallback is not None:
@@ -554,11 +631,24 @@ class Session:
             self._exit_to(forced)
             reply_lines, key = self._say_of(forced), forced
         self._enter_party(self.node)
-        agent = Turn(len(self._turns), "agent", text, node_id, intent, round(score, 4),
-                     tuple(findings), dict(self._meters), _now(), closest)
+        agent = Turn(
+            len(self._turns),
+            "agent",
+            text,
+            node_id,
+            intent,
+            round(score, 4),
+            tuple(findings),
+            dict(self._meters),
+            _now(),
+            closest,
+        )
         self._turns.append(agent)
-        events.extend(MeterEvent(name, before.get(name, 0), value)
-                      for name, value in self._meters.items() if before.get(name) != value)
+        events.extend(
+            MeterEvent(name, before.get(name, 0), value)
+            for name, value in self._meters.items()
+            if before.get(name) != value
+        )
         line = replies.pick(reply_lines, key, self._meters, self._facts, self._used, rng)
         if line is None and not moved and forced is None:
             line = self._confused(rng)
@@ -575,10 +665,14 @@ class Session:
 
     def context(self) -> CallContext:
         """The grader's view of this moment of the call (before the agent's line)."""
-        return CallContext(speaker="agent", party=self._party,
-                           verified="verifies_identity" in self._facts,
-                           turn=self._agent_turns + 1, time=self.call_time,
-                           history=tuple(self._history))
+        return CallContext(
+            speaker="agent",
+            party=self._party,
+            verified="verifies_identity" in self._facts,
+            turn=self._agent_turns + 1,
+            time=self.call_time,
+            history=tuple(self._history),
+        )
 
     def _grade(self, text: str) -> list[Finding]:
         if self.grader is None:
@@ -632,8 +726,9 @@ class Session:
 
     def _customer(self, line: m.Line, events: list[Event]) -> Turn:
         text = replies.render(line.text, self.placeholders)
-        turn = Turn(len(self._turns), "customer", text, self.node, meters=dict(self._meters),
-                    at=_now())
+        turn = Turn(
+            len(self._turns), "customer", text, self.node, meters=dict(self._meters), at=_now()
+        )
         self._turns.append(turn)
         events.append(TurnEvent("customer", text, self.node))
         return turn
@@ -644,8 +739,10 @@ class Session:
     def _state(self) -> dict[str, Any]:
         call_time = self.call_time
         return {
-            "node": getattr(self._call, "node", BEGIN), "party": self._party,
-            "used": sorted(self._used), "from_node": self.from_node,
+            "node": getattr(self._call, "node", BEGIN),
+            "party": self._party,
+            "used": sorted(self._used),
+            "from_node": self.from_node,
             "call_time": call_time.strftime("%H:%M") if call_time is not None else None,
         }
 
@@ -653,9 +750,13 @@ class Session:
         """Write the exchange and the new state in one transaction (durable on return)."""
         if self.store is None or self.id is None:
             return
-        self.store.append_turns(self.id, [_turn_to_record(t) for t in turns],
-                                meters=self._meters, facts=sorted(self._facts),
-                                state=self._state())
+        self.store.append_turns(
+            self.id,
+            [_turn_to_record(t) for t in turns],
+            meters=self._meters,
+            facts=sorted(self._facts),
+            state=self._state(),
+        )
         if self.finished:
             ending_id, ending = self.ending  # type: ignore[misc]
             self.store.finish(self.id, ending_id=ending_id, outcome=ending.outcome)
@@ -666,10 +767,17 @@ class Session:
         """The ``trainer play --format json`` shape of the call so far."""
         ending = self.ending
         return {
-            "scenario": self.scenario.id, "seed": self.seed, "mode": self.mode,
+            "scenario": self.scenario.id,
+            "seed": self.seed,
+            "mode": self.mode,
             "turns": [
-                {"speaker": t.speaker, "text": t.text, "node": t.node, "intent": t.intent,
-                 "findings": [finding_to_json(f) for f in t.findings]}
+                {
+                    "speaker": t.speaker,
+                    "text": t.text,
+                    "node": t.node,
+                    "intent": t.intent,
+                    "findings": [finding_to_json(f) for f in t.findings],
+                }
                 for t in self._turns
             ],
             "meters": dict(self._meters),
@@ -684,16 +792,31 @@ def _now() -> str:
 def _turn_to_record(turn: Turn) -> TurnRecord:
     from trainer.records import TurnRecord
 
-    return TurnRecord(index=turn.index, speaker=turn.speaker, text=turn.text, node=turn.node,
-                      intent=turn.intent, score=turn.score,
-                      findings=tuple(finding_to_json(f) for f in turn.findings),
-                      meters=dict(turn.meters), at=turn.at)
+    return TurnRecord(
+        index=turn.index,
+        speaker=turn.speaker,
+        text=turn.text,
+        node=turn.node,
+        intent=turn.intent,
+        score=turn.score,
+        findings=tuple(finding_to_json(f) for f in turn.findings),
+        meters=dict(turn.meters),
+        at=turn.at,
+    )
 
 
 def _turn_from_record(record: TurnRecord) -> Turn:
-    return Turn(record.index, record.speaker, record.text, record.node, record.intent,
-                record.score, tuple(finding_from_json(f) for f in record.findings),
-                dict(record.meters), record.at)
+    return Turn(
+        record.index,
+        record.speaker,
+        record.text,
+        record.node,
+        record.intent,
+        record.score,
+        tuple(finding_from_json(f) for f in record.findings),
+        dict(record.meters),
+        record.at,
+    )
 
 
 #: The recognition threshold, re-exported for callers that tune or display it.

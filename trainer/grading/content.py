@@ -130,7 +130,8 @@ class RuleSpec(Spec):
 
     id: str = Field(json_schema_extra=lambda schema: schema.update(pattern=rule_id_pattern()))
     category: str = Field(
-        json_schema_extra=lambda schema: schema.update(enum=list(category_names())))
+        json_schema_extra=lambda schema: schema.update(enum=list(category_names()))
+    )
     severity: SeverityName
     title: str = Field(min_length=1)
     message: str = Field(min_length=1)
@@ -153,9 +154,11 @@ class RuleSpec(Spec):
     def _rule_id(cls, value: str) -> str:
         pattern = rule_id_pattern()  # read now: a category may have been added since import
         if not re.match(pattern, value):
-            raise PydanticCustomError("string_pattern_mismatch",
-                                      "String should match pattern '{pattern}'",
-                                      {"pattern": pattern})
+            raise PydanticCustomError(
+                "string_pattern_mismatch",
+                "String should match pattern '{pattern}'",
+                {"pattern": pattern},
+            )
         return value
 
     @field_validator("category")
@@ -164,8 +167,9 @@ class RuleSpec(Spec):
         names = category_names()
         if value not in names:
             expected = ", ".join(repr(n) for n in names[:-1]) + f" or {names[-1]!r}"
-            raise PydanticCustomError("literal_error", "Input should be {expected}",
-                                      {"expected": expected})
+            raise PydanticCustomError(
+                "literal_error", "Input should be {expected}", {"expected": expected}
+            )
         return value
 
     @field_validator("triggers")

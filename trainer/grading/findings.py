@@ -16,8 +16,16 @@ from trainer.vocab import CATEGORIES as CATEGORY_CODES
 from trainer.vocab import SEVERITIES, SEVERITY_RANK, Party, Severity, Speaker, category_names
 
 __all__ = [
-    "CATEGORY_CODES", "SEVERITIES", "SEVERITY_RANK", "CallContext", "Citation", "Finding",
-    "Party", "Severity", "Speaker", "category_names",
+    "CATEGORY_CODES",
+    "SEVERITIES",
+    "SEVERITY_RANK",
+    "CallContext",
+    "Citation",
+    "Finding",
+    "Party",
+    "Severity",
+    "Speaker",
+    "category_names",
 ]
 
 

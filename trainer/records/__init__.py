@@ -19,5 +19,11 @@ from trainer.records.types import (
 )
 
 __all__ = [
-    "STATUSES", "SessionRecord", "SessionStore", "Status", "StoreError", "TurnRecord", "now",
+    "STATUSES",
+    "SessionRecord",
+    "SessionStore",
+    "Status",
+    "StoreError",
+    "TurnRecord",
+    "now",
 ]

@@ -103,8 +103,9 @@ class Store:
         self.path = str(path)
         self._lock = threading.RLock()
         try:
-            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
-                                       timeout=10.0)
+            self._db = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, timeout=10.0
+            )
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA foreign_keys = ON")
             if self.path != ":memory:":
@@ -128,7 +129,8 @@ class Store:
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path}: database schema v{version} is newer than this trainer"
-                f" (v{SCHEMA_VERSION}); upgrade trainer")
+                f" (v{SCHEMA_VERSION}); upgrade trainer"
+            )
         for step in range(version, SCHEMA_VERSION):
             with self._transaction() as db:
                 for statement in MIGRATIONS[step].split(";"):
@@ -149,8 +151,9 @@ class Store:
                 yield self._db
             except sqlite3.IntegrityError as exc:
                 self._db.execute("ROLLBACK")
-                raise StoreError(f"conflicting write ({exc}): is this session open twice?"
-                                 ) from None
+                raise StoreError(
+                    f"conflicting write ({exc}): is this session open twice?"
+                ) from None
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
@@ -170,10 +173,20 @@ class Store:
     # ------------------------------------------------------------ writing a call
 
     def create_session(
-        self, *, scenario_id: str, trainee: str = "", scenario_hash: str = "", locale: str = "",
-        seed: int = 0, mode: str = "free", rulebook_id: str = "", rulebook_version: str = "",
-        meters: Mapping[str, int] | None = None, facts: Sequence[str] = (),
-        state: Mapping[str, Any] | None = None, started_at: str | None = None,
+        self,
+        *,
+        scenario_id: str,
+        trainee: str = "",
+        scenario_hash: str = "",
+        locale: str = "",
+        seed: int = 0,
+        mode: str = "free",
+        rulebook_id: str = "",
+        rulebook_version: str = "",
+        meters: Mapping[str, int] | None = None,
+        facts: Sequence[str] = (),
+        state: Mapping[str, Any] | None = None,
+        started_at: str | None = None,
         session_id: str | None = None,
     ) -> str:
         """Start a session row and return its id (12 hex digits unless given)."""
@@ -182,15 +195,32 @@ class Store:
             db.execute(
                 f"INSERT INTO sessions ({_SESSION_COLUMNS}) VALUES"
                 " (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, ?, ?, ?, ?, 'in_progress', ?)",
-                (sid, trainee, scenario_id, scenario_hash, locale, seed, mode,
-                 started_at or now(), rulebook_id, rulebook_version, _dump(dict(meters or {})),
-                 _dump(sorted(facts)), _dump(dict(state or {}))),
+                (
+                    sid,
+                    trainee,
+                    scenario_id,
+                    scenario_hash,
+                    locale,
+                    seed,
+                    mode,
+                    started_at or now(),
+                    rulebook_id,
+                    rulebook_version,
+                    _dump(dict(meters or {})),
+                    _dump(sorted(facts)),
+                    _dump(dict(state or {})),
+                ),
             )
         return sid
 
     def append_turns(
-        self, session_id: str, turns: Sequence[TurnRecord], *, meters: Mapping[str, int],
-        facts: Sequence[str], state: Mapping[str, Any],
+        self,
+        session_id: str,
+        turns: Sequence[TurnRecord],
+        *,
+        meters: Mapping[str, int],
+        facts: Sequence[str],
+        state: Mapping[str, Any],
     ) -> None:
         """Write one exchange (its turns and the session's new state) in one transaction."""
         with self._transaction() as db:
@@ -198,8 +228,21 @@ class Store:
             db.executemany(
                 "INSERT INTO turns (session_id, idx, speaker, text, node, intent, score,"
                 " findings, meters, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(session_id, t.index, t.speaker, t.text, t.node, t.intent, t.score,
-                  _dump(list(t.findings)), _dump(dict(t.meters)), t.at or now()) for t in turns],
+                [
+                    (
+                        session_id,
+                        t.index,
+                        t.speaker,
+                        t.text,
+                        t.node,
+                        t.intent,
+                        t.score,
+                        _dump(list(t.findings)),
+                        _dump(dict(t.meters)),
+                        t.at or now(),
+                    )
+                    for t in turns
+                ],
             )
             db.execute(
                 "UPDATE sessions SET meters = ?, facts = ?, state = ? WHERE id = ?",
@@ -207,8 +250,13 @@ class Store:
             )
 
     def finish(
-        self, session_id: str, *, ending_id: str | None, outcome: str | None,
-        status: Status = "finished", finished_at: str | None = None,
+        self,
+        session_id: str,
+        *,
+        ending_id: str | None,
+        outcome: str | None,
+        status: Status = "finished",
+        finished_at: str | None = None,
     ) -> None:
         """Mark a session finished (with its ending) or abandoned."""
         if status not in STATUSES:
@@ -229,8 +277,10 @@ class Store:
         """Record which rulebook graded the session (regrade updates it)."""
         with self._transaction() as db:
             self._require(db, session_id)
-            db.execute("UPDATE sessions SET rulebook_id = ?, rulebook_version = ? WHERE id = ?",
-                       (rulebook_id, version, session_id))
+            db.execute(
+                "UPDATE sessions SET rulebook_id = ?, rulebook_version = ? WHERE id = ?",
+                (rulebook_id, version, session_id),
+            )
 
     def update_findings(
         self, session_id: str, findings: Mapping[int, Sequence[Mapping[str, Any]]]
@@ -239,8 +289,10 @@ class Store:
         with self._transaction() as db:
             self._require(db, session_id)
             for index, items in findings.items():
-                db.execute("UPDATE turns SET findings = ? WHERE session_id = ? AND idx = ?",
-                           (_dump([dict(f) for f in items]), session_id, index))
+                db.execute(
+                    "UPDATE turns SET findings = ? WHERE session_id = ? AND idx = ?",
+                    (_dump([dict(f) for f in items]), session_id, index),
+                )
 
     def import_record(self, record: SessionRecord, *, replace_existing: bool = False) -> str:
         """Insert a whole session (from an export). Returns its id.
@@ -256,18 +308,44 @@ class Store:
             db.execute(
                 f"INSERT INTO sessions ({_SESSION_COLUMNS}) VALUES"
                 " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (record.id, record.trainee, record.scenario_id, record.scenario_hash,
-                 record.locale, record.seed, record.mode, record.started_at, record.finished_at,
-                 record.ending_id, record.outcome, record.rulebook_id, record.rulebook_version,
-                 _dump(record.meters), _dump(list(record.facts)), record.status,
-                 _dump(record.state)),
+                (
+                    record.id,
+                    record.trainee,
+                    record.scenario_id,
+                    record.scenario_hash,
+                    record.locale,
+                    record.seed,
+                    record.mode,
+                    record.started_at,
+                    record.finished_at,
+                    record.ending_id,
+                    record.outcome,
+                    record.rulebook_id,
+                    record.rulebook_version,
+                    _dump(record.meters),
+                    _dump(list(record.facts)),
+                    record.status,
+                    _dump(record.state),
+                ),
             )
             db.executemany(
                 "INSERT INTO turns (session_id, idx, speaker, text, node, intent, score,"
                 " findings, meters, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(record.id, t.index, t.speaker, t.text, t.node, t.intent, t.score,
-                  _dump(list(t.findings)), _dump(t.meters), t.at or record.started_at)
-                 for t in record.turns],
+                [
+                    (
+                        record.id,
+                        t.index,
+                        t.speaker,
+                        t.text,
+                        t.node,
+                        t.intent,
+                        t.score,
+                        _dump(list(t.findings)),
+                        _dump(t.meters),
+                        t.at or record.started_at,
+                    )
+                    for t in record.turns
+                ],
             )
         return record.id
 
@@ -288,8 +366,9 @@ class Store:
                 return str(exact[0])
             if len(prefix) < 4 or not all(c in "0123456789abcdef" for c in prefix):
                 raise StoreError(f"no session {prefix!r}")
-            rows = self._db.execute("SELECT id FROM sessions WHERE id LIKE ? LIMIT 2",
-                                    (prefix + "%",)).fetchall()
+            rows = self._db.execute(
+                "SELECT id FROM sessions WHERE id LIKE ? LIMIT 2", (prefix + "%",)
+            ).fetchall()
         if not rows:
             raise StoreError(f"no session {prefix!r}")
         if len(rows) > 1:
@@ -300,37 +379,57 @@ class Store:
         """A whole session with its turns (``session_id`` may be a unique prefix)."""
         sid = self.resolve_id(session_id)
         with self._lock:
-            row = self._db.execute(f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?",
-                                   (sid,)).fetchone()
+            row = self._db.execute(
+                f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?", (sid,)
+            ).fetchone()
             turn_rows = self._db.execute(
                 "SELECT idx, speaker, text, node, intent, score, findings, meters, at"
-                " FROM turns WHERE session_id = ? ORDER BY idx", (sid,)).fetchall()
+                " FROM turns WHERE session_id = ? ORDER BY idx",
+                (sid,),
+            ).fetchall()
         turns = tuple(
-            TurnRecord(index=r["idx"], speaker=r["speaker"], text=r["text"], node=r["node"],
-                       intent=r["intent"], score=r["score"],
-                       findings=tuple(_load(r["findings"], [])), meters=_load(r["meters"], {}),
-                       at=r["at"])
+            TurnRecord(
+                index=r["idx"],
+                speaker=r["speaker"],
+                text=r["text"],
+                node=r["node"],
+                intent=r["intent"],
+                score=r["score"],
+                findings=tuple(_load(r["findings"], [])),
+                meters=_load(r["meters"], {}),
+                at=r["at"],
+            )
             for r in turn_rows
         )
         return replace(_session(row, len(turns)), turns=turns)
 
     def list_sessions(
-        self, *, trainee: str | None = None, scenario_id: str | None = None,
-        status: Status | None = None, since: str | None = None, limit: int | None = None,
+        self,
+        *,
+        trainee: str | None = None,
+        scenario_id: str | None = None,
+        status: Status | None = None,
+        since: str | None = None,
+        limit: int | None = None,
     ) -> list[SessionRecord]:
         """Sessions, newest first, without turns (``turn_count`` is set)."""
         where, args = [], []
-        for column, value in (("trainee", trainee), ("scenario_id", scenario_id),
-                              ("status", status)):
+        for column, value in (
+            ("trainee", trainee),
+            ("scenario_id", scenario_id),
+            ("status", status),
+        ):
             if value is not None:
                 where.append(f"s.{column} = ?")
                 args.append(value)
         if since is not None:
             where.append("s.started_at >= ?")
             args.append(since)
-        sql = (f"SELECT {', '.join('s.' + c.strip() for c in _SESSION_COLUMNS.split(','))},"
-               " (SELECT COUNT(*) FROM turns t WHERE t.session_id = s.id) AS turn_count"
-               " FROM sessions s")
+        sql = (
+            f"SELECT {', '.join('s.' + c.strip() for c in _SESSION_COLUMNS.split(','))},"
+            " (SELECT COUNT(*) FROM turns t WHERE t.session_id = s.id) AS turn_count"
+            " FROM sessions s"
+        )
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY s.started_at DESC, s.id"
@@ -357,8 +456,11 @@ class Store:
     def set_setting(self, key: str, value: str) -> None:
         """Save one setting."""
         with self._transaction() as db:
-            db.execute("INSERT INTO settings (key, value) VALUES (?, ?)"
-                       " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+            db.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
 
     def settings(self) -> dict[str, str]:
         """All settings."""
@@ -388,11 +490,22 @@ def _load(text: str | None, default: Any) -> Any:
 def _session(row: sqlite3.Row, turn_count: int) -> SessionRecord:
     status: Status = row["status"] if row["status"] in STATUSES else "in_progress"
     return SessionRecord(
-        id=row["id"], trainee=row["trainee"], scenario_id=row["scenario_id"],
-        scenario_hash=row["scenario_hash"], locale=row["locale"], seed=int(row["seed"]),
-        mode=row["mode"], started_at=row["started_at"], finished_at=row["finished_at"],
-        ending_id=row["ending_id"], outcome=row["outcome"], rulebook_id=row["rulebook_id"],
-        rulebook_version=row["rulebook_version"], meters=_load(row["meters"], {}),
-        facts=tuple(_load(row["facts"], [])), status=status, state=_load(row["state"], {}),
+        id=row["id"],
+        trainee=row["trainee"],
+        scenario_id=row["scenario_id"],
+        scenario_hash=row["scenario_hash"],
+        locale=row["locale"],
+        seed=int(row["seed"]),
+        mode=row["mode"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        ending_id=row["ending_id"],
+        outcome=row["outcome"],
+        rulebook_id=row["rulebook_id"],
+        rulebook_version=row["rulebook_version"],
+        meters=_load(row["meters"], {}),
+        facts=tuple(_load(row["facts"], [])),
+        status=status,
+        state=_load(row["state"], {}),
         turn_count=turn_count,
     )

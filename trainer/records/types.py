@@ -44,9 +44,15 @@ class TurnRecord:
     def to_json(self) -> dict[str, Any]:
         """Plain JSON form (used by export)."""
         return {
-            "index": self.index, "speaker": self.speaker, "text": self.text, "node": self.node,
-            "intent": self.intent, "score": self.score, "findings": list(self.findings),
-            "meters": dict(self.meters), "at": self.at,
+            "index": self.index,
+            "speaker": self.speaker,
+            "text": self.text,
+            "node": self.node,
+            "intent": self.intent,
+            "score": self.score,
+            "findings": list(self.findings),
+            "meters": dict(self.meters),
+            "at": self.at,
         }
 
     @classmethod
@@ -57,8 +63,11 @@ class TurnRecord:
             if speaker not in ("agent", "customer"):
                 raise ValueError(f"speaker must be agent or customer, not {speaker!r}")
             return cls(
-                index=int(data["index"]), speaker=speaker, text=str(data["text"]),
-                node=str(data.get("node") or ""), intent=data.get("intent"),
+                index=int(data["index"]),
+                speaker=speaker,
+                text=str(data["text"]),
+                node=str(data.get("node") or ""),
+                intent=data.get("intent"),
                 score=None if data.get("score") is None else float(data["score"]),
                 findings=tuple(dict(f) for f in data.get("findings") or ()),
                 meters={str(k): int(v) for k, v in (data.get("meters") or {}).items()},
@@ -105,13 +114,24 @@ class SessionRecord:
     def to_json(self) -> dict[str, Any]:
         """Plain JSON form, turns included (the export format)."""
         return {
-            "id": self.id, "trainee": self.trainee, "scenario_id": self.scenario_id,
-            "scenario_hash": self.scenario_hash, "locale": self.locale, "seed": self.seed,
-            "mode": self.mode, "started_at": self.started_at, "finished_at": self.finished_at,
-            "ending_id": self.ending_id, "outcome": self.outcome,
-            "rulebook_id": self.rulebook_id, "rulebook_version": self.rulebook_version,
-            "meters": dict(self.meters), "facts": list(self.facts), "status": self.status,
-            "state": dict(self.state), "turns": [t.to_json() for t in self.turns],
+            "id": self.id,
+            "trainee": self.trainee,
+            "scenario_id": self.scenario_id,
+            "scenario_hash": self.scenario_hash,
+            "locale": self.locale,
+            "seed": self.seed,
+            "mode": self.mode,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "ending_id": self.ending_id,
+            "outcome": self.outcome,
+            "rulebook_id": self.rulebook_id,
+            "rulebook_version": self.rulebook_version,
+            "meters": dict(self.meters),
+            "facts": list(self.facts),
+            "status": self.status,
+            "state": dict(self.state),
+            "turns": [t.to_json() for t in self.turns],
         }
 
     @classmethod
@@ -123,18 +143,25 @@ class SessionRecord:
                 raise ValueError(f"status must be one of {', '.join(STATUSES)}")
             turns = tuple(TurnRecord.from_json(t) for t in data.get("turns") or ())
             return cls(
-                id=str(data["id"]), trainee=str(data.get("trainee") or ""),
+                id=str(data["id"]),
+                trainee=str(data.get("trainee") or ""),
                 scenario_id=str(data["scenario_id"]),
                 scenario_hash=str(data.get("scenario_hash") or ""),
-                locale=str(data.get("locale") or ""), seed=int(data.get("seed") or 0),
-                mode=str(data.get("mode") or "free"), started_at=str(data["started_at"]),
-                finished_at=data.get("finished_at"), ending_id=data.get("ending_id"),
+                locale=str(data.get("locale") or ""),
+                seed=int(data.get("seed") or 0),
+                mode=str(data.get("mode") or "free"),
+                started_at=str(data["started_at"]),
+                finished_at=data.get("finished_at"),
+                ending_id=data.get("ending_id"),
                 outcome=data.get("outcome"),
                 rulebook_id=str(data.get("rulebook_id") or ""),
                 rulebook_version=str(data.get("rulebook_version") or ""),
                 meters={str(k): int(v) for k, v in (data.get("meters") or {}).items()},
-                facts=tuple(str(f) for f in data.get("facts") or ()), status=status,
-                state=dict(data.get("state") or {}), turns=turns, turn_count=len(turns),
+                facts=tuple(str(f) for f in data.get("facts") or ()),
+                status=status,
+                state=dict(data.get("state") or {}),
+                turns=turns,
+                turn_count=len(turns),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise StoreError(f"bad session record: {exc}") from None
@@ -148,25 +175,45 @@ class SessionStore(Protocol):
     """
 
     def create_session(
-        self, *, scenario_id: str, trainee: str = "", scenario_hash: str = "", locale: str = "",
-        seed: int = 0, mode: str = "free", rulebook_id: str = "", rulebook_version: str = "",
-        meters: Mapping[str, int] | None = None, facts: Sequence[str] = (),
-        state: Mapping[str, Any] | None = None, started_at: str | None = None,
+        self,
+        *,
+        scenario_id: str,
+        trainee: str = "",
+        scenario_hash: str = "",
+        locale: str = "",
+        seed: int = 0,
+        mode: str = "free",
+        rulebook_id: str = "",
+        rulebook_version: str = "",
+        meters: Mapping[str, int] | None = None,
+        facts: Sequence[str] = (),
+        state: Mapping[str, Any] | None = None,
+        started_at: str | None = None,
         session_id: str | None = None,
     ) -> str:
         """Start a session and return its id."""
         ...
 
     def append_turns(
-        self, session_id: str, turns: Sequence[TurnRecord], *, meters: Mapping[str, int],
-        facts: Sequence[str], state: Mapping[str, Any],
+        self,
+        session_id: str,
+        turns: Sequence[TurnRecord],
+        *,
+        meters: Mapping[str, int],
+        facts: Sequence[str],
+        state: Mapping[str, Any],
     ) -> None:
         """Write one exchange and the session's new state, atomically."""
         ...
 
     def finish(
-        self, session_id: str, *, ending_id: str | None, outcome: str | None,
-        status: Status = "finished", finished_at: str | None = None,
+        self,
+        session_id: str,
+        *,
+        ending_id: str | None,
+        outcome: str | None,
+        status: Status = "finished",
+        finished_at: str | None = None,
     ) -> None:
         """Mark a session finished (with its ending) or abandoned."""
         ...
@@ -186,8 +233,13 @@ class SessionStore(Protocol):
         ...
 
     def list_sessions(
-        self, *, trainee: str | None = None, scenario_id: str | None = None,
-        status: Status | None = None, since: str | None = None, limit: int | None = None,
+        self,
+        *,
+        trainee: str | None = None,
+        scenario_id: str | None = None,
+        status: Status | None = None,
+        since: str | None = None,
+        limit: int | None = None,
     ) -> list[SessionRecord]:
         """Sessions, newest first, without turns."""
         ...

@@ -74,7 +74,13 @@ class MergedDoc(YamlDoc):
         return self.owner(path).where(path, key=key)
 
     def diag(
-        self, path: Path_, code: str, message: str, hint: str = "", *, key: bool = False,
+        self,
+        path: Path_,
+        code: str,
+        message: str,
+        hint: str = "",
+        *,
+        key: bool = False,
         severity: str = "error",
     ) -> Diagnostic:
         """A diagnostic in the file that wrote ``path``; inherited values name the variant."""
@@ -149,28 +155,46 @@ def _chain(doc: YamlDoc, by_id: dict[str, YamlDoc]) -> tuple[list[YamlDoc], Diag
         base_id = current.data["extends"]
         if not isinstance(base_id, str):
             if current is doc:
-                return chain, doc.diag(("extends",), "S205", "'extends' must be a scenario id",
-                                       "write the id of the scenario this one is a variant of")
-            return chain, doc.diag(("extends",), "R308",
-                                   f"base scenario '{ids[-1]}' has a broken 'extends'",
-                                   "fix that scenario first")
+                return chain, doc.diag(
+                    ("extends",),
+                    "S205",
+                    "'extends' must be a scenario id",
+                    "write the id of the scenario this one is a variant of",
+                )
+            return chain, doc.diag(
+                ("extends",),
+                "R308",
+                f"base scenario '{ids[-1]}' has a broken 'extends'",
+                "fix that scenario first",
+            )
         if base_id in ids:
             cycle = " → ".join([*ids, base_id])
-            return chain, doc.diag(("extends",), "R309", f"extends cycle: {cycle}",
-                                   "a scenario cannot be its own base; break the cycle")
+            return chain, doc.diag(
+                ("extends",),
+                "R309",
+                f"extends cycle: {cycle}",
+                "a scenario cannot be its own base; break the cycle",
+            )
         base = by_id.get(base_id)
         if base is None:
             others = [sid for sid in by_id if sid not in ids]
             close = difflib.get_close_matches(base_id, others, n=1, cutoff=0.6)
-            hint = (f"did you mean '{close[0]}'?" if close else
-                    "name the id of a scenario in the files being validated (a file with "
-                    "YAML errors is not read: fix those first)")
+            hint = (
+                f"did you mean '{close[0]}'?"
+                if close
+                else "name the id of a scenario in the files being validated (a file with "
+                "YAML errors is not read: fix those first)"
+            )
             if current is doc:
-                return chain, doc.diag(("extends",), "R308",
-                                       f"extends unknown scenario '{base_id}'", hint)
-            return chain, doc.diag(("extends",), "R308",
-                                   f"base scenario '{ids[-1]}' extends unknown scenario "
-                                   f"'{base_id}'", hint)
+                return chain, doc.diag(
+                    ("extends",), "R308", f"extends unknown scenario '{base_id}'", hint
+                )
+            return chain, doc.diag(
+                ("extends",),
+                "R308",
+                f"base scenario '{ids[-1]}' extends unknown scenario '{base_id}'",
+                hint,
+            )
         chain.append(base)
         ids.append(base_id)
         current = base

@@ -58,6 +58,8 @@ def breach_facts() -> frozenset[str]:
     Read from `trainer.vocab` each time, so a category added there is known here.
     """
     return frozenset(f"breach_{name}" for name in (*category_names(), *SEVERITIES))
+
+
 DISCLOSING: frozenset[str] = frozenset({"discloses_debt", "states_amount"})
 
 #: Bound of the path search: (node, facts, party) states explored per scenario.
@@ -76,8 +78,9 @@ def _suggest(word: str, choices: Iterable[str], fallback: str = "") -> str:
     return f"did you mean '{close[0]}'?" if close else fallback
 
 
-def _warn(doc: YamlDoc, path: Path_, code: str, message: str, hint: str = "",
-          *, key: bool = False) -> Diagnostic:
+def _warn(
+    doc: YamlDoc, path: Path_, code: str, message: str, hint: str = "", *, key: bool = False
+) -> Diagnostic:
     return doc.diag(path, code, message, hint, key=key, severity="warning")
 
 
@@ -153,11 +156,20 @@ def check_references(content: ContentSet) -> list[Diagnostic]:
         out += _condition_references(scenario, doc)
         for path, meter in _effects(scenario, doc):
             if meter not in scenario.meters:
-                out.append(doc.diag(path, "R307", f"effect on undeclared meter '{meter}'",
-                                    _suggest(meter, scenario.meters,
-                                             f"declare it under 'meters:' (declared: "
-                                             f"{', '.join(sorted(scenario.meters))})"),
-                                    key=True))
+                out.append(
+                    doc.diag(
+                        path,
+                        "R307",
+                        f"effect on undeclared meter '{meter}'",
+                        _suggest(
+                            meter,
+                            scenario.meters,
+                            f"declare it under 'meters:' (declared: "
+                            f"{', '.join(sorted(scenario.meters))})",
+                        ),
+                        key=True,
+                    )
+                )
     return out
 
 
@@ -167,20 +179,34 @@ def _node_references(scenario: m.Scenario, doc: YamlDoc) -> list[Diagnostic]:
     known = [*nodes, *endings]
 
     def unknown(path: Path_, target: str, what: str) -> Diagnostic:
-        return doc.diag(path, "R301", f"{what} '{target}' is not a node or ending of this "
-                        "scenario", _suggest(target, known, "add it under 'nodes:' or "
-                                             "'endings:', or fix the name"))
+        return doc.diag(
+            path,
+            "R301",
+            f"{what} '{target}' is not a node or ending of this scenario",
+            _suggest(target, known, "add it under 'nodes:' or 'endings:', or fix the name"),
+        )
 
     for nid in nodes:
         if nid in endings:
-            out.append(doc.diag(("endings", nid), "R305",
-                                f"'{nid}' is both a node and an ending",
-                                "ids must be unique across nodes and endings; rename one",
-                                key=True))
+            out.append(
+                doc.diag(
+                    ("endings", nid),
+                    "R305",
+                    f"'{nid}' is both a node and an ending",
+                    "ids must be unique across nodes and endings; rename one",
+                    key=True,
+                )
+            )
     if scenario.start not in nodes:
         if scenario.start in endings:
-            out.append(doc.diag(("start",), "R301", f"start '{scenario.start}' is an ending",
-                                "the call must start at a node"))
+            out.append(
+                doc.diag(
+                    ("start",),
+                    "R301",
+                    f"start '{scenario.start}' is an ending",
+                    "the call must start at a node",
+                )
+            )
         else:
             out.append(unknown(("start",), scenario.start, "start"))
     for nid, node in nodes.items():
@@ -198,41 +224,70 @@ def _node_references(scenario: m.Scenario, doc: YamlDoc) -> list[Diagnostic]:
     ending_refs.append((("limits", "on_limit"), scenario.limits.on_limit, "on_limit"))
     for path, target, what in ending_refs:
         if target in nodes:
-            out.append(doc.diag(path, "R301", f"{what} '{target}' is a node, not an ending",
-                                "name one of: " + ", ".join(endings)))
+            out.append(
+                doc.diag(
+                    path,
+                    "R301",
+                    f"{what} '{target}' is a node, not an ending",
+                    "name one of: " + ", ".join(endings),
+                )
+            )
         elif target not in endings:
-            out.append(doc.diag(path, "R301", f"{what} '{target}' is not an ending of this "
-                                "scenario", _suggest(target, endings,
-                                                     "add it under 'endings:'")))
+            out.append(
+                doc.diag(
+                    path,
+                    "R301",
+                    f"{what} '{target}' is not an ending of this scenario",
+                    _suggest(target, endings, "add it under 'endings:'"),
+                )
+            )
     return out
 
 
-def _intent_references(scenario: m.Scenario, doc: YamlDoc,
-                       content: ContentSet) -> list[Diagnostic]:
+def _intent_references(scenario: m.Scenario, doc: YamlDoc, content: ContentSet) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     intents = content.intents_for(scenario)
     if scenario.locale not in content.intents:
-        fallback = (f"no {scenario.locale} intent library is loaded: validate the content "
-                    "folder, or define it under 'intents:'")
+        fallback = (
+            f"no {scenario.locale} intent library is loaded: validate the content "
+            "folder, or define it under 'intents:'"
+        )
     else:
         fallback = f"define it in the {scenario.locale} intent library or under 'intents:'"
     for nid, node in scenario.nodes.items():
         move_intents = {move.intent for move in node.moves}
         for j, move in enumerate(node.moves):
             if move.intent not in intents:
-                out.append(doc.diag(("nodes", nid, "moves", j, "intent"), "R302",
-                                    f"unknown intent '{move.intent}'",
-                                    _suggest(move.intent, intents, fallback)))
+                out.append(
+                    doc.diag(
+                        ("nodes", nid, "moves", j, "intent"),
+                        "R302",
+                        f"unknown intent '{move.intent}'",
+                        _suggest(move.intent, intents, fallback),
+                    )
+                )
         for k, option in enumerate(node.options):
             path: Path_ = ("nodes", nid, "options", k, "intent")
             if option.intent not in intents:
-                out.append(doc.diag(path, "R302", f"unknown intent '{option.intent}'",
-                                    _suggest(option.intent, intents, fallback)))
+                out.append(
+                    doc.diag(
+                        path,
+                        "R302",
+                        f"unknown intent '{option.intent}'",
+                        _suggest(option.intent, intents, fallback),
+                    )
+                )
             elif option.intent not in move_intents and option.quality != "poor":
-                out.append(_warn(doc, path, "R310",
-                                 f"{option.quality} option's intent '{option.intent}' is not "
-                                 f"a move at node '{nid}'",
-                                 "add a move for it, or mark the option 'quality: poor'"))
+                out.append(
+                    _warn(
+                        doc,
+                        path,
+                        "R310",
+                        f"{option.quality} option's intent '{option.intent}' is not "
+                        f"a move at node '{nid}'",
+                        "add a move for it, or mark the option 'quality: poor'",
+                    )
+                )
     return out
 
 
@@ -245,18 +300,35 @@ def _persona_locales(content: ContentSet) -> dict[str, str]:
     return table
 
 
-def _persona_reference(scenario: m.Scenario, doc: YamlDoc, content: ContentSet,
-                       locales: dict[str, str]) -> list[Diagnostic]:
+def _persona_reference(
+    scenario: m.Scenario, doc: YamlDoc, content: ContentSet, locales: dict[str, str]
+) -> list[Diagnostic]:
     if scenario.persona not in content.personas:
-        fallback = ("no personas are loaded: validate the content folder" if not content.personas
-                    else "add it to a personas file")
-        return [doc.diag(("persona",), "R303", f"unknown persona '{scenario.persona}'",
-                         _suggest(scenario.persona, content.personas, fallback))]
+        fallback = (
+            "no personas are loaded: validate the content folder"
+            if not content.personas
+            else "add it to a personas file"
+        )
+        return [
+            doc.diag(
+                ("persona",),
+                "R303",
+                f"unknown persona '{scenario.persona}'",
+                _suggest(scenario.persona, content.personas, fallback),
+            )
+        ]
     locale = locales.get(scenario.persona)
     if locale is not None and locale != scenario.locale:
-        return [_warn(doc, ("persona",), "R311",
-                      f"persona '{scenario.persona}' is written for {locale} but the scenario "
-                      f"is {scenario.locale}", "use a persona of the scenario's locale")]
+        return [
+            _warn(
+                doc,
+                ("persona",),
+                "R311",
+                f"persona '{scenario.persona}' is written for {locale} but the scenario "
+                f"is {scenario.locale}",
+                "use a persona of the scenario's locale",
+            )
+        ]
     return []
 
 
@@ -267,14 +339,20 @@ def _placeholder_references(scenario: m.Scenario, doc: YamlDoc) -> list[Diagnost
         try:
             names = m.placeholder_names(text)
         except ValueError as exc:
-            out.append(doc.diag(path, "R304", str(exc),
-                                "write '{{' and '}}' for literal braces"))
+            out.append(doc.diag(path, "R304", str(exc), "write '{{' and '}}' for literal braces"))
             continue
         for name in names:
             if name not in known:
-                out.append(doc.diag(path, "R304", f"unknown placeholder '{{{name}}}'",
-                                    _suggest(name, known, "use a briefing field or add it "
-                                             "under 'briefing: extra:'")))
+                out.append(
+                    doc.diag(
+                        path,
+                        "R304",
+                        f"unknown placeholder '{{{name}}}'",
+                        _suggest(
+                            name, known, "use a briefing field or add it under 'briefing: extra:'"
+                        ),
+                    )
+                )
     return out
 
 
@@ -302,8 +380,11 @@ def _condition_references(scenario: m.Scenario, doc: YamlDoc) -> list[Diagnostic
                     hint = f"e.g. '{name} >= 60'"
                 else:
                     message = f"unknown name '{name}' in condition"
-                    hint = _suggest(name, [*meters, *flags],
-                                    "a condition names meters, facts or breach_<category>")
+                    hint = _suggest(
+                        name,
+                        [*meters, *flags],
+                        "a condition names meters, facts or breach_<category>",
+                    )
             out.append(doc.diag(path, "R306", message, hint))
     return out
 
@@ -319,32 +400,65 @@ def check_graph(content: ContentSet) -> list[Diagnostic]:
         for nid, node in scenario.nodes.items():
             where: Path_ = ("nodes", nid)
             if scenario.start in scenario.nodes and nid not in reached_nodes:
-                out.append(_warn(doc, where, "G401", f"node '{nid}' can never be reached",
-                                 "add a move or fallback that leads here, or remove it",
-                                 key=True))
+                out.append(
+                    _warn(
+                        doc,
+                        where,
+                        "G401",
+                        f"node '{nid}' can never be reached",
+                        "add a move or fallback that leads here, or remove it",
+                        key=True,
+                    )
+                )
             fallback_goto = node.fallback.goto if node.fallback is not None else None
             if not node.moves and fallback_goto is None:
-                out.append(doc.diag(where, "G402", f"node '{nid}' is a dead end: no moves and "
-                                    "no fallback goto", "add a move, or a fallback with 'goto:'",
-                                    key=True))
+                out.append(
+                    doc.diag(
+                        where,
+                        "G402",
+                        f"node '{nid}' is a dead end: no moves and no fallback goto",
+                        "add a move, or a fallback with 'goto:'",
+                        key=True,
+                    )
+                )
             if not node.options:
-                out.append(_warn(doc, where, "G405", f"node '{nid}' has no guided options",
-                                 "add 'options:' (best / acceptable / poor, each with a 'why')",
-                                 key=True))
+                out.append(
+                    _warn(
+                        doc,
+                        where,
+                        "G405",
+                        f"node '{nid}' has no guided options",
+                        "add 'options:' (best / acceptable / poor, each with a 'why')",
+                        key=True,
+                    )
+                )
         if scenario.start in scenario.nodes:
             for eid in scenario.endings:
                 if eid not in reached_endings:
-                    out.append(_warn(doc, ("endings", eid), "G403",
-                                     f"ending '{eid}' is never reached",
-                                     "point a move, fallback, exit or on_limit at it, or "
-                                     "remove it", key=True))
+                    out.append(
+                        _warn(
+                            doc,
+                            ("endings", eid),
+                            "G403",
+                            f"ending '{eid}' is never reached",
+                            "point a move, fallback, exit or on_limit at it, or remove it",
+                            key=True,
+                        )
+                    )
         used = {move.intent for node in scenario.nodes.values() for move in node.moves}
         used |= {opt.intent for node in scenario.nodes.values() for opt in node.options}
         for iid in scenario.intents:
             if iid not in used:
-                out.append(_warn(doc, ("intents", iid), "G404",
-                                 f"local intent '{iid}' is never used",
-                                 "use it in a move or option, or remove it", key=True))
+                out.append(
+                    _warn(
+                        doc,
+                        ("intents", iid),
+                        "G404",
+                        f"local intent '{iid}' is never used",
+                        "use it in a move or option, or remove it",
+                        key=True,
+                    )
+                )
     return out
 
 
@@ -406,10 +520,20 @@ class _PathCheck:
     def __init__(self, scenario: m.Scenario, doc: YamlDoc) -> None:
         self.scenario = scenario
         self.doc = doc
-        used = {clause.name for node in scenario.nodes.values() for move in node.moves
-                if move.when is not None for clause in move.when.clauses if clause.op is None}
-        used |= {clause.name for exit_ in scenario.exits for clause in exit_.when.clauses
-                 if clause.op is None}
+        used = {
+            clause.name
+            for node in scenario.nodes.values()
+            for move in node.moves
+            if move.when is not None
+            for clause in move.when.clauses
+            if clause.op is None
+        }
+        used |= {
+            clause.name
+            for exit_ in scenario.exits
+            for clause in exit_.when.clauses
+            if clause.op is None
+        }
         self.tracked = ({"verifies_identity", "identifies_self"} | used) & FACTS
         self.parent: dict[_State, _State | None] = {}
         self.out: list[Diagnostic] = []
@@ -423,10 +547,15 @@ class _PathCheck:
         queue = deque([start])
         while queue:
             if len(self.parent) > MAX_STATES:
-                self.out.append(_warn(self.doc, ("start",), "P500",
-                                      f"more than {MAX_STATES} distinct call states: path "
-                                      "checks were cut short",
-                                      "split the scenario or use fewer facts in conditions"))
+                self.out.append(
+                    _warn(
+                        self.doc,
+                        ("start",),
+                        "P500",
+                        f"more than {MAX_STATES} distinct call states: path checks were cut short",
+                        "split the scenario or use fewer facts in conditions",
+                    )
+                )
                 break
             state = queue.popleft()
             for target, facts, path in self._steps(state):
@@ -472,30 +601,47 @@ class _PathCheck:
         where = f"move '{move.intent}' at node '{state.node}'"
         route = self._route(state)
         if "verifies_identity" not in state.facts:
-            self._report("P501", path, f"{where} discloses the debt before identity is "
-                         f"verified (path: {route})",
-                         "put a move with 'establishes: [verifies_identity]' before it on every "
-                         "path, or guard it with 'when: verifies_identity'")
+            self._report(
+                "P501",
+                path,
+                f"{where} discloses the debt before identity is verified (path: {route})",
+                "put a move with 'establishes: [verifies_identity]' before it on every "
+                "path, or guard it with 'when: verifies_identity'",
+            )
         if state.party != "debtor":
-            self._report("P502", path, f"{where} discloses the debt while the person on the "
-                         f"line is {state.party.replace('_', ' ')} (path: {route})",
-                         "with a third party ask only for a call-back (request_callback); "
-                         "disclose only after a node with 'party: debtor'")
+            self._report(
+                "P502",
+                path,
+                f"{where} discloses the debt while the person on the "
+                f"line is {state.party.replace('_', ' ')} (path: {route})",
+                "with a third party ask only for a call-back (request_callback); "
+                "disclose only after a node with 'party: debtor'",
+            )
         if self.scenario.stage == "first_contact" and "identifies_self" not in state.facts:
-            self._report("P503", path, f"{where} discloses the debt before the agent has "
-                         f"identified themself (path: {route})",
-                         "a first contact starts with a move that 'establishes: "
-                         "[identifies_self]' (institution, unit, surname)")
+            self._report(
+                "P503",
+                path,
+                f"{where} discloses the debt before the agent has "
+                f"identified themself (path: {route})",
+                "a first contact starts with a move that 'establishes: "
+                "[identifies_self]' (institution, unit, surname)",
+            )
 
-    def _ending(self, state: _State, facts: frozenset[str], ending_id: str,
-                path: Path_) -> None:
+    def _ending(self, state: _State, facts: frozenset[str], ending_id: str, path: Path_) -> None:
         ending = self.scenario.endings[ending_id]
-        if (self.scenario.stage == "first_contact" and ending.good
-                and "identifies_self" not in facts):
-            self._report("P503", path, f"good ending '{ending_id}' is reached without the agent "
-                         f"identifying themself (path: {self._route(state)} → {ending_id})",
-                         "every first-contact path needs a move that 'establishes: "
-                         "[identifies_self]' before it ends well")
+        if (
+            self.scenario.stage == "first_contact"
+            and ending.good
+            and "identifies_self" not in facts
+        ):
+            self._report(
+                "P503",
+                path,
+                f"good ending '{ending_id}' is reached without the agent "
+                f"identifying themself (path: {self._route(state)} → {ending_id})",
+                "every first-contact path needs a move that 'establishes: "
+                "[identifies_self]' before it ends well",
+            )
 
     def _route(self, state: _State) -> str:
         names: list[str] = []
@@ -530,21 +676,31 @@ def check_moves(content: ContentSet) -> list[Diagnostic]:
     """
     out: list[Diagnostic] = []
     for scenario, doc in _scenarios(content):
-        bounds = {name: (meter.min, meter.max) for name, meter in
-                  ((n, mt if isinstance(mt, m.Meter) else m.Meter.model_validate(mt))
-                   for n, mt in scenario.meters.items())}
+        bounds = {
+            name: (meter.min, meter.max)
+            for name, meter in (
+                (n, mt if isinstance(mt, m.Meter) else m.Meter.model_validate(mt))
+                for n, mt in scenario.meters.items()
+            )
+        }
         for nid, node in scenario.nodes.items():
             for j, move in enumerate(node.moves):
                 path: Path_ = ("nodes", nid, "moves", j)
                 clauses = move.when.clauses if move.when is not None else ()
                 region = _Region.of(clauses, bounds)
                 if region is None:
-                    out.append(_warn(doc, path, "G406",
-                                     f"move '{move.intent}' at node '{nid}' can never be taken: "
-                                     f"its condition '{move.when.source if move.when else ''}' "
-                                     "can never hold",
-                                     "fix the condition (check the comparisons and the "
-                                     "meter's min/max) or remove the move"))
+                    out.append(
+                        _warn(
+                            doc,
+                            path,
+                            "G406",
+                            f"move '{move.intent}' at node '{nid}' can never be taken: "
+                            f"its condition '{move.when.source if move.when else ''}' "
+                            "can never hold",
+                            "fix the condition (check the comparisons and the "
+                            "meter's min/max) or remove the move",
+                        )
+                    )
                     continue
                 for k, earlier in enumerate(node.moves[:j]):
                     if earlier.intent != move.intent:
@@ -554,15 +710,22 @@ def check_moves(content: ContentSet) -> list[Diagnostic]:
                             why = "no 'when', so it is always taken first"
                         else:
                             own = f"'{move.when.source}'" if move.when else "no condition"
-                            why = (f"'when: {earlier.when.source}', which holds whenever "
-                                   f"this move's {own} does")
-                        out.append(_warn(
-                            doc, path, "G406",
-                            f"move '{move.intent}' at node '{nid}' can never be taken: the "
-                            f"node's move {k + 1} has the same intent and {why}",
-                            "make the earlier move's 'when' stricter, or give the two moves "
-                            "conditions that exclude each other (e.g. 'trust >= 60' and "
-                            "'trust < 60')"))
+                            why = (
+                                f"'when: {earlier.when.source}', which holds whenever "
+                                f"this move's {own} does"
+                            )
+                        out.append(
+                            _warn(
+                                doc,
+                                path,
+                                "G406",
+                                f"move '{move.intent}' at node '{nid}' can never be taken: the "
+                                f"node's move {k + 1} has the same intent and {why}",
+                                "make the earlier move's 'when' stricter, or give the two moves "
+                                "conditions that exclude each other (e.g. 'trust >= 60' and "
+                                "'trust < 60')",
+                            )
+                        )
                         break
     return out
 
@@ -579,8 +742,7 @@ class _Region:
     facts: dict[str, bool]
 
     @staticmethod
-    def of(clauses: Iterable[m.Clause],
-           bounds: dict[str, tuple[int, int]]) -> _Region | None:
+    def of(clauses: Iterable[m.Clause], bounds: dict[str, tuple[int, int]]) -> _Region | None:
         """The region of ``clauses`` within the meters' bounds; None when it is empty."""
         meters: dict[str, tuple[int, int, frozenset[int]]] = {}
         facts: dict[str, bool] = {}
@@ -627,7 +789,10 @@ class _Region:
             low, high, skip = self.meters.get(clause.name, (low, high, frozenset()))
             value = clause.value
             holds = {
-                ">": low > value, ">=": low >= value, "<": high < value, "<=": high <= value,
+                ">": low > value,
+                ">=": low >= value,
+                "<": high < value,
+                "<=": high <= value,
                 "==": low == high == value,
                 "!=": not low <= value <= high or value in skip,
             }[clause.op]
@@ -685,20 +850,29 @@ def check_flow_lists(content: ContentSet) -> list[Diagnostic]:
             line, _col = doc.values.get(path, (0, 0))
             if not isinstance(value, list) or line != end_line:
                 continue
-            if not all(isinstance(item, str | int | float) and not isinstance(item, bool)
-                       and doc.is_plain((*path, i)) for i, item in enumerate(value)):
+            if not all(
+                isinstance(item, str | int | float)
+                and not isinstance(item, bool)
+                and doc.is_plain((*path, i))
+                for i, item in enumerate(value)
+            ):
                 continue
             items = [str(item) for item in value]
             if not looks_split(items, tight=_tight(doc, path, value)):
                 continue
             joined = ",".join(items)
             shown = " | ".join(f"'{item}'" for item in items)
-            out.append(_warn(doc, path, "Y110",
-                             f"'{path[-1]}: [...]' is read as {len(items)} separate lines: "
-                             f"{shown}",
-                             f"if it is one line, quote it: {path[-1]}: [\"{joined}\"]; if "
-                             "they are separate lines, write a block list with one '- ' per "
-                             "line"))
+            out.append(
+                _warn(
+                    doc,
+                    path,
+                    "Y110",
+                    f"'{path[-1]}: [...]' is read as {len(items)} separate lines: {shown}",
+                    f'if it is one line, quote it: {path[-1]}: ["{joined}"]; if '
+                    "they are separate lines, write a block list with one '- ' per "
+                    "line",
+                )
+            )
     return out
 
 

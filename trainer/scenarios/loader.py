@@ -106,8 +106,9 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Diagnostic]]:
                 problems.append(problem)
                 continue
         else:
-            problems.append(Diagnostic(str(path), 1, 1, "Y100", "no such file or folder",
-                                       "check the path"))
+            problems.append(
+                Diagnostic(str(path), 1, 1, "Y100", "no such file or folder", "check the path")
+            )
             continue
         for item in batch:
             key = item.resolve()
@@ -126,20 +127,35 @@ def _walk(root: Path) -> tuple[list[Path], Diagnostic | None]:
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         entries += len(dirnames) + len(filenames)
         if entries > MAX_ENTRIES:
-            return [], Diagnostic(str(root), 1, 1, "Y109",
-                                  f"folder has more than {MAX_ENTRIES} files and folders",
-                                  "validate a smaller folder")
+            return [], Diagnostic(
+                str(root),
+                1,
+                1,
+                "Y109",
+                f"folder has more than {MAX_ENTRIES} files and folders",
+                "validate a smaller folder",
+            )
         for name in sorted(filenames):
             if name.endswith(YAML_SUFFIXES) and not name.startswith("."):
                 found.append(Path(dirpath) / name)
         if len(found) > MAX_FILES:
-            return [], Diagnostic(str(root), 1, 1, "Y109",
-                                  f"folder has more than {MAX_FILES} YAML files",
-                                  "validate a smaller folder")
+            return [], Diagnostic(
+                str(root),
+                1,
+                1,
+                "Y109",
+                f"folder has more than {MAX_FILES} YAML files",
+                "validate a smaller folder",
+            )
     if unreadable and not found:
-        return [], Diagnostic(str(root), 1, 1, "Y100",
-                              f"cannot read folder: {unreadable[0].strerror}",
-                              "check the path and permissions")
+        return [], Diagnostic(
+            str(root),
+            1,
+            1,
+            "Y100",
+            f"cannot read folder: {unreadable[0].strerror}",
+            "check the path and permissions",
+        )
     return found, None
 
 
@@ -159,8 +175,14 @@ def parse_doc(doc: YamlDoc) -> tuple[Loaded | None, list[Diagnostic]]:
     """Validate a parsed YAML document against the model its ``kind`` names."""
     data = doc.data
     if not isinstance(data, dict):
-        return None, [doc.diag((), "S201", "a content file must be a mapping with a 'kind' key",
-                               "start the file with 'kind: scenario' (or personas, intents…)")]
+        return None, [
+            doc.diag(
+                (),
+                "S201",
+                "a content file must be a mapping with a 'kind' key",
+                "start the file with 'kind: scenario' (or personas, intents…)",
+            )
+        ]
     kind = data.get("kind")
     if kind not in KINDS:
         hint = _did_you_mean(str(kind), KINDS) or f"one of: {', '.join(sorted(KINDS))}"
@@ -179,7 +201,9 @@ def parse_doc(doc: YamlDoc) -> tuple[Loaded | None, list[Diagnostic]]:
 
 
 def schema_diagnostics(
-    doc: YamlDoc, exc: ValidationError, model: type[BaseModel],
+    doc: YamlDoc,
+    exc: ValidationError,
+    model: type[BaseModel],
 ) -> list[Diagnostic]:
     """Turn Pydantic errors into positioned diagnostics with hints."""
     out: list[Diagnostic] = []
@@ -195,11 +219,18 @@ def schema_diagnostics(
         if kind == "extra_forbidden":
             allowed = _allowed_keys(model, loc[:-1], doc.data)
             hint = _did_you_mean(field_name, allowed) or (
-                f"allowed keys: {', '.join(sorted(allowed))}" if allowed else "remove it")
+                f"allowed keys: {', '.join(sorted(allowed))}" if allowed else "remove it"
+            )
             out.append(doc.diag(loc, "S203", f"unknown key '{field_name}'", hint, key=True))
         elif kind == "missing":
-            out.append(doc.diag(loc[:-1], "S204", f"missing required key '{field_name}'",
-                                f"add '{field_name}:' here"))
+            out.append(
+                doc.diag(
+                    loc[:-1],
+                    "S204",
+                    f"missing required key '{field_name}'",
+                    f"add '{field_name}:' here",
+                )
+            )
         else:
             message = err["msg"].removeprefix("Value error, ")
             got = err.get("input")
@@ -211,8 +242,14 @@ def schema_diagnostics(
 
 def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
     """Drop Pydantic's internal location parts (union tags, function names)."""
-    return tuple(part for part in loc if not (isinstance(part, str) and
-                 (part.startswith("function-") or part in {"str", "dict[str,any]", "Condition"})))
+    return tuple(
+        part
+        for part in loc
+        if not (
+            isinstance(part, str)
+            and (part.startswith("function-") or part in {"str", "dict[str,any]", "Condition"})
+        )
+    )
 
 
 def _dotted(loc: tuple[str | int, ...]) -> str:
@@ -288,7 +325,9 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
 
 
 def load_content(
-    paths: Iterable[Path] | None = None, *, context: Iterable[Path] | None = None,
+    paths: Iterable[Path] | None = None,
+    *,
+    context: Iterable[Path] | None = None,
 ) -> tuple[ContentSet, list[Diagnostic]]:
     """Load every content file under ``paths`` (default: the shipped content).
 
@@ -343,9 +382,14 @@ def load_content(
             own = [d for d in diags if d.file == use.file]
             if loaded is None and not own:
                 base = use.layers[1]
-                own = [doc.diag(("extends",), "R308",
-                                f"base scenario '{base.data.get('id')}' has errors",
-                                f"fix {base.file} first (run 'trainer validate' on it)")]
+                own = [
+                    doc.diag(
+                        ("extends",),
+                        "R308",
+                        f"base scenario '{base.data.get('id')}' has errors",
+                        f"fix {base.file} first (run 'trainer validate' on it)",
+                    )
+                ]
             diags = own
         problems.extend(diags)
         if loaded is not None:
@@ -359,12 +403,16 @@ def load_content(
         # context files are there for their ids; only the targets' problems are reported,
         # including those a target variant inherits from a base file
         inherited = {d for variant in variants for d in variant.inherited}
-        problems = [d for d in problems if d.file in reported or d in inherited
-                    or d.code in {"Y100", "Y109", INTERNAL}]
+        problems = [
+            d
+            for d in problems
+            if d.file in reported or d in inherited or d.code in {"Y100", "Y109", INTERNAL}
+        ]
     # a variant inheriting a problem its base reports itself adds nothing but noise
     kept = set(problems)
-    echoes = {d for variant in all_variants for d, plain in variant.inherited.items()
-              if plain in kept}
+    echoes = {
+        d for variant in all_variants for d, plain in variant.inherited.items() if plain in kept
+    }
     return content, sorted(kept - echoes)
 
 
@@ -403,31 +451,56 @@ def _index(content: ContentSet, loaded: Loaded) -> list[Diagnostic]:
     problems: list[Diagnostic] = []
     if isinstance(obj, m.Scenario):
         if obj.id in content.scenarios:
-            problems.append(doc.diag(("id",), "R305", f"duplicate scenario id '{obj.id}'",
-                                     "scenario ids must be unique; rename one"))
+            problems.append(
+                doc.diag(
+                    ("id",),
+                    "R305",
+                    f"duplicate scenario id '{obj.id}'",
+                    "scenario ids must be unique; rename one",
+                )
+            )
         else:
             content.scenarios[obj.id] = obj
             content.sources[obj.id] = doc
     elif isinstance(obj, m.PersonaLibrary):
         for i, persona in enumerate(obj.personas):
             if persona.id in content.personas:
-                problems.append(doc.diag(("personas", i, "id"), "R305",
-                                         f"duplicate persona id '{persona.id}'", "rename one"))
+                problems.append(
+                    doc.diag(
+                        ("personas", i, "id"),
+                        "R305",
+                        f"duplicate persona id '{persona.id}'",
+                        "rename one",
+                    )
+                )
             content.personas.setdefault(persona.id, persona)
     elif isinstance(obj, m.IntentLibrary):
         table = content.intents.setdefault(obj.locale, {})
         for intent_id, intent in obj.intents.items():
             if intent_id in table:
-                problems.append(doc.diag(("intents", intent_id), "R305",
-                                         f"duplicate intent id '{intent_id}' in {obj.locale}",
-                                         "rename one", key=True))
+                problems.append(
+                    doc.diag(
+                        ("intents", intent_id),
+                        "R305",
+                        f"duplicate intent id '{intent_id}' in {obj.locale}",
+                        "rename one",
+                        key=True,
+                    )
+                )
             table.setdefault(intent_id, intent)
     elif isinstance(obj, m.WordingLibrary):
         table2 = content.wording.setdefault(obj.locale, {})
         for wid, wording in obj.wording.items():
             if wid in table2:
-                problems.append(doc.diag(("wording", wid), "R305",
-                                         f"duplicate wording id '{wid}'", "rename one", key=True))
+                problems.append(
+                    doc.diag(
+                        ("wording", wid),
+                        "R305",
+                        f"duplicate wording id '{wid}'",
+                        "rename one",
+                        key=True,
+                    )
+                )
             table2.setdefault(wid, wording)
     else:
         kind = str(doc.data.get("kind"))
@@ -452,6 +525,11 @@ INTERNAL = "X900"
 
 
 def _internal(where: str, exc: BaseException) -> Diagnostic:
-    return Diagnostic("(trainer)", 1, 1, INTERNAL,
-                      f"internal error in {where}: {type(exc).__name__}: {exc}",
-                      "this is a bug in trainer, not in your content; please report it")
+    return Diagnostic(
+        "(trainer)",
+        1,
+        1,
+        INTERNAL,
+        f"internal error in {where}: {type(exc).__name__}: {exc}",
+        "this is a bug in trainer, not in your content; please report it",
+    )

@@ -58,14 +58,31 @@ Fact = Literal[
 
 Outcome = Literal[
     # good endings
-    "promise_to_pay", "paid", "payment_plan", "dispute_logged", "callback_arranged",
-    "message_left", "case_referred", "contact_updated",
+    "promise_to_pay",
+    "paid",
+    "payment_plan",
+    "dispute_logged",
+    "callback_arranged",
+    "message_left",
+    "case_referred",
+    "contact_updated",
     # bad endings
-    "hung_up", "complaint", "nothing_agreed", "disclosure",
+    "hung_up",
+    "complaint",
+    "nothing_agreed",
+    "disclosure",
 ]
 GOOD_OUTCOMES: frozenset[str] = frozenset(
-    {"promise_to_pay", "paid", "payment_plan", "dispute_logged", "callback_arranged",
-     "message_left", "case_referred", "contact_updated"}
+    {
+        "promise_to_pay",
+        "paid",
+        "payment_plan",
+        "dispute_logged",
+        "callback_arranged",
+        "message_left",
+        "case_referred",
+        "contact_updated",
+    }
 )
 
 Quality = Literal["best", "acceptable", "poor"]
@@ -105,8 +122,12 @@ class Clause(Model):
         assert self.value is not None
         right = self.value
         return {
-            "<": left < right, "<=": left <= right, ">": left > right,
-            ">=": left >= right, "==": left == right, "!=": left != right,
+            "<": left < right,
+            "<=": left <= right,
+            ">": left > right,
+            ">=": left >= right,
+            "==": left == right,
+            "!=": left != right,
         }[self.op]
 
 
@@ -125,8 +146,12 @@ def parse_condition(text: str) -> tuple[Clause, ...]:
             )
         negate, name, op, value = match.groups()
         clauses.append(
-            Clause(name=name, op=op, value=int(value) if value is not None else None,
-                   negate=bool(negate))
+            Clause(
+                name=name,
+                op=op,
+                value=int(value) if value is not None else None,
+                negate=bool(negate),
+            )
         )
     return tuple(clauses)
 
@@ -169,10 +194,17 @@ def placeholder_names(text: str) -> list[str]:
         if name is None:
             continue
         if not _FIELD.match(name) or spec or conversion:
-            shown = "{" + name + (f"!{conversion}" if conversion else "") + (
-                f":{spec}" if spec else "") + "}"
-            raise ValueError(f"'{shown}' is not a plain placeholder: write '{{name}}'"
-                             " (or '{{' and '}}' for literal braces)")
+            shown = (
+                "{"
+                + name
+                + (f"!{conversion}" if conversion else "")
+                + (f":{spec}" if spec else "")
+                + "}"
+            )
+            raise ValueError(
+                f"'{shown}' is not a plain placeholder: write '{{name}}'"
+                " (or '{{' and '}}' for literal braces)"
+            )
         names.append(name)
     return names
 
@@ -381,7 +413,9 @@ class Intent(Model):
 
 
 DEFAULT_METERS = {
-    "trust": {"start": 50}, "patience": {"start": 60}, "anger": {"start": 20},
+    "trust": {"start": 50},
+    "patience": {"start": 60},
+    "anger": {"start": 20},
 }
 
 

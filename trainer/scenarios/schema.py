@@ -50,8 +50,9 @@ def build_schema(kinds: list[str] | None = None) -> dict[str, Any]:
     if unknown:
         raise ValueError(f"unknown kind {unknown[0]!r}; one of: {', '.join(CORE_KINDS)}")
     models = [CORE_KINDS[name] for name in names]
-    refs, schema = models_json_schema([(model, "validation") for model in models],
-                                      ref_template="#/$defs/{model}")
+    refs, schema = models_json_schema(
+        [(model, "validation") for model in models], ref_template="#/$defs/{model}"
+    )
     defs: dict[str, Any] = schema.get("$defs", {})
     _author_forms(defs)
     roots = []
@@ -80,7 +81,7 @@ def _author_forms(defs: dict[str, Any]) -> None:
         "type": "string",
         "title": "Condition",
         "description": "Clauses joined by 'and': 'meter >= 60', 'fact' or 'not fact'. Names "
-                       "are meters, facts, breach_<category> or breach_<severity>.",
+        "are meters, facts, breach_<category> or breach_<severity>.",
         "pattern": CONDITION_PATTERN,
     }
     defs.pop("Clause", None)
@@ -88,17 +89,20 @@ def _author_forms(defs: dict[str, Any]) -> None:
     defs["Line"] = {
         "title": "Line",
         "description": line.get("description", ""),
-        "anyOf": [{"type": "string", "minLength": 1},
-                  {key: value for key, value in line.items() if key != "description"}],
+        "anyOf": [
+            {"type": "string", "minLength": 1},
+            {key: value for key, value in line.items() if key != "description"},
+        ],
     }
-    for name, field in (("Node", "say"), ("Ending", "say"), ("Fallback", "say"),
-                        ("Move", "reply")):
+    for name, field in (("Node", "say"), ("Ending", "say"), ("Fallback", "say"), ("Move", "reply")):
         many = defs[name]["properties"][field]
         defs[name]["properties"][field] = {
             "title": many.get("title", field.title()),
             "description": "One line, or a list of line variants",
-            "anyOf": [{"$ref": "#/$defs/Line"},
-                      {key: value for key, value in many.items() if key != "title"}],
+            "anyOf": [
+                {"$ref": "#/$defs/Line"},
+                {key: value for key, value in many.items() if key != "title"},
+            ],
         }
     for schema in defs.values():
         _close_patterned(schema)
@@ -123,8 +127,10 @@ def _scenario_file(defs: dict[str, Any]) -> str:
             defs[name + _PARTIAL] = _partial(defs[name])
     partial = defs["Scenario" + _PARTIAL]
     partial["required"] = ["kind", "id", "extends"]
-    partial["description"] = ("A variant of another scenario: keys merge into the base's, "
-                              "lists replace, null removes an inherited key.")
+    partial["description"] = (
+        "A variant of another scenario: keys merge into the base's, "
+        "lists replace, null removes an inherited key."
+    )
     defs["ScenarioFile"] = {
         "title": "Scenario file",
         "if": {"required": ["extends"]},

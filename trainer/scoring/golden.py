@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 _RANGE = re.compile(r"^\s*(?:(<=|>=|==|!=|<|>)\s*(-?\d+)|(-?\d+)\s*\.\.\s*(-?\d+)|(-?\d+))\s*$")
 
+
 def meter_holds(spec: str | int, value: int) -> bool:
     """Whether ``value`` satisfies ``"<= 30"``, ``">= 10"``, ``"20..40"`` or ``50``."""
     match = _RANGE.match(str(spec))
@@ -42,8 +43,14 @@ def meter_holds(spec: str | int, value: int) -> bool:
     if low is not None:
         return int(low) <= value <= int(high)
     right = int(num)
-    return {"<": value < right, "<=": value <= right, ">": value > right,
-            ">=": value >= right, "==": value == right, "!=": value != right}[op]
+    return {
+        "<": value < right,
+        "<=": value <= right,
+        ">": value > right,
+        ">=": value >= right,
+        "==": value == right,
+        "!=": value != right,
+    }[op]
 
 
 class Expect(Model):
@@ -60,8 +67,10 @@ class Expect(Model):
     def _ranges(cls, value: dict[str, str | int]) -> dict[str, str | int]:
         for spec in value.values():
             if _RANGE.match(str(spec)) is None:
-                raise ValueError(f"cannot read meter range {spec!r}: write '<= 30', '>= 10',"
-                                 " '20..40' or a number")
+                raise ValueError(
+                    f"cannot read meter range {spec!r}: write '<= 30', '>= 10',"
+                    " '20..40' or a number"
+                )
         return value
 
 
@@ -174,30 +183,52 @@ def check_expect(expect: Expect, session: Session, last: Any) -> list[Mismatch]:
         out.append(Mismatch("node", expect.node, session.node))
     if "intent" in expect.model_fields_set and last.intent != expect.intent:
         heard = f" (closest: {last.heard}, score {last.score})" if last.heard else ""
-        out.append(Mismatch("intent", str(expect.intent),
-                            str(last.intent) + (heard if last.intent is None else "")))
+        out.append(
+            Mismatch(
+                "intent",
+                str(expect.intent),
+                str(last.intent) + (heard if last.intent is None else ""),
+            )
+        )
     if expect.findings is not None:
         found = list(last.findings)
-        missing = [name for name in expect.findings
-                   if not any(name in _finding_names(f) for f in found)]
+        missing = [
+            name for name in expect.findings if not any(name in _finding_names(f) for f in found)
+        ]
         extra = [f for f in found if not (_finding_names(f) & set(expect.findings))]
         if missing or extra:
-            out.append(Mismatch("findings", "[" + ", ".join(expect.findings) + "]"
-                                if expect.findings else "[] (none)", _findings_text(found)))
+            out.append(
+                Mismatch(
+                    "findings",
+                    "[" + ", ".join(expect.findings) + "]" if expect.findings else "[] (none)",
+                    _findings_text(found),
+                )
+            )
     for name, spec in expect.meters.items():
         value = session.meters.get(name)
         if value is None or not meter_holds(spec, value):
             out.append(Mismatch(f"meters.{name}", str(spec), str(value)))
     missing_facts = [f for f in expect.facts if f not in session.facts]
     if missing_facts:
-        out.append(Mismatch("facts", "includes " + ", ".join(missing_facts),
-                            ", ".join(sorted(session.facts)) or "(none)"))
+        out.append(
+            Mismatch(
+                "facts",
+                "includes " + ", ".join(missing_facts),
+                ", ".join(sorted(session.facts)) or "(none)",
+            )
+        )
     return out
 
 
 def run_transcript(
-    scenario: Scenario, content: ContentSet, transcript: Transcript,
-    grader: Grader | None = None, *, store: SessionStore, file: str = "", line: int = 0,
+    scenario: Scenario,
+    content: ContentSet,
+    transcript: Transcript,
+    grader: Grader | None = None,
+    *,
+    store: SessionStore,
+    file: str = "",
+    line: int = 0,
 ) -> TranscriptResult:
     """Play one transcript and compare every step with its expectations.
 
@@ -209,17 +240,23 @@ def run_transcript(
     result = TranscriptResult(scenario.id, transcript.name, file, line)
     try:
         session = Session.new(
-            scenario, content, seed=transcript.seed, mode=transcript.mode, grader=grader,
-            store=store, call_time=transcript.call_time, from_node=transcript.start_at,
-            meters=transcript.set_meters or None)
+            scenario,
+            content,
+            seed=transcript.seed,
+            mode=transcript.mode,
+            grader=grader,
+            store=store,
+            call_time=transcript.call_time,
+            from_node=transcript.start_at,
+            meters=transcript.set_meters or None,
+        )
         session.start()
     except EngineError as exc:
         result.passed, result.error, result.action = False, str(exc), "starting the call"
         return result
     for number, step in enumerate(transcript.steps, start=1):
         result.step, result.steps_run = number, number
-        result.action = (f"say {step.say!r}" if step.say is not None
-                         else f"choose {step.choose!r}")
+        result.action = f"say {step.say!r}" if step.say is not None else f"choose {step.choose!r}"
         try:
             if session.finished:
                 raise EngineError(f"the call already ended at '{session.node}'")
@@ -240,9 +277,13 @@ def run_transcript(
     if transcript.ending is not None and session.node != transcript.ending:
         result.passed = False
         result.action = "at the end of the transcript"
-        result.mismatches = [Mismatch("ending", transcript.ending,
-                                      session.node if session.finished
-                                      else f"(no ending; still at node {session.node})")]
+        result.mismatches = [
+            Mismatch(
+                "ending",
+                transcript.ending,
+                session.node if session.finished else f"(no ending; still at node {session.node})",
+            )
+        ]
         return result
     _check_score(transcript, session, store, content, result)
     return result
@@ -255,19 +296,26 @@ def _choice_index(session: Session, choose: int | str | None) -> int:
     options = session.options()
     if isinstance(choose, int):
         if not 1 <= choose <= len(options):
-            raise EngineError(f"choice {choose} is not between 1 and {len(options)}"
-                              f" at node '{session.node}'")
+            raise EngineError(
+                f"choice {choose} is not between 1 and {len(options)} at node '{session.node}'"
+            )
         return choose - 1
     for index, option in enumerate(options):
         if option.intent == choose:
             return index
-    raise EngineError(f"no option with intent '{choose}' at node '{session.node}'"
-                      f" (options: {', '.join(o.intent for o in options) or 'none'})")
+    raise EngineError(
+        f"no option with intent '{choose}' at node '{session.node}'"
+        f" (options: {', '.join(o.intent for o in options) or 'none'})"
+    )
 
 
-def _check_score(transcript: Transcript, session: Session, store: SessionStore,
-                 content: ContentSet,
-                 result: TranscriptResult) -> None:
+def _check_score(
+    transcript: Transcript,
+    session: Session,
+    store: SessionStore,
+    content: ContentSet,
+    result: TranscriptResult,
+) -> None:
     """Check ``score``/``passed`` against the call's debrief."""
     from trainer.engine.session import EngineError
     from trainer.scoring.scorecard import build_debrief
@@ -301,45 +349,75 @@ def check_goldens(content: ContentSet) -> Iterable[Diagnostic]:
             continue
         scenario = content.scenarios.get(golden.scenario)
         if scenario is None:
-            yield doc.diag(("scenario",), "T701", f"unknown scenario '{golden.scenario}'",
-                           "use the id of a scenario in the content folder")
+            yield doc.diag(
+                ("scenario",),
+                "T701",
+                f"unknown scenario '{golden.scenario}'",
+                "use the id of a scenario in the content folder",
+            )
             continue
         places = set(scenario.nodes) | set(scenario.endings)
         intents = content.intents_for(scenario)
         for t, transcript in enumerate(golden.transcripts):
             base: tuple[str | int, ...] = ("transcripts", t)
             if transcript.ending is not None and transcript.ending not in scenario.endings:
-                yield doc.diag((*base, "ending"), "T702",
-                               f"unknown ending '{transcript.ending}'",
-                               f"endings: {', '.join(scenario.endings)}")
+                yield doc.diag(
+                    (*base, "ending"),
+                    "T702",
+                    f"unknown ending '{transcript.ending}'",
+                    f"endings: {', '.join(scenario.endings)}",
+                )
             if transcript.start_at is not None and transcript.start_at not in scenario.nodes:
-                yield doc.diag((*base, "from"), "T702", f"unknown node '{transcript.start_at}'",
-                               f"nodes: {', '.join(scenario.nodes)}")
+                yield doc.diag(
+                    (*base, "from"),
+                    "T702",
+                    f"unknown node '{transcript.start_at}'",
+                    f"nodes: {', '.join(scenario.nodes)}",
+                )
             for name in transcript.set_meters:
                 if name not in scenario.meters:
-                    yield doc.diag((*base, "set", name), "T705", f"unknown meter '{name}'",
-                                   f"meters: {', '.join(scenario.meters)}", key=True)
+                    yield doc.diag(
+                        (*base, "set", name),
+                        "T705",
+                        f"unknown meter '{name}'",
+                        f"meters: {', '.join(scenario.meters)}",
+                        key=True,
+                    )
             for s, step in enumerate(transcript.steps):
                 where = (*base, "steps", s)
                 if isinstance(step.choose, str) and step.choose not in intents:
-                    yield doc.diag((*where, "choose"), "T703", f"unknown intent '{step.choose}'",
-                                   "choose a 1-based option number or an option's intent id")
+                    yield doc.diag(
+                        (*where, "choose"),
+                        "T703",
+                        f"unknown intent '{step.choose}'",
+                        "choose a 1-based option number or an option's intent id",
+                    )
                 expect = step.expect
                 if expect is None:
                     continue
                 if expect.node is not None and expect.node not in places:
-                    yield doc.diag((*where, "expect", "node"), "T702",
-                                   f"unknown node '{expect.node}'",
-                                   f"nodes and endings: {', '.join(sorted(places))}")
+                    yield doc.diag(
+                        (*where, "expect", "node"),
+                        "T702",
+                        f"unknown node '{expect.node}'",
+                        f"nodes and endings: {', '.join(sorted(places))}",
+                    )
                 if expect.intent is not None and expect.intent not in intents:
-                    yield doc.diag((*where, "expect", "intent"), "T703",
-                                   f"unknown intent '{expect.intent}'",
-                                   "use an intent id of the scenario's locale")
+                    yield doc.diag(
+                        (*where, "expect", "intent"),
+                        "T703",
+                        f"unknown intent '{expect.intent}'",
+                        "use an intent id of the scenario's locale",
+                    )
                 for name in expect.meters:
                     if name not in scenario.meters:
-                        yield doc.diag((*where, "expect", "meters", name), "T705",
-                                       f"unknown meter '{name}'",
-                                       f"meters: {', '.join(scenario.meters)}", key=True)
+                        yield doc.diag(
+                            (*where, "expect", "meters", name),
+                            "T705",
+                            f"unknown meter '{name}'",
+                            f"meters: {', '.join(scenario.meters)}",
+                            key=True,
+                        )
 
 
 def register() -> None:

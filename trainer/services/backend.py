@@ -191,9 +191,16 @@ class Backend:
                 self._diagnostics.extend(exc.diagnostics)
                 self._rulebooks[locale] = None
             except (FileNotFoundError, KeyError) as exc:  # no rulebook for this locale: say so
-                self._diagnostics.append(Diagnostic(
-                    str(source), 1, 1, "K600", f"no rulebook for {locale}: {exc}",
-                    "calls in this locale are not graded; add a rulebook or pass --rules"))
+                self._diagnostics.append(
+                    Diagnostic(
+                        str(source),
+                        1,
+                        1,
+                        "K600",
+                        f"no rulebook for {locale}: {exc}",
+                        "calls in this locale are not graded; add a rulebook or pass --rules",
+                    )
+                )
                 self._rulebooks[locale] = None
         return self._rulebooks[locale]
 

@@ -31,7 +31,9 @@ def wire() -> None:
 
 
 def load_content(
-    paths: Iterable[Path] | None = None, *, context: Iterable[Path] | None = None,
+    paths: Iterable[Path] | None = None,
+    *,
+    context: Iterable[Path] | None = None,
 ) -> tuple[ContentSet, list[Diagnostic]]:
     """`trainer.scenarios.loader.load_content` with every kind wired in."""
     wire()

@@ -46,8 +46,8 @@ def build_store(home: Path) -> int:
     from trainer.engine.session import Session
     from trainer.grading import load_rulebook
     from trainer.records.sqlite import DB_NAME, Store
-    from trainer.services.content import load_content
     from trainer.scoring.golden import Golden, _choice_index
+    from trainer.services.content import load_content
 
     content, _ = load_content()
     goldens = [x.obj for x in content.of_kind("golden") if isinstance(x.obj, Golden)]

@@ -7,8 +7,10 @@ intents or scenarios, and count what the simulated customer understood.
 
 Per locale:
 * unrecognised: agent lines read as no move at all (``intent: null``);
-* wrong move: lines recognised as a move their author did not mean (lines the author
-  labelled ``other`` only are not counted either way);
+* wrong move: lines that made a shared move their author did not mean (lines the
+  author labelled ``other`` only are not counted either way); a line read as one of a
+  scenario's own moves (not in the shared library, so unknown to the authors) is
+  counted apart as "scenario move", not judged;
 * good endings: good-faith calls that reached an ending whose outcome counts as good.
 
 Each call is replayed with the shipped content, its seed and the shipped rulebook,
@@ -45,8 +47,9 @@ def replay(
     call: dict[str, Any], content: Any, books: dict[str, Any], verbose: bool
 ) -> Counter[str]:
     """Play one call; count lines, unrecognised lines, wrong moves and the ending."""
-    from trainer.engine.events import RecognitionEvent
     from trainer.engine.session import Session
+
+    shared = set(content.intents.get(content.scenarios[call["scenario"]].locale, {}))
 
     scenario = content.scenarios[call["scenario"]]
     session = Session.new(
@@ -57,20 +60,23 @@ def replay(
     for line in call["lines"]:
         if session.finished:
             break
-        events = session.say(str(line["say"]))
-        recognised = [e for e in events if isinstance(e, RecognitionEvent)]
-        intent = recognised[0].intent if recognised else None
+        session.say(str(line["say"]))
+        agent = [t for t in session.turns if t.speaker == "agent"][-1]
+        made = list(agent.moves) or ([agent.intent] if agent.intent else [])
         meant = [str(m) for m in line.get("moves") or []]
         tally["lines"] += 1
-        if intent is None:
+        wrong = [i for i in made if i not in meant and i in shared]
+        if not made:
             if meant != ["other"]:
                 tally["unrecognised"] += 1
                 if verbose:
                     print(f"  ?  {call['scenario']}: {line['say']}  (meant {meant})")
-        elif meant != ["other"] and intent not in meant:
+        elif meant != ["other"] and wrong:
             tally["wrong"] += 1
             if verbose:
-                print(f"  X  {call['scenario']}: {line['say']}  -> {intent} (meant {meant})")
+                print(f"  X  {call['scenario']}: {line['say']}  -> {made} (meant {meant})")
+        elif any(i not in shared for i in made):
+            tally["local"] += 1
         if meant == ["other"]:
             tally["other"] += 1
     ending = session.ending

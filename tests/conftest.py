@@ -1,7 +1,49 @@
-"""Suite-wide set-up: content kinds are wired as the command line and the app wire them."""
+"""Suite-wide set-up: content kinds wired as the command line and the app wire them, and
+``run_cli``: the CLI run in-process.
+
+``run_cli`` calls ``trainer.cli.main(argv)`` in this interpreter with captured
+output, so a test costs milliseconds instead of a fresh interpreter. A handful
+of tests still spawn the real ``python -m trainer`` (kill -9 and resume, the
+installed entry point, start-up imports).
+"""
 
 from __future__ import annotations
 
+import io
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from trainer.cli import main
 from trainer.services.content import wire
+
+ROOT = Path(__file__).resolve().parents[1]
+
+RunCli = Callable[..., "subprocess.CompletedProcess[str]"]
+
+
+@pytest.fixture
+def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> RunCli:
+    """Run ``trainer ARGS`` in-process as a user would; returns code, stdout and stderr."""
+
+    def run(
+        *args: str, cwd: Path = ROOT, timeout: float = 120, stdin: str = ""
+    ) -> subprocess.CompletedProcess[str]:
+        del timeout  # kept for the callers' signature; in-process runs are not timed out
+        monkeypatch.chdir(cwd)
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        capsys.readouterr()
+        try:
+            code = main(list(args))
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(["trainer", *args], code, out, err)
+
+    return run
+
 
 wire()

@@ -14,8 +14,7 @@ from trainer.engine import Session
 from trainer.scenarios.loader import load_content
 
 OPENING = [
-    "您好,我是华信银行的郑岚,请问是陈志远先生吗?",
-    "请问是陈志远先生本人吗?",
+    "您好,我是华信银行的郑岚,请问是陈志远先生吗?",  # greeting and the question: two moves
     "不好意思打扰您,跟您核对一下号码,是138 0571 6621吗?",
     "刘强先生登记联系方式的时候留了您的号码,我们联系不上他本人,所以打给您。",
 ]
@@ -64,8 +63,10 @@ def test_an_angry_contact_will_not_help_either(content) -> None:  # type: ignore
         [
             *OPENING,
             "具体的事情涉及他个人信息,我不方便透露。",
-            off_topic,
+            off_topic,  # a first miss costs little;
+            off_topic,  # a second in a row costs the node's full fallback
             "理解您的担心,换了谁都会这么想。",
+            off_topic,
             off_topic,
         ],
     )

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "trainer.cli.content",  # validate, schema, list
     "trainer.cli.calls",  # play, test, explore, graph
     "trainer.cli.rules",  # audit, rules
+    "trainer.cli.intents",  # intents learn
     "trainer.cli.records",  # debrief, history, report, regrade, export, import
     "trainer.tui.commands",  # tui (default when no command is given on a terminal)
 )

@@ -16,10 +16,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from trainer.vocab import SCENARIO_STAGES as STAGES
+
 #: Codes meaning the input could not be read at all (exit 2, not 1).
 UNREADABLE = frozenset({"Y100", "Y109"})
 SCHEMA_KINDS = ("scenario", "personas", "intents", "wording", "all")
-from trainer.vocab import SCENARIO_STAGES as STAGES  # noqa: E402
 
 
 def register(subparsers: Any) -> None:

@@ -23,7 +23,8 @@ class Turn:
     answered, for a customer turn the node (or ending) the call moved to.
     ``intent``/``score`` are the recognised move (agent turns; ``intent`` None
     when nothing was recognised) and ``heard`` the closest intent of the whole
-    library. ``meters`` are the persona's meters after the turn.
+    library. ``meters`` are the persona's meters after the turn; ``moves`` every
+    move the line made (a line can make several).
     """
 
     index: int
@@ -36,6 +37,9 @@ class Turn:
     meters: Mapping[str, int] = field(default_factory=dict)
     at: str = ""
     heard: str | None = None
+    #: Every move the line made, in order: the moves the call took (the first is
+    #: ``intent``) and moves made where no node expected them (``anywhere`` moves).
+    moves: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -189,6 +189,11 @@ class Recogniser:
             bonus += PATTERN_BONUS
         return bonus
 
+    def scored(self, text: str) -> Scored:
+        """Everything needed to score ``text`` against any intent, computed once."""
+        norm, sims = self.similarities(text)
+        return Scored(self, text, norm, sims)
+
     def score_all(self, text: str, only: Iterable[str] | None = None) -> dict[str, float]:
         """Score of every intent (or of ``only`` those) for ``text``, in 0..1."""
         norm, sims = self.similarities(text)
@@ -235,6 +240,54 @@ class Recogniser:
         return Recognition(
             best, best_score, closest, closest_score, {i: scores.get(i, 0.0) for i in expected}
         )
+
+
+class Scored:
+    """One piece of text with its example similarities: scores of intents on demand."""
+
+    __slots__ = ("_cache", "norm", "recogniser", "sims", "text")
+
+    def __init__(self, recogniser: Recogniser, text: str, norm: str, sims: dict[str, float]):
+        self.recogniser, self.text, self.norm, self.sims = recogniser, text, norm, sims
+        self._cache: dict[str, float] = {}
+
+    def score(self, intent_id: str) -> float:
+        """Similarity plus keyword and pattern bonuses, in 0..1 (0 for an unknown intent)."""
+        found = self._cache.get(intent_id)
+        if found is None:
+            if intent_id not in self.recogniser.intents:
+                return 0.0
+            bonus = self.recogniser._bonus(intent_id, self.norm, self.text)
+            found = round(min(self.sims.get(intent_id, 0.0) + bonus, 1.0), 4)
+            self._cache[intent_id] = found
+        return found
+
+    def best(self, among: Iterable[str]) -> tuple[str | None, float, float]:
+        """The best of ``among``, its score and the runner-up's (ties: first listed)."""
+        best, best_score, runner_up = None, 0.0, 0.0
+        for intent_id in among:
+            value = self.score(intent_id)
+            if value > best_score:
+                best, best_score, runner_up = intent_id, value, best_score
+            elif value > runner_up:
+                runner_up = value
+        return best, best_score, runner_up
+
+    def closest(self, among: Iterable[str] | None = None) -> tuple[str | None, float]:
+        """The closest intent of the library (or of ``among``), looking at the `TOP` most
+        similar by examples plus ``among``."""
+        pool = (
+            sorted(self.sims, key=lambda i: (-self.sims[i], i))[:TOP]
+            if among is None
+            else list(among)
+        )
+        best, value, _ = self.best(pool)
+        return best, value
+
+
+def clear(score: float, runner_up: float, threshold: float = THRESHOLD) -> bool:
+    """Whether a best score is a recognition: over the threshold, or a weaker clear lead."""
+    return score >= threshold or (score >= LOW_THRESHOLD and score - runner_up >= MARGIN)
 
 
 _CACHE: dict[tuple[tuple[str, Intent], ...], Recogniser] = {}

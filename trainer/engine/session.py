@@ -32,13 +32,14 @@ import hashlib
 import json
 import random
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from datetime import time as dtime
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from transitions import Machine, State
 
-from trainer.engine import replies
+from trainer.engine import replies, understand
 from trainer.engine.events import (
     EndingEvent,
     Event,
@@ -51,7 +52,7 @@ from trainer.engine.events import (
     finding_from_json,
     finding_to_json,
 )
-from trainer.engine.recognise import THRESHOLD, Recogniser, recogniser_for
+from trainer.engine.recognise import THRESHOLD, Recogniser, Scored, clear, recogniser_for
 from trainer.grading.findings import CallContext, Finding
 from trainer.scenarios import model as m
 from trainer.vocab import Party
@@ -68,6 +69,39 @@ CONFUSED = {
     "zh-CN": ("不好意思,您的意思是?", "啊?您说什么?我没听明白。"),
     "en-US": ("Sorry, what do you mean?", "I'm not sure I follow. What is this about?"),
 }
+#: Said after a move the customer did not wait for, before the question stands again.
+ACKNOWLEDGE = {
+    "zh-CN": ("嗯,好。", "哦,知道了。", "嗯。"),
+    "en-US": ("Okay. ", "Uh-huh. ", "Okay, sure. "),
+}
+#: Said when the line is understood but is not what the customer is waiting for.
+NOT_NOW = {
+    "zh-CN": (
+        "这个先放一放,你先回答我刚才问的。",
+        "等一下,我刚才问你的你还没说呢。",
+        "你先把刚才那个事说清楚。",
+    ),
+    "en-US": (
+        "Hold on, you haven't answered what I asked.",
+        "Wait, let's finish what I asked first.",
+        "Okay, but what about what I just asked you?",
+    ),
+}
+#: A clause (or a few) of a line makes a move when it scores at least this.
+PIECE_THRESHOLD = 0.35
+#: A clause scoring within this of the move just made for that move belongs to it.
+ABSORB_MARGIN = 0.1
+#: A further move taken from the same line needs at least this score (a new sentence),
+#: or `CHAIN_IN_SENTENCE` when it continues the sentence of the move before.
+CHAIN_THRESHOLD = 0.5
+CHAIN_IN_SENTENCE = 0.8
+#: A line scoring this high for a move nobody expects now was understood (not a miss).
+UNDERSTOOD = 0.45
+#: What a genuine miss may cost at most on any meter (the node's fallback may say more).
+MISS_COST = 3
+#: At most this many moves are taken from one line, plus `MAX_PASSES` pass-throughs.
+MAX_MOVES = 4
+MAX_PASSES = 3
 _QUALITY_RANK = {"best": 0, "acceptable": 1, "poor": 2}
 
 
@@ -192,6 +226,282 @@ class _Took:
         self.session._fired = (self.index, self.move)
 
 
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """A move to take now: its intent, score and closest intent; ``skip`` passes the
+    node without the move being made (an ``anywhere`` move the agent left out)."""
+
+    intent: str
+    score: float
+    closest: str | None
+    skip: bool = False
+
+
+class _Reader(Protocol):
+    """How a turn learns which moves the agent's line makes (free text or a guided pick)."""
+
+    score: float
+
+    def next_move(self, expected: Sequence[str]) -> _Step | None:
+        """The next move the line makes among ``expected`` (None: no more)."""
+        ...
+
+    def refuse(self) -> None:
+        """The move just proposed could not be taken here (its condition is false)."""
+        ...
+
+    def heard(self) -> str | None:
+        """The closest intent of the whole library (for debriefs), if any."""
+        ...
+
+    def recorded(self) -> str | None:
+        """The intent recorded for the line when no move was taken."""
+        ...
+
+    def anywhere_moves(self) -> list[str]:
+        """``anywhere`` moves made in the parts of the line no move used, in order."""
+        ...
+
+    def understood_elsewhere(self) -> bool:
+        """Whether the line clearly makes a move that is simply not expected now."""
+        ...
+
+    def soften(self, again: bool) -> bool:
+        """Whether a miss costs less than the node's fallback says (free text only);
+        ``again`` when the line before was a miss at the same node."""
+        ...
+
+
+class _Chosen:
+    """A guided pick: exactly the option's intent, once."""
+
+    def __init__(self, intent: str) -> None:
+        self.intent = intent
+        self.score = 1.0
+        self._given = False
+
+    def next_move(self, expected: Sequence[str]) -> _Step | None:
+        if self._given or self.intent not in expected:
+            return None
+        self._given = True
+        return _Step(self.intent, 1.0, self.intent)
+
+    def refuse(self) -> None:
+        return None
+
+    def heard(self) -> str | None:
+        return self.intent
+
+    def recorded(self) -> str | None:
+        return self.intent
+
+    def anywhere_moves(self) -> list[str]:
+        return []
+
+    def understood_elsewhere(self) -> bool:
+        return False
+
+    def soften(self, again: bool) -> bool:
+        return False
+
+
+class _FreeLine:
+    """A typed line: its clauses, scored once each, taken move by move (see `Session.say`)."""
+
+    def __init__(self, session: Session, text: str) -> None:
+        self.session = session
+        self.text = text
+        self.pieces = understand.pieces(text)
+        self.clause_count = len(understand.clauses(text))
+        self._scored: dict[str, Scored] = {}
+        self.used: set[int] = set()
+        self.refused: set[tuple[str, str]] = set()
+        self.score = 0.0
+        self._proposed: tuple[str, str] | None = None
+        self._first = True
+        self.last: str | None = None  # the move taken last from this line
+
+    def _of(self, piece: understand.Piece) -> Scored:
+        found = self._scored.get(piece.text)
+        if found is None:
+            found = self._scored[piece.text] = self.session.recogniser.scored(piece.text)
+        return found
+
+    def next_move(self, expected: Sequence[str]) -> _Step | None:
+        node = self.session.node
+        wanted = [i for i in expected if (node, i) not in self.refused]
+        if not wanted:
+            return None
+        found: list[tuple[understand.Piece, str, float]] = []
+        best_seen = 0.0
+        for piece in self.pieces:
+            if piece.overlaps(self.used) or not understand.substantial(piece.text):
+                continue
+            intent, value, runner_up = self._of(piece).best(wanted)
+            best_seen = max(best_seen, value)
+            # a second move in the same line needs stronger evidence than the first
+            if not self.used:
+                floor = PIECE_THRESHOLD
+            else:
+                floor = CHAIN_THRESHOLD if piece.new_sentence else CHAIN_IN_SENTENCE
+            if intent is None or value < floor or not clear(value, runner_up):
+                continue
+            # a clause that fits the move just made as well is the rest of that move
+            # ("…about your card ending 4471; the balance is $1,284.50"), not a new one
+            if (
+                self.last is not None
+                and piece.first == piece.last
+                and self._of(piece).score(self.last) >= value - ABSORB_MARGIN
+            ):
+                self.used |= piece.clauses()
+                continue
+            found.append((piece, intent, value))
+        if found:
+            # moves are made in the order they are said: the earliest clause that makes
+            # one, and of the pieces starting there the one that scores best
+            start = min(piece.first for piece, _, _ in found)
+            here = [f for f in found if f[0].first == start]
+            _, intent, _ = max(here, key=lambda f: (f[2], -f[0].last))
+            # the shortest piece that makes that move: later clauses stay for later moves
+            piece, intent, value = min((f for f in here if f[1] == intent), key=lambda f: f[0].last)
+            return self._claim(piece.clauses(), intent, value)
+        if not self.used:  # nothing taken yet: the whole line, as one move
+            whole = self.session.recogniser.recognise(self.text, wanted)
+            best_seen = max(best_seen, whole.score)
+            if whole.intent is not None:
+                self.score = whole.score
+                return self._claim(set(range(self.clause_count)), whole.intent, whole.score)
+        if self._first:
+            self.score, self._first = best_seen, False
+        return self._skip_ahead(wanted) or self._in_context(wanted)
+
+    def _claim(self, clauses: set[int], intent: str, value: float) -> _Step:
+        if self._first:
+            self.score, self._first = value, False
+        self.used |= clauses
+        self.last = intent
+        self._proposed = (self.session.node, intent)
+        return _Step(intent, value, intent)
+
+    def _skip_ahead(self, wanted: Sequence[str]) -> _Step | None:
+        """Pass a node that waits only for ``anywhere`` moves when the line makes a move
+        of the node after it: such moves never block a call (a missing recording notice
+        costs the trainee on the scorecard, not a stuck customer)."""
+        session = self.session
+        if not all(intent in session.anywhere for intent in wanted):
+            return None
+        node = session.scenario.nodes.get(session.node)
+        if node is None:
+            return None
+        for move in node.moves:
+            if move.intent not in wanted or (
+                move.when is not None and not move.when.holds(session._meters, session._facts)
+            ):
+                continue
+            ahead_node = session.scenario.nodes.get(move.goto)
+            if ahead_node is None:
+                return None
+            ahead = tuple(dict.fromkeys(mv.intent for mv in ahead_node.moves))
+            for piece in self._unused():
+                if not understand.substantial(piece.text):
+                    continue
+                intent, value, runner_up = self._of(piece).best(ahead)
+                if intent is not None and value >= PIECE_THRESHOLD and clear(value, runner_up):
+                    self._proposed = (session.node, move.intent)
+                    return _Step(move.intent, 0.0, None, skip=True)
+            return None
+        return None
+
+    def _in_context(self, wanted: Sequence[str]) -> _Step | None:
+        """A yes to the customer's question, or a read-back known by its amount and date."""
+        locale = self.session.scenario.locale
+        if self.used:
+            return None
+        if "read_back_promise" in wanted:
+            money, date = understand.promise_content(self.text, locale)
+            if money and date:
+                return self._take("read_back_promise")
+        if (
+            "ask_promise" in wanted
+            and understand.is_agreement(self.text, locale)
+            and understand.asks(self.session._last_customer())
+        ):
+            return self._take("ask_promise")
+        return None
+
+    def _take(self, intent: str) -> _Step:
+        return self._claim(set(range(self.clause_count)), intent, THRESHOLD)
+
+    def refuse(self) -> None:
+        if self._proposed is not None:
+            self.refused.add(self._proposed)
+
+    def _unused(self) -> list[understand.Piece]:
+        return [p for p in self.pieces if not p.overlaps(self.used)]
+
+    def heard(self) -> str | None:
+        best, best_value = None, 0.0
+        for piece in self.pieces:
+            intent, value = self._of(piece).closest()
+            if intent is not None and value > best_value:
+                best, best_value = intent, value
+        return best
+
+    def recorded(self) -> str | None:
+        return None
+
+    def anywhere_moves(self) -> list[str]:
+        anywhere = sorted(self.session.anywhere)
+        made: list[str] = []
+        taken: set[int] = set(self.used)
+        if self.last is not None:  # a line that made a move: only whole sentences add more
+            return self._anywhere_sentences(anywhere)
+        for piece in self._unused():
+            if piece.overlaps(taken) or not understand.substantial(piece.text):
+                continue
+            intent, value, runner_up = self._of(piece).best(anywhere)
+            if intent is not None and value >= UNDERSTOOD and clear(value, runner_up):
+                taken |= piece.clauses()
+                if intent not in made:
+                    made.append(intent)
+        return made
+
+    def _anywhere_sentences(self, anywhere: list[str]) -> list[str]:
+        """``anywhere`` moves in whole unused sentences, clearly (`UNDERSTOOD`)."""
+        made: list[str] = []
+        for piece in self._unused():
+            ends = piece.last + 1 >= self.clause_count or self._ends_sentence(piece.last)
+            if not piece.new_sentence or not ends or not understand.substantial(piece.text):
+                continue
+            intent, value, runner_up = self._of(piece).best(anywhere)
+            clearly = intent is not None and value >= UNDERSTOOD and clear(value, runner_up)
+            if clearly and intent not in made:
+                made.append(str(intent))
+        return made
+
+    def _ends_sentence(self, clause: int) -> bool:
+        parts = understand.clauses(self.text)
+        return clause < len(parts) and parts[clause].rstrip()[-1:] in "。！？!?；;."
+
+    def understood_elsewhere(self) -> bool:
+        for piece in self._unused():
+            intent, value = self._of(piece).closest()
+            if intent is not None and value >= UNDERSTOOD:
+                return True
+        return False
+
+    def soften(self, again: bool) -> bool:
+        """A first miss at a node costs little (the simulator may simply have failed to
+        place a good line; the trainee rephrases); a miss right after a miss at the same
+        node costs what the node's fallback says."""
+        return not again
+
+
+def _softened(effects: Mapping[str, int]) -> dict[str, int]:
+    """A miss of the simulator's own costs little: at most `MISS_COST` of any meter."""
+    return {name: max(-MISS_COST, min(MISS_COST, delta)) for name, delta in effects.items()}
+
+
 class Session:
     """One simulated call. Build with `Session.new` or `Session.resume`."""
 
@@ -250,6 +560,9 @@ class Session:
             self._meters[name] = self._clamp(name, int(value))
         self._facts: set[str] = set()
         self._used: set[str] = set()
+        #: ``anywhere`` moves said where no node expected them (their nodes pass later).
+        self._said: set[str] = set()
+        self._last_missed: str | None = None  # the node of the last miss, if the last line was one
         self._party: Party = scenario.party
         self._turns: list[Turn] = []
         self._history: list[str] = []
@@ -347,6 +660,7 @@ class Session:
         self._meters = {str(k): int(v) for k, v in record.meters.items()} or self._meters
         self._facts = set(record.facts)
         self._used = set(state.get("used") or ())
+        self._said = set(state.get("said") or ())
         party = state.get("party")
         if party in ("debtor", "third_party", "unknown"):
             self._party = party
@@ -556,12 +870,21 @@ class Session:
         return events
 
     def say(self, text: str) -> list[Event]:
-        """The agent says ``text`` (free mode): recognise, grade, react, advance."""
+        """The agent says ``text`` (free mode): understand the whole line, grade, react, advance.
+
+        A line may make several moves: it is cut into clauses
+        (`trainer.engine.understand.pieces`) and, node after node, the clause that
+        best makes a move the current node expects is taken, until no clause
+        makes one (at most `MAX_MOVES`). Moves marked ``anywhere`` (recording
+        notice, empathy…) establish their facts wherever they are said, and a node
+        that exists only for such a move already made is passed through. A short
+        yes to the customer's own question, and a read-back recognised by its
+        amount and date, are understood in context.
+        """
         self._require_live()
         if not text.strip():
             raise EngineError("say something: the line is empty")
-        recognition = self.recogniser.recognise(text, self.expected())
-        return self._turn(text, recognition.intent, recognition.score, recognition.closest)
+        return self._turn(text, _FreeLine(self, text))
 
     def choose(self, index: int) -> list[Event]:
         """The agent picks ``options()[index]`` (guided mode, 0-based).
@@ -577,7 +900,7 @@ class Session:
         if not 0 <= index < len(options):
             raise EngineError(f"choice {index + 1} is not between 1 and {len(options)}")
         option = options[index]
-        return self._turn(option.text, option.intent, 1.0, option.intent)
+        return self._turn(option.text, _Chosen(option.intent))
 
     def _require_live(self) -> None:
         if not self._started:
@@ -585,47 +908,84 @@ class Session:
         if self.finished:
             raise EngineError("the call has ended")
 
-    def _turn(
-        self, text: str, intent: str | None, score: float, closest: str | None
-    ) -> list[Event]:
+    def _turn(self, text: str, reader: _Reader) -> list[Event]:
         """One agent turn; see the module docstring for the order of steps."""
         node_id = self.node
         node = self.scenario.nodes[node_id]
         rng = self._rng()
         before = dict(self._meters)
         events: list[Event] = [TurnEvent("agent", text, node_id)]
-        events.append(RecognitionEvent(intent, round(score, 4), closest))
         findings = self._grade(text)
         self._agent_turns += 1
         self._history.append(text)
-        events.extend(FindingEvent(f) for f in findings)
         self._react(findings)
-        moved = False
         reply_lines: Sequence[m.Line] = ()
         key = node_id
-        self._fired = None
-        if intent is not None and intent in self.expected():
-            moved = self._fire(f"move:{intent}")
-            if moved and self._fired is not None:
-                index, move = self._fired
-                self._apply(move.effects)
-                self._facts.update(move.establishes)
-                reply_lines, key = (
-                    (move.reply, f"{node_id}>{index}")
-                    if move.reply
-                    else (self._say_of(self.node), self.node)
-                )
-        if not moved:
+        taken: list[tuple[int, m.Move]] = []
+        made: list[str] = []  # every move of the line, in order
+        first: tuple[str | None, float, str | None] | None = None  # the first move taken
+        skipped = 0
+        for _ in range(MAX_MOVES + MAX_PASSES):
+            if self.finished or len(taken) + skipped >= MAX_MOVES + MAX_PASSES:
+                break
+            step = reader.next_move(self.expected()) or self._pass_through()
+            if step is None:
+                break
+            self._fired = None
+            if not self._fire(f"move:{step.intent}") or self._fired is None:
+                reader.refuse()
+                continue
+            index, move = self._fired
+            if step.skip:
+                skipped += 1
+                continue
+            self._apply(move.effects)
+            self._facts.update(move.establishes)
+            taken.append((index, move))
+            made.append(step.intent)
+            if first is None:
+                first = (step.intent, step.score, step.closest)
+            forced = self._forced_ending()
+            if forced is not None:
+                break
+        heard = reader.heard()
+        for extra in reader.anywhere_moves():
+            if extra not in made:
+                made.append(extra)
+                self._said.add(extra)
+                self._facts.update(self._facts_of(extra))
+        moved = bool(taken)
+        recognised, score, closest = (
+            first if first is not None else (reader.recorded(), reader.score, heard)
+        )
+        events.append(RecognitionEvent(recognised, round(score, 4), closest))
+        events.extend(FindingEvent(f) for f in findings)
+        if moved:
+            last_index, last_move = taken[-1]
+            if last_move.reply and len(taken) == 1:
+                reply_lines, key = last_move.reply, f"{node_id}>{last_index}"
+            elif self.node in self.scenario.nodes or self.node in self.scenario.endings:
+                reply_lines, key = self._say_of(self.node), self.node
+        elif made:  # only moves said out of order: acknowledged, the question stands
+            reply_lines, key = self._acknowledge(node, rng), f"{node_id}:ack"
+        elif reader.understood_elsewhere():
+            reply_lines, key = self._not_now(rng), f"{node_id}:not-now"
+        else:
             fallback = node.fallback
             if fallback is not None:
-                self._apply(fallback.effects)
-                reply_lines, key = fallback.say, f"{node_id}:fallback"
+                effects = fallback.effects
+                again = self._last_missed == node_id
+                self._apply(_softened(effects) if reader.soften(again) else effects)
+                self._last_missed = node_id
+                reply_lines, key = self._fresh(fallback.say), f"{node_id}:fallback"
                 if fallback.goto:
                     self._fire("fallback")
             else:
                 reply_lines, key = (), node_id
-        self.last_move = self._fired if moved else None
-        self.last_fallback = not moved
+        self.last_move = taken[0] if taken else None
+        self.last_fallback = not moved and not made
+        if not self.last_fallback:
+            self._last_missed = None
         forced = self._forced_ending()
         if forced is not None:
             self._exit_to(forced)
@@ -636,12 +996,13 @@ class Session:
             "agent",
             text,
             node_id,
-            intent,
+            recognised,
             round(score, 4),
             tuple(findings),
             dict(self._meters),
             _now(),
             closest,
+            tuple(made),
         )
         self._turns.append(agent)
         events.extend(
@@ -660,6 +1021,74 @@ class Session:
             events.append(EndingEvent(ending_id, ending.outcome, ending.good))
         self._commit(new)
         return events
+
+    # ------------------------------------------------------------ understanding pieces
+
+    @property
+    def anywhere(self) -> frozenset[str]:
+        """Intents the agent may say at any point (library ``anywhere: true`` + scenario)."""
+        return frozenset(
+            [i for i, intent in self.intents.items() if intent.anywhere]
+            + list(self.scenario.anywhere)
+        )
+
+    def _facts_of(self, intent: str) -> set[str]:
+        """What saying ``intent`` establishes anywhere in this scenario (its moves' facts)."""
+        facts: set[str] = set()
+        for node in self.scenario.nodes.values():
+            for move in node.moves:
+                if move.intent == intent:
+                    facts.update(move.establishes)
+        return facts
+
+    def _pass_through(self) -> _Step | None:
+        """The move of a node that exists only for an ``anywhere`` move already made.
+
+        A node passes when every move it expects is the same intent, that intent
+        was said earlier where no node expected it, and what the move establishes
+        is already established: its purpose is met, so it is not asked again.
+        """
+        expected = self.expected()
+        if len(expected) != 1 or expected[0] not in self._said:
+            return None
+        node = self.scenario.nodes.get(self.node)
+        if node is None:
+            return None
+        wanted = {fact for move in node.moves for fact in move.establishes}
+        if not wanted or not wanted <= self._facts:
+            return None
+        return _Step(expected[0], 1.0, expected[0])
+
+    def _acknowledge(self, node: m.Node, rng: random.Random) -> tuple[m.Line, ...]:
+        """A short acknowledgement, then the node's question again (no patience lost)."""
+        acks = ACKNOWLEDGE.get(self.scenario.locale, ACKNOWLEDGE["en-US"])
+        ack = acks[rng.randrange(len(acks))]
+        source = node.fallback.say if node.fallback is not None else node.say
+        return tuple(
+            line.model_copy(update={"text": f"{ack}{line.text}"}) for line in self._fresh(source)
+        )
+
+    def _not_now(self, rng: random.Random) -> tuple[m.Line, ...]:
+        """Understood, but not what the customer is waiting for: say so (no patience lost)."""
+        lines = NOT_NOW.get(self.scenario.locale, NOT_NOW["en-US"])
+        last = self._last_customer()
+        choices = [text for text in lines if text != last] or list(lines)
+        return (m.Line(text=choices[rng.randrange(len(choices))]),)
+
+    def _fresh(self, lines: Sequence[m.Line]) -> tuple[m.Line, ...]:
+        """``lines`` without the one the customer just said (never the same line twice)."""
+        last = self._last_customer()
+        kept = tuple(line for line in lines if replies.render(line.text, self.placeholders) != last)
+        if kept:
+            return kept
+        clarify = CONFUSED.get(self.scenario.locale, CONFUSED["en-US"])
+        return tuple(m.Line(text=text) for text in clarify if text != last)
+
+    def _last_customer(self) -> str:
+        for turn in reversed(self._turns):
+            if turn.speaker == "customer":
+                return turn.text
+        return ""
 
     # ------------------------------------------------------------ turn pieces
 
@@ -742,6 +1171,7 @@ class Session:
             "node": getattr(self._call, "node", BEGIN),
             "party": self._party,
             "used": sorted(self._used),
+            "said": sorted(self._said),
             "from_node": self.from_node,
             "call_time": call_time.strftime("%H:%M") if call_time is not None else None,
         }
@@ -802,6 +1232,7 @@ def _turn_to_record(turn: Turn) -> TurnRecord:
         findings=tuple(finding_to_json(f) for f in turn.findings),
         meters=dict(turn.meters),
         at=turn.at,
+        moves=turn.moves,
     )
 
 
@@ -816,6 +1247,7 @@ def _turn_from_record(record: TurnRecord) -> Turn:
         tuple(finding_from_json(f) for f in record.findings),
         dict(record.meters),
         record.at,
+        moves=tuple(record.moves),
     )
 
 

@@ -81,6 +81,10 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE sessions ADD COLUMN state TEXT NOT NULL DEFAULT '{}';
     """,
+    # v3: every move an agent line made (a line can make several), in order
+    """
+    ALTER TABLE turns ADD COLUMN moves TEXT NOT NULL DEFAULT '[]';
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -227,7 +231,7 @@ class Store:
             self._require(db, session_id)
             db.executemany(
                 "INSERT INTO turns (session_id, idx, speaker, text, node, intent, score,"
-                " findings, meters, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " findings, meters, at, moves) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         session_id,
@@ -240,6 +244,7 @@ class Store:
                         _dump(list(t.findings)),
                         _dump(dict(t.meters)),
                         t.at or now(),
+                        _dump(list(t.moves)),
                     )
                     for t in turns
                 ],
@@ -330,7 +335,7 @@ class Store:
             )
             db.executemany(
                 "INSERT INTO turns (session_id, idx, speaker, text, node, intent, score,"
-                " findings, meters, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " findings, meters, at, moves) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         record.id,
@@ -343,6 +348,7 @@ class Store:
                         _dump(list(t.findings)),
                         _dump(t.meters),
                         t.at or record.started_at,
+                        _dump(list(t.moves)),
                     )
                     for t in record.turns
                 ],
@@ -383,7 +389,7 @@ class Store:
                 f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?", (sid,)
             ).fetchone()
             turn_rows = self._db.execute(
-                "SELECT idx, speaker, text, node, intent, score, findings, meters, at"
+                "SELECT idx, speaker, text, node, intent, score, findings, meters, at, moves"
                 " FROM turns WHERE session_id = ? ORDER BY idx",
                 (sid,),
             ).fetchall()
@@ -398,6 +404,7 @@ class Store:
                 findings=tuple(_load(r["findings"], [])),
                 meters=_load(r["meters"], {}),
                 at=r["at"],
+                moves=tuple(str(x) for x in _load(r["moves"], [])),
             )
             for r in turn_rows
         )

@@ -40,6 +40,8 @@ class TurnRecord:
     findings: tuple[dict[str, Any], ...] = ()
     meters: dict[str, int] = field(default_factory=dict)
     at: str = ""
+    #: Every move the line made, in order (``intent`` is the first the call expected).
+    moves: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON form (used by export)."""
@@ -53,6 +55,7 @@ class TurnRecord:
             "findings": list(self.findings),
             "meters": dict(self.meters),
             "at": self.at,
+            "moves": list(self.moves),
         }
 
     @classmethod
@@ -72,6 +75,7 @@ class TurnRecord:
                 findings=tuple(dict(f) for f in data.get("findings") or ()),
                 meters={str(k): int(v) for k, v in (data.get("meters") or {}).items()},
                 at=str(data.get("at") or ""),
+                moves=tuple(str(x) for x in data.get("moves") or ()),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise StoreError(f"bad turn record: {exc}") from None

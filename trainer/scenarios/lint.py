@@ -254,6 +254,16 @@ def _intent_references(scenario: m.Scenario, doc: YamlDoc, content: ContentSet) 
         )
     else:
         fallback = f"define it in the {scenario.locale} intent library or under 'intents:'"
+    for k, name in enumerate(scenario.anywhere):
+        if name not in intents:
+            out.append(
+                doc.diag(
+                    ("anywhere", k),
+                    "R302",
+                    f"unknown intent '{name}' in 'anywhere:'",
+                    _suggest(name, intents, fallback),
+                )
+            )
     for nid, node in scenario.nodes.items():
         move_intents = {move.intent for move in node.moves}
         for j, move in enumerate(node.moves):
@@ -900,7 +910,34 @@ def _value_at(data: object, path: Path_) -> object:
     return data
 
 
+def check_examples(content: ContentSet) -> list[Diagnostic]:
+    """Learned example lines must belong to intents of their locale's library (R302)."""
+    out: list[Diagnostic] = []
+    for loaded in content.files:
+        if not isinstance(loaded.obj, m.ExampleSet):
+            continue
+        library = content.intents.get(loaded.obj.locale, {})
+        for intent_id in loaded.obj.intents:
+            if intent_id not in library:
+                out.append(
+                    loaded.doc.diag(
+                        ("intents", intent_id),
+                        "R302",
+                        f"unknown intent '{intent_id}' in learned examples",
+                        _suggest(
+                            intent_id,
+                            library,
+                            f"rebuild with 'trainer intents learn' or add it to the "
+                            f"{loaded.obj.locale} intent library",
+                        ),
+                        key=True,
+                    )
+                )
+    return out
+
+
 register_check(check_references)
+register_check(check_examples)
 register_check(check_graph)
 register_check(check_paths)
 register_check(check_moves)

@@ -45,16 +45,35 @@ class ContentSet:
     scenarios: dict[str, m.Scenario] = field(default_factory=dict)
     personas: dict[str, m.Persona] = field(default_factory=dict)
     intents: dict[str, dict[str, m.Intent]] = field(default_factory=dict)  # locale → id → intent
+    #: Learned example lines (kind ``examples``): locale → intent id → lines.
+    examples: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     wording: dict[str, dict[str, m.Wording]] = field(default_factory=dict)  # locale → id → wording
     files: list[Loaded] = field(default_factory=list)
     sources: dict[str, YamlDoc] = field(default_factory=dict)  # scenario id → its YamlDoc
     extra: dict[str, list[Loaded]] = field(default_factory=dict)  # other kinds by kind name
+    _libraries: dict[str, dict[str, m.Intent]] = field(default_factory=dict, repr=False)
 
     def intents_for(self, scenario: m.Scenario) -> dict[str, m.Intent]:
-        """The intents a scenario can use: its locale's library plus its own."""
-        merged = dict(self.intents.get(scenario.locale, {}))
+        """The intents a scenario can use: its locale's library (with the learned example
+        lines of its locale added to each intent) plus its own."""
+        merged = dict(self._library(scenario.locale))
         merged.update(scenario.intents)
         return merged
+
+    def _library(self, locale: str) -> dict[str, m.Intent]:
+        cached = self._libraries.get(locale)
+        if cached is None:
+            learned = self.examples.get(locale, {})
+            cached = {
+                intent_id: (
+                    intent.model_copy(update={"examples": (*intent.examples, *learned[intent_id])})
+                    if learned.get(intent_id)
+                    else intent
+                )
+                for intent_id, intent in self.intents.get(locale, {}).items()
+            }
+            self._libraries[locale] = cached
+        return cached
 
     def of_kind(self, kind: str) -> list[Loaded]:
         """Loaded files of a registered extra kind (e.g. ``golden``, ``scorecard``)."""
@@ -67,6 +86,7 @@ KINDS: dict[str, type[BaseModel]] = {
     "personas": m.PersonaLibrary,
     "intents": m.IntentLibrary,
     "wording": m.WordingLibrary,
+    "examples": m.ExampleSet,
 }
 
 #: Checks run after all files are loaded: (content set) → diagnostics.
@@ -488,6 +508,10 @@ def _index(content: ContentSet, loaded: Loaded) -> list[Diagnostic]:
                     )
                 )
             table.setdefault(intent_id, intent)
+    elif isinstance(obj, m.ExampleSet):
+        table3 = content.examples.setdefault(obj.locale, {})
+        for intent_id, lines in obj.intents.items():
+            table3[intent_id] = (*table3.get(intent_id, ()), *lines)
     elif isinstance(obj, m.WordingLibrary):
         table2 = content.wording.setdefault(obj.locale, {})
         for wid, wording in obj.wording.items():

@@ -400,6 +400,10 @@ class Intent(Model):
     examples: tuple[str, ...] = Field(min_length=1)
     keywords: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
+    #: A move the agent may make at any point of a call (recording notice, empathy…):
+    #: said where no node expects it, it still establishes its facts and a node that
+    #: exists only for it is passed through later.
+    anywhere: bool = False
 
     @field_validator("patterns")
     @classmethod
@@ -442,6 +446,8 @@ class Scenario(Model):
     exits: tuple[Exit, ...] = ()
     limits: Limits
     intents: dict[str, Intent] = Field(default_factory=dict)
+    #: More intents this scenario accepts at any point (see `Intent.anywhere`).
+    anywhere: tuple[IntentId, ...] = ()
     start: NodeId
     nodes: dict[NodeId, Node] = Field(min_length=1)
     endings: dict[NodeId, Ending] = Field(min_length=1)
@@ -482,6 +488,28 @@ class IntentLibrary(Model):
     kind: Literal["intents"]
     locale: Locale
     intents: dict[IntentId, Intent] = Field(min_length=1)
+
+
+class SourceFile(Model):
+    """A data file something was built from, with its SHA-256 (to notice it changed)."""
+
+    path: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class ExampleSet(Model):
+    """More example lines per intent for one locale, learned from labelled data.
+
+    Written by ``trainer intents learn`` from ``training/recogniser/`` (never by
+    hand): the recogniser reads them beside the library's own examples.
+    ``built_from`` names the data files and their hashes, so a test notices data
+    that changed without a rebuild.
+    """
+
+    kind: Literal["examples"]
+    locale: Locale
+    built_from: tuple[SourceFile, ...] = ()
+    intents: dict[IntentId, tuple[str, ...]] = Field(min_length=1)
 
 
 class Wording(Model):

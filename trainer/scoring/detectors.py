@@ -65,6 +65,12 @@ class TurnView:
     facts: frozenset[str]
     ordinal: int = 0
     at: str = ""
+    #: Every move the line made (a line can make several); ``intent`` is the first.
+    moves: tuple[str, ...] = ()
+
+    def made(self) -> tuple[str, ...]:
+        """The moves of the line: ``moves``, or ``intent`` for calls stored before them."""
+        return self.moves or ((self.intent,) if self.intent else ())
 
 
 @dataclass(frozen=True)
@@ -310,13 +316,13 @@ def _norm(text: str) -> str:
 
 
 def _amounts(text: str) -> list[Any]:
-    from trainer.scoring.numbers import amounts
+    from trainer.grading.numbers import amounts
 
     return amounts(text)
 
 
 def _equal(value: Decimal, target: float) -> bool:
-    from trainer.scoring.numbers import same_amount
+    from trainer.grading.numbers import same_amount
 
     return same_amount(value, target)
 
@@ -462,12 +468,9 @@ def detect_intent(call: CallView, p: IntentParams) -> Verdict:
     """The agent made one of the named moves."""
     names = set(_names(p.intent))
     for turn in call.agent:
-        if (
-            turn.intent in names
-            and (p.party is None or turn.party == p.party)
-            and not tainted(turn)
-        ):
-            return Verdict(True, turn, f"{turn.intent} at {_where(turn)}")
+        hit = next((move for move in turn.made() if move in names), None)
+        if hit is not None and (p.party is None or turn.party == p.party) and not tainted(turn):
+            return Verdict(True, turn, f"{hit} at {_where(turn)}")
     return Verdict(False, None, f"no move {' / '.join(sorted(names))}")
 
 
@@ -664,7 +667,7 @@ def detect_callback(call: CallView, p: KeywordParams) -> Verdict:
     for turn in call.agent:
         if (
             "requests_callback" in turn.facts
-            or turn.intent == "request_callback"
+            or "request_callback" in turn.made()
             or any(_norm(w) in _norm(turn.text) for w in words)
         ):
             return Verdict(True, turn, f"call-back asked at {_where(turn)}")
@@ -688,7 +691,7 @@ def detect_close(call: CallView, p: CloseParams) -> Verdict:
             return Verdict(False, turn, f"the close broke a rule at {_where(turn)}")
     for turn in reversed(last):
         if (
-            turn.intent == "close_politely"
+            "close_politely" in turn.made()
             or (
                 "closes_politely" in turn.facts
                 and "closes_politely" not in _facts_before(call, turn)
@@ -740,10 +743,11 @@ def detect_best_path(call: CallView, p: BestPathParams) -> Verdict:
     }
     if not wanted:
         return Verdict(True, None, "no best-path moves to make")
-    made = [t for t in call.agent if t.intent in wanted and not tainted(t)]
-    share = len({t.intent for t in made}) / len(wanted)
+    made = [t for t in call.agent if set(t.made()) & wanted and not tainted(t)]
+    done = {move for t in made for move in t.made()} & wanted
+    share = len(done) / len(wanted)
     last = made[-1] if made else None
-    missing = sorted(wanted - {t.intent for t in made})
+    missing = sorted(wanted - done)
     detail = f"{share:.0%} of the best path's moves" + (
         f" (not made: {', '.join(missing)})" if missing else ""
     )

@@ -58,6 +58,8 @@ class Expect(Model):
 
     node: str | None = None
     intent: str | None = None
+    #: Every move the line made, in order (a line can make several).
+    moves: tuple[str, ...] | None = None
     findings: tuple[str, ...] | None = None
     meters: dict[str, str | int] = Field(default_factory=dict)
     facts: tuple[str, ...] = ()
@@ -188,6 +190,14 @@ def check_expect(expect: Expect, session: Session, last: Any) -> list[Mismatch]:
                 "intent",
                 str(expect.intent),
                 str(last.intent) + (heard if last.intent is None else ""),
+            )
+        )
+    if expect.moves is not None and tuple(last.moves) != tuple(expect.moves):
+        out.append(
+            Mismatch(
+                "moves",
+                "[" + ", ".join(expect.moves) + "]",
+                "[" + ", ".join(last.moves) + "]",
             )
         )
     if expect.findings is not None:

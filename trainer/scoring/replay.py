@@ -210,6 +210,7 @@ def call_view(
                 text=turn.text,
                 node=turn.node,
                 intent=turn.intent,
+                moves=tuple(turn.moves),
                 findings=tuple(own) if own is not None else stored_findings(turn),
                 party=ctx.party,
                 verified=ctx.verified,

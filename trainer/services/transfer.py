@@ -61,6 +61,7 @@ def export_lines(record: SessionRecord, content: ContentSet | None) -> Iterator[
             "findings": list(turn.findings),
             "meters": dict(turn.meters),
             "at": turn.at,
+            "moves": list(turn.moves),
         }
         if position == 0:
             item["session"] = header
@@ -122,6 +123,7 @@ def read_jsonl(path: Path) -> list[SessionRecord]:
                         "findings": item.get("findings") or [],
                         "meters": item.get("meters") or {},
                         "at": item.get("at") or "",
+                        "moves": item.get("moves") or [],
                     }
                 )
             except (KeyError, TypeError, ValueError) as exc:

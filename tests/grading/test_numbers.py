@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trainer.scoring.numbers import amounts, parse_chinese, same_amount
+from trainer.grading.numbers import amounts, parse_chinese, same_amount
 
 DIGITS = "零一二三四五六七八九"
 

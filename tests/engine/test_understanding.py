@@ -1,0 +1,116 @@
+"""The debtor understands what trainees really say (the five failure kinds, new lines).
+
+1. several moves in one line; 2. moves out of the tree's order (``anywhere`` moves,
+nodes passed or skipped); 3. a yes to the persona's own proposal; 4. a read-back known
+by its amount and date; 5. misses that do not spiral (cheap first miss, never the same
+line twice, "not now" instead of "what do you mean?").
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from trainer.engine import understand
+from trainer.engine.session import MISS_COST, NOT_NOW, Session
+from trainer.scenarios.loader import ContentSet
+from trainer.services.content import load_content
+
+
+@pytest.fixture(scope="module")
+def shipped() -> ContentSet:
+    content, _ = load_content()
+    return content
+
+
+def _call(content: ContentSet, scenario: str, **options: object) -> Session:
+    session = Session.new(content.scenarios[scenario], content, seed=3, **options)  # type: ignore[arg-type]
+    session.start()
+    return session
+
+
+def _agent(session: Session):  # type: ignore[no-untyped-def]
+    return [t for t in session.turns if t.speaker == "agent"][-1]
+
+
+def test_clauses_keep_numbers_whole_and_pieces_cover_runs() -> None:
+    assert understand.clauses("欠款12,460.80元,逾期52天。请问您方便吗?") == [
+        "欠款12,460.80元,",
+        "逾期52天。",
+        "请问您方便吗?",
+    ]
+    spans = {(p.first, p.last) for p in understand.pieces("甲乙丙丁,戊己庚辛。壬癸子丑,寅卯辰巳")}
+    assert {(0, 0), (0, 1), (0, 2), (1, 3), (3, 3), (0, 3)} <= spans
+
+
+def test_several_moves_in_one_line(shipped: ContentSet) -> None:
+    call = _call(shipped, "zh-first-hardship")
+    call.say("喂您好,这边是华信银行信用卡中心的小唐,工号6021,请问您是马先生本人吗?")
+    assert _agent(call).moves[:1] == ("greet_identify",)
+    assert "identifies_self" in call.facts
+    en = _call(shipped, "en-first-minimiranda")
+    en.say(
+        "Hi, this is Jordan with First Harbor Bank's card services, calling on a recorded line."
+        " Am I speaking with Daniel?"
+    )
+    assert {"greet_identify"} <= set(_agent(en).moves)
+
+
+def test_recording_said_early_establishes_it_and_its_node_passes(shipped: ContentSet) -> None:
+    call = _call(shipped, "zh-first-hardship")
+    call.say("您好,我是华信银行信用卡中心的小唐。跟您说一下,咱们这通电话全程都有录音。")
+    assert "states_recording" in call.facts
+    assert "state_recording" in _agent(call).moves
+    call.say("请您报一下身份证号最后四位,我核对一下。")
+    assert call.node == "purpose"  # 'recording' asks for nothing already done: passed
+
+
+def test_a_node_waiting_only_for_an_anywhere_move_does_not_block(shipped: ContentSet) -> None:
+    call = _call(shipped, "zh-first-hardship", from_node="recording")
+    call.say("谢谢马先生,对上了。您尾号3217的信用卡欠款8,640元,已经逾期38天了。")
+    assert call.node not in {"recording", "purpose"}
+    assert "state_purpose" in _agent(call).moves
+    assert "states_recording" not in call.facts  # skipped, not made: the scorecard sees it
+
+
+def test_a_yes_to_the_customers_own_proposal(shipped: ContentSet) -> None:
+    call = _call(shipped, "zh-first-staller", from_node="vague_second")
+    assert understand.asks(call.turns[-1].text)  # "……那就这周吧,这周内。"
+    call.say("行,那就这周五。")
+    assert _agent(call).intent == "ask_promise"
+    assert understand.is_agreement("Sure, the 15th works.", "en-US")
+    assert not understand.is_agreement("Sure, but can you pay the whole balance today?", "en-US")
+    assert not understand.is_agreement("好的,请问您是周先生本人吗?", "zh-CN")
+
+
+def test_a_read_back_is_known_by_its_amount_and_date(shipped: ContentSet) -> None:
+    call = _call(shipped, "zh-first-forgetful", from_node="promise_given")
+    call.say("好嘞,今晚十点以前,6380块,您自己在手机上弄,没错吧")
+    assert _agent(call).intent == "read_back_promise"
+    assert understand.promise_content("On the 15th, $1,284.50 through the app.", "en-US") == (
+        True,
+        True,
+    )
+
+
+def test_a_miss_costs_little_and_is_never_answered_twice_alike(shipped: ContentSet) -> None:
+    call = _call(shipped, "zh-first-hardship")
+    before = call.meters
+    call.say("麻烦您稍等一下哈")
+    after = call.meters
+    assert all(abs(after[k] - before[k]) <= MISS_COST for k in before)
+    replies = [call.turns[-1].text]
+    for _ in range(3):
+        call.say("麻烦您稍等一下哈")
+        replies.append(call.turns[-1].text)
+    assert all(a != b for a, b in itertools.pairwise(replies))
+
+
+def test_understood_but_not_now_gets_a_not_now_reply(shipped: ContentSet) -> None:
+    call = _call(shipped, "zh-first-hardship", from_node="verify")
+    before = call.meters
+    call.say("您这边可以先还一个最低还款864元,剩下的我们再商量分期。")
+    assert call.node == "verify"
+    assert call.turns[-1].text in NOT_NOW["zh-CN"]
+    assert call.meters == before

@@ -7,10 +7,11 @@ intents or scenarios, and count what the simulated customer understood.
 
 Per locale:
 * unrecognised: agent lines read as no move at all (``intent: null``);
-* wrong move: lines that made a shared move their author did not mean (lines the
-  author labelled ``other`` only are not counted either way); a line read as one of a
-  scenario's own moves (not in the shared library, so unknown to the authors) is
-  counted apart as "scenario move", not judged;
+* wrong move: lines none of whose recognised moves is one their author meant (lines
+  the author labelled ``other`` only are not counted either way);
+* extra move: lines recognised as a move the author meant plus one they did not;
+* scenario move: lines read only as a scenario's own moves (not in the shared
+  library, so unknown to the authors), counted apart and not judged;
 * good endings: good-faith calls that reached an ending whose outcome counts as good.
 
 Each call is replayed with the shipped content, its seed and the shipped rulebook,
@@ -65,17 +66,22 @@ def replay(
         made = list(agent.moves) or ([agent.intent] if agent.intent else [])
         meant = [str(m) for m in line.get("moves") or []]
         tally["lines"] += 1
-        wrong = [i for i in made if i not in meant and i in shared]
+        judged = [i for i in made if i in shared]
+        extra = [i for i in judged if i not in meant]
         if not made:
             if meant != ["other"]:
                 tally["unrecognised"] += 1
                 if verbose:
                     print(f"  ?  {call['scenario']}: {line['say']}  (meant {meant})")
-        elif meant != ["other"] and wrong:
+        elif meant != ["other"] and judged and not set(judged) & set(meant):
             tally["wrong"] += 1
             if verbose:
                 print(f"  X  {call['scenario']}: {line['say']}  -> {made} (meant {meant})")
-        elif any(i not in shared for i in made):
+        elif meant != ["other"] and extra:
+            tally["extra"] += 1
+            if verbose:
+                print(f"  +  {call['scenario']}: {line['say']}  -> {made} (meant {meant})")
+        elif not judged:
             tally["local"] += 1
         if meant == ["other"]:
             tally["other"] += 1

@@ -262,8 +262,8 @@ class _Reader(Protocol):
         """``anywhere`` moves made in the parts of the line no move used, in order."""
         ...
 
-    def understood_elsewhere(self) -> bool:
-        """Whether the line clearly makes a move that is simply not expected now."""
+    def understood_elsewhere(self) -> str | None:
+        """The move the line clearly makes that is simply not expected now, if any."""
         ...
 
     def soften(self, again: bool) -> bool:
@@ -298,8 +298,8 @@ class _Chosen:
     def anywhere_moves(self) -> list[str]:
         return []
 
-    def understood_elsewhere(self) -> bool:
-        return False
+    def understood_elsewhere(self) -> str | None:
+        return None
 
     def soften(self, again: bool) -> bool:
         return False
@@ -483,12 +483,15 @@ class _FreeLine:
         parts = understand.clauses(self.text)
         return clause < len(parts) and parts[clause].rstrip()[-1:] in "。！？!?；;."
 
-    def understood_elsewhere(self) -> bool:
+    def understood_elsewhere(self) -> str | None:
+        best, best_value = None, UNDERSTOOD
         for piece in self._unused():
+            if not understand.substantial(piece.text):
+                continue
             intent, value = self._of(piece).closest()
-            if intent is not None and value >= UNDERSTOOD:
-                return True
-        return False
+            if intent is not None and value >= best_value:
+                best, best_value = intent, value
+        return best
 
     def soften(self, again: bool) -> bool:
         """A first miss at a node costs little (the simulator may simply have failed to
@@ -968,7 +971,8 @@ class Session:
                 reply_lines, key = self._say_of(self.node), self.node
         elif made:  # only moves said out of order: acknowledged, the question stands
             reply_lines, key = self._acknowledge(node, rng), f"{node_id}:ack"
-        elif reader.understood_elsewhere():
+        elif (elsewhere := reader.understood_elsewhere()) is not None:
+            made.append(elsewhere)  # understood and recorded: said, just not now
             reply_lines, key = self._not_now(rng), f"{node_id}:not-now"
         else:
             fallback = node.fallback

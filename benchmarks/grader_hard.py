@@ -44,7 +44,7 @@ def measure(path: Path, locale: str, verbose: bool) -> dict[str, float]:
             hours, minutes = str(item["time"]).split(":")
             clock = time(int(hours), int(minutes))
         context = CallContext(
-            party=item["party"], verified=bool(item["verified"]), turn=3, time=clock
+            party=item["party"], verified=bool(item["verified"]), turn=1, time=clock
         )
         findings = book.check(item["text"], context)
         expect = item["expect"]

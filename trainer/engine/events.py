@@ -136,4 +136,5 @@ def finding_from_json(data: Mapping[str, Any]) -> Finding:
         message=str(data.get("message", "")),
         suggestion=str(data.get("suggestion", "")),
         citations=citations,
+        confident=data.get("confident", True) is not False,
     )

@@ -1116,9 +1116,10 @@ class Session:
         """Grave findings have consequences: meters per severity (once per severity per
         turn), and ``breach_<category>`` / ``breach_<severity>`` facts (not for review)."""
         reactions = self.scenario.reactions
-        for severity in dict.fromkeys(f.severity for f in findings):
+        sure = [f for f in findings if f.confident]  # the learned stage alone only coaches
+        for severity in dict.fromkeys(f.severity for f in sure):
             self._apply(getattr(reactions, severity, {}) or {})
-        for finding in findings:
+        for finding in sure:
             if finding.severity != "review":
                 self._facts.add(f"breach_{finding.category}")
                 self._facts.add(f"breach_{finding.severity}")

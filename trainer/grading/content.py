@@ -201,6 +201,9 @@ class RulebookSpec(Spec):
     clause_breaks: str | None = None
     guards: dict[str, GuardSpec] = Field(default_factory=dict)
     default_guards: tuple[str, ...] | None = None
+    #: Guards every word rule gets on top of its own (the agent warning against, advising
+    #: against or condemning what a rule looks for is never that violation).
+    always_guards: tuple[str, ...] | None = None
     model: str | None = None
     disable: tuple[str, ...] = ()
     relevel: dict[str, SeverityName] = Field(default_factory=dict)

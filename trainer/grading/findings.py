@@ -98,6 +98,9 @@ class Finding:
     message: str
     suggestion: str
     citations: tuple[Citation, ...] = ()
+    #: False for a finding only the learned stage supports: coaching shown in the
+    #: debrief and open to review, never a breach that ends a call.
+    confident: bool = True
 
     def _key(self) -> tuple[int, int, str, str]:
         return (self.start, self.end, self.rule, self.match)
@@ -123,4 +126,5 @@ class Finding:
             "message": self.message,
             "suggestion": self.suggestion,
             "citations": [c.to_json() for c in self.citations],
+            **({} if self.confident else {"confident": False}),
         }

@@ -145,7 +145,15 @@ class Rule:
             return True
         return self.when.holds(ctx, night)
 
-    def finding(self, text: str, start: int, end: int, severity: str | None = None) -> Finding:
+    def finding(
+        self,
+        text: str,
+        start: int,
+        end: int,
+        severity: str | None = None,
+        *,
+        confident: bool = True,
+    ) -> Finding:
         """A finding of this rule for ``text[start:end]``."""
         return Finding(
             self.id,
@@ -157,6 +165,7 @@ class Rule:
             self.message,
             self.suggestion,
             self.citations,
+            confident,
         )
 
 
@@ -245,8 +254,11 @@ class Rulebook:
         source: str,
         severities: dict[str, str] | None = None,
         classifier: Classifier | None = None,
+        always: tuple[Guard, ...] = (),
     ) -> None:
         self.spec = spec
+        #: guards every word rule and the learned stage honour (advice, condemnation)
+        self.always = always
         #: the learned second stage used by model rules (None: patterns only)
         self.classifier = classifier
         self.model_path: Path | None = None
@@ -420,15 +432,25 @@ class Rulebook:
             a, b = self.classifier.evidence(norm, rule.category, canon)
             if segments is None:
                 segments = _Segments(norm, self._clause_rx)
+            if any(segments.guarded(g, a, b) for g in self.always):
+                continue  # advice against it or condemnation of it, as for the patterns
             a, b = segments.clause(a, b)
             start, end = offsets.span(a, b)
             while start < end - 1 and text[start].isspace():
                 start += 1
             while end > start + 1 and text[end - 1].isspace():
                 end -= 1
-            found.append(rule.finding(text, start, end))
+            # the learned stage alone is never a breach; close to its threshold it only
+            # asks for review (the debrief shows it, compliance looks at it)
+            near = logits[index] < cut + REVIEW_MARGIN
+            found.append(
+                rule.finding(text, start, end, "review" if near else None, confident=False)
+            )
             seen.add(rule.category)
 
+
+#: A learned-stage finding within this many logits of its threshold is a "review" finding.
+REVIEW_MARGIN = 1.0
 
 _DEFAULT_CONTEXT = CallContext()
 
@@ -612,7 +634,20 @@ def _compile(
     default_guards = spec.default_guards
     if default_guards is None:
         default_guards = (base.spec.default_guards or ()) if base else ()
+    always_guards = spec.always_guards
+    if always_guards is None:
+        always_guards = (base.spec.always_guards or ()) if base else ()
     guard_table = {name: _guard(g) for name, g in guard_specs.items()}
+    for i, name in enumerate(always_guards):
+        if name not in guard_table:
+            problems.append(
+                doc.diag(
+                    ("always_guards", i),
+                    "K607",
+                    f"unknown guard '{name}'",
+                    f"define it under 'guards:' ({', '.join(guard_table)})",
+                )
+            )
     for i, name in enumerate(default_guards):
         if name not in guard_table:
             problems.append(
@@ -690,7 +725,9 @@ def _compile(
                 )
             )
         names = rspec.guards if rspec.guards is not None else default_guards
-        guards: list[Guard] = []
+        guards: list[Guard] = [
+            guard_table[name] for name in always_guards if name in guard_table and name not in names
+        ]
         for j, name in enumerate(names):
             if name in guard_table:
                 guards.append(guard_table[name])
@@ -740,7 +777,16 @@ def _compile(
     if problems:
         raise ContentError(problems)
 
-    book = Rulebook(spec, rules, locale, night, clause_breaks, doc.file, classifier=classifier)
+    book = Rulebook(
+        spec,
+        rules,
+        locale,
+        night,
+        clause_breaks,
+        doc.file,
+        classifier=classifier,
+        always=tuple(guard_table[name] for name in always_guards if name in guard_table),
+    )
     book.verify_key = key
     book.model_path = model_path
     if not check_examples or trusted:

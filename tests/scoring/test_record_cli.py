@@ -85,6 +85,20 @@ def test_report_csv(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     )
 
 
+def test_report_csv_cells_never_run_as_formulas(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = tmp_path / "h"
+    home.mkdir()
+    with Store(home / DB_NAME) as store:
+        sid = store.create_session(scenario_id="zh-first-forgetful", trainee='=HYPERLINK("x")')
+        store.finish(sid, ending_id="ptp_full", outcome="promise_to_pay")
+    code, out, _ = run(capsys, "--home", str(home), "report", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    names = [r["name"] for r in rows if r["group"] == "trainee"]
+    assert code == 0 and names == ['\'=HYPERLINK("x")']
+
+
 def test_report_cohorts_and_since(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "--home", str(home), "report", "--define-cohort", "zh=alice,bob")
     assert code == 0 and "cohort zh" in err

@@ -75,6 +75,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler = _default_handler(parser)
         if handler is None:
             return 0
+    app = getattr(args, "command", None) in (None, "tui")
+    saved = sys.stdout, sys.stderr
+    if not app:  # the app draws with escape codes; everything else is text to read
+        from trainer.safetext import SafeStream
+
+        sys.stdout, sys.stderr = SafeStream(saved[0]), SafeStream(saved[1])
     try:
         return int(handler(args) or 0)
     except KeyboardInterrupt:
@@ -82,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    finally:
+        sys.stdout, sys.stderr = saved
 
 
 def _default_handler(parser: argparse.ArgumentParser):  # type: ignore[no-untyped-def]

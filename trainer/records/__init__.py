@@ -15,6 +15,7 @@ from trainer.records.types import (
     Status,
     StoreError,
     TurnRecord,
+    check_session_id,
     now,
 )
 
@@ -25,5 +26,6 @@ __all__ = [
     "Status",
     "StoreError",
     "TurnRecord",
+    "check_session_id",
     "now",
 ]

@@ -30,6 +30,7 @@ from trainer.records.types import (
     Status,
     StoreError,
     TurnRecord,
+    check_session_id,
     now,
 )
 
@@ -194,7 +195,7 @@ class Store:
         session_id: str | None = None,
     ) -> str:
         """Start a session row and return its id (12 hex digits unless given)."""
-        sid = session_id or uuid.uuid4().hex[:12]
+        sid = check_session_id(session_id) if session_id else uuid.uuid4().hex[:12]
         with self._transaction() as db:
             db.execute(
                 f"INSERT INTO sessions ({_SESSION_COLUMNS}) VALUES"
@@ -302,8 +303,10 @@ class Store:
     def import_record(self, record: SessionRecord, *, replace_existing: bool = False) -> str:
         """Insert a whole session (from an export). Returns its id.
 
-        An id that already exists is an error unless ``replace_existing``.
+        An id that already exists is an error unless ``replace_existing``; an id that
+        is not a session id (`check_session_id`) is refused before anything is written.
         """
+        check_session_id(record.id)
         with self._transaction() as db:
             exists = db.execute("SELECT 1 FROM sessions WHERE id = ?", (record.id,)).fetchone()
             if exists and not replace_existing:
@@ -365,11 +368,16 @@ class Store:
 
     def resolve_id(self, prefix: str) -> str:
         """The full id of the session whose id starts with ``prefix`` (at least 4 characters)."""
-        prefix = prefix.strip().lower()
+        given = prefix.strip()
+        prefix = given.lower()
         with self._lock:
-            exact = self._db.execute("SELECT id FROM sessions WHERE id = ?", (prefix,)).fetchone()
-            if exact:
-                return str(exact[0])
+            # exact first, as given: a row stored before ids were checked stays reachable
+            for candidate in dict.fromkeys((given, prefix)):
+                exact = self._db.execute(
+                    "SELECT id FROM sessions WHERE id = ?", (candidate,)
+                ).fetchone()
+                if exact:
+                    return str(exact[0])
             if len(prefix) < 4 or not all(c in "0123456789abcdef" for c in prefix):
                 raise StoreError(f"no session {prefix!r}")
             rows = self._db.execute(

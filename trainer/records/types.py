@@ -9,6 +9,7 @@ another backend can be added without touching the engine or the scorecards.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +17,25 @@ from typing import Any, Literal, Protocol
 
 Status = Literal["in_progress", "finished", "abandoned"]
 STATUSES: tuple[str, ...] = ("in_progress", "finished", "abandoned")
+
+#: A session id: lower-case hex, as the stores make them (12 digits) — never anything a
+#: path, a shell or a terminal could read differently.
+_SESSION_ID = re.compile(r"[0-9a-f]{8,32}")
+
+
+def check_session_id(value: object) -> str:
+    """``value`` if it is a valid session id, else `StoreError` saying what one looks like.
+
+    Every id that comes from outside (an imported file, a command line) passes here
+    before it is stored or used in a file name: ``../../tmp/x`` or ``Call-42`` would
+    otherwise write outside the data folder or lock listings out.
+    """
+    if not isinstance(value, str) or not _SESSION_ID.fullmatch(value):
+        shown = repr(value)[:40]
+        raise StoreError(
+            f"session id {shown} is not a trainer session id (8 to 32 lower-case hex digits)"
+        )
+    return value
 
 
 class StoreError(Exception):
@@ -147,7 +167,7 @@ class SessionRecord:
                 raise ValueError(f"status must be one of {', '.join(STATUSES)}")
             turns = tuple(TurnRecord.from_json(t) for t in data.get("turns") or ())
             return cls(
-                id=str(data["id"]),
+                id=check_session_id(data["id"]),
                 trainee=str(data.get("trainee") or ""),
                 scenario_id=str(data["scenario_id"]),
                 scenario_hash=str(data.get("scenario_hash") or ""),

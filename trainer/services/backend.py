@@ -324,9 +324,11 @@ class Backend:
     def export_jsonl(self, session_id: str) -> Path:
         """Write the session's transcript as JSONL (the audit format); return the file."""
         record = self.store.load(session_id)
+        from trainer.records import check_session_id
+
         folder = (self.home or Path.cwd()) / "exports"
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{record.id}.jsonl"
+        path = folder / f"{check_session_id(record.id)}.jsonl"  # never a path from input
         with path.open("w", encoding="utf-8") as out:
             for row in transcript_rows(record, self.scenario(record.scenario_id)):
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")

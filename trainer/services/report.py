@@ -117,7 +117,13 @@ CSV_COLUMNS = (
 
 
 def to_csv(report: Report) -> str:
-    """One row per trainee and per scenario (``group`` says which)."""
+    """One row per trainee and per scenario (``group`` says which).
+
+    Text cells go through `trainer.safetext.csv_cell`: a trainee named ``=HYPERLINK(…)``
+    is shown as text in a spreadsheet, never run.
+    """
+    from trainer.safetext import csv_cell
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -127,8 +133,8 @@ def to_csv(report: Report) -> str:
             writer.writerow(
                 [
                     group[:-1],
-                    row["name"],
-                    row["title"],
+                    csv_cell(row["name"]),  # names and titles come from users: no formulas
+                    csv_cell(row["title"]),
                     row["attempts"],
                     row["scored"],
                     _blank(row["best"]),

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import re
 
+from trainer.safetext import visible
+
 _CJK = r"\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])[ \t\r\n]+(?=[{_CJK}])")
 
 
 def tidy(text: str) -> str:
-    """``text`` without the whitespace between two CJK characters or CJK punctuation."""
-    return _SPACE_BETWEEN_CJK.sub("", text)
+    """``text`` without the whitespace between two CJK characters or CJK punctuation,
+    and with control characters made visible (`trainer.safetext.visible`)."""
+    return _SPACE_BETWEEN_CJK.sub("", visible(text))

@@ -14,6 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import DataTable, Footer, Sparkline, Static
 
+from trainer.safetext import visible
 from trainer.services.backend import PastSession
 from trainer.tui.i18n import label
 from trainer.tui.screens.base import TrainerScreen
@@ -106,7 +107,7 @@ class HistoryScreen(TrainerScreen):
             Text(score),
             Text(outcome),
             Text(self.t(f"mode.{row.mode}.short")),
-            Text(row.title),
+            Text(visible(row.title)),
         ]
 
     def _current(self) -> PastSession | None:

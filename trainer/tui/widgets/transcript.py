@@ -15,6 +15,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from trainer.safetext import visible
 from trainer.tui.i18n import label, text
 from trainer.tui.textfmt import tidy
 
@@ -55,7 +56,7 @@ def highlight_spans(line: str, findings: Sequence[LineFinding]) -> Content:
     Spans outside the text (a stale offset) are clipped rather than trusted; a
     finding without offsets is located by its ``match`` text when possible.
     """
-    content = Content(line)
+    content = Content(visible(line))  # one for one: finding offsets stay right
     for finding in findings:
         start, end = finding.start, finding.end
         if start is None or end is None:
@@ -92,7 +93,7 @@ def render_entry(language: str, entry: Entry, *, show_findings: bool) -> Content
     elif show_findings:
         body = highlight_spans(entry.text, entry.findings)
     else:
-        body = Content(entry.text)
+        body = Content(visible(entry.text))
     parts: list[Content] = [Content.assemble((who, who_style), glue(body.plain), body)]
     if is_agent and not entry.understood and show_findings:
         parts.append(Content.styled(text(language, "call.not_understood"), "italic $text-muted"))

@@ -57,6 +57,8 @@ HOSTILE = {
     "under-indented": "a:\n  - x\n - y\n",
     "unclosed": "a: [1, 2\n",
     "colon": "a: 1\n b: 2\n",
+    "self-alias": "a: &a {b: *a}\n",
+    "self-alias-list": "a: &a [1, *a]\n",
 }
 
 
@@ -137,3 +139,10 @@ def test_unquoted_question_mark_in_a_flow_list_is_refused_on_both_parsers(parser
     diag = _diagnostic("say: [好吧?, 行]\n")
     assert (diag.code, diag.line, diag.column) == ("Y102", 1, 9)
     assert '"?"' in diag.hint
+
+
+def test_a_value_that_contains_itself_is_refused_at_once(parser: str) -> None:
+    """``a: &a {b: *a}`` used to loop for ever in the expansion check."""
+    for name in ("self-alias", "self-alias-list"):
+        diag = _diagnostic(HOSTILE[name])
+        assert diag.code == "Y106" and "recursive alias" in diag.message

@@ -251,16 +251,20 @@ class _Builder:
 
 
 def _check_expansion(root: Node) -> None:
-    """Refuse a document whose aliases would expand past `MAX_NODES` values.
+    """Refuse a document whose aliases would expand past `MAX_NODES` values, or that
+    contains itself (``a: &a {b: *a}``).
 
     Sizes are computed once per distinct node (aliases share nodes), so the
-    check costs as much as the file, not as much as its expansion.
+    check costs as much as the file, not as much as its expansion. A node met
+    again while its own children are still being counted is a recursive alias.
     """
     sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
     stack: list[tuple[Node, bool]] = [(root, False)]
     while stack:
         node, done = stack.pop()
-        if id(node) in sizes:
+        key = id(node)
+        if key in sizes:
             continue
         children: list[Node] = []
         if isinstance(node, MappingNode):
@@ -269,6 +273,7 @@ def _check_expansion(root: Node) -> None:
         elif isinstance(node, SequenceNode):
             children = list(node.value)
         if done or not children:
+            open_nodes.discard(key)
             total = 1 + sum(sizes.get(id(child), 0) for child in children)
             if total > MAX_NODES:
                 raise _Refused(
@@ -277,10 +282,27 @@ def _check_expansion(root: Node) -> None:
                     "remove recursive or repeated aliases",
                     node.start_mark,
                 )
-            sizes[id(node)] = total
+            sizes[key] = total
             continue
+        if key in open_nodes:
+            raise _Refused(
+                "Y106",
+                "an alias refers to a value that contains it (recursive alias)",
+                "write the value out instead of referring to itself",
+                node.start_mark,
+            )
+        open_nodes.add(key)
         stack.append((node, True))
-        stack.extend((child, False) for child in children if id(child) not in sizes)
+        for child in children:
+            if id(child) in open_nodes:
+                raise _Refused(
+                    "Y106",
+                    "an alias refers to a value that contains it (recursive alias)",
+                    "write the value out instead of referring to itself",
+                    child.start_mark,
+                )
+            if id(child) not in sizes:
+                stack.append((child, False))
 
 
 def parse_yaml(text: str, file: str) -> YamlDoc:

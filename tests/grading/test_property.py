@@ -77,3 +77,14 @@ def test_normalize_offsets_are_monotonic_and_inside(text: str) -> None:
 def test_context_time_edges() -> None:
     assert ZH.check("您好", CallContext(time=time(0, 0)))
     assert not ZH.check("您好", CallContext(time=time(12, 0)))
+
+
+def test_only_the_first_max_graded_characters_are_read() -> None:
+    """A pasted book neither stalls grading nor yields findings past the cap."""
+    from trainer.grading import CallContext, load_rulebook
+    from trainer.grading.rulebook import MAX_GRADED, graded_length
+
+    line = "你这种老赖欠款不还," * 2000
+    findings = load_rulebook("zh-CN").check(line, CallContext(party="third_party"))
+    assert findings and all(f.end <= MAX_GRADED for f in findings)
+    assert graded_length(line) == MAX_GRADED and graded_length("短") == 1

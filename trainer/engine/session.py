@@ -417,10 +417,13 @@ class _FreeLine:
         locale = self.session.scenario.locale
         if self.used:
             return None
-        if "read_back_promise" in wanted:
-            money, date = understand.promise_content(self.text, locale)
-            if money and date:
-                return self._take("read_back_promise")
+        money, date = understand.promise_content(self.text, locale)
+        if money and date:
+            # an amount and a date said back: the read-back when one is due, else it
+            # pins the promise ("这周五25号之前,App还945元,对吧?")
+            for intent in ("read_back_promise", "ask_promise"):
+                if intent in wanted:
+                    return self._take(intent)
         if (
             "ask_promise" in wanted
             and understand.is_agreement(self.text, locale)

@@ -34,3 +34,20 @@ def home_dir(override: str | os.PathLike[str] | None = None) -> Path:
         path = Path(user_data_dir("trainer", appauthor=False))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def regular_file_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be read as an input file, or None when it can.
+
+    A FIFO, a device (``/dev/zero``) or a folder named like an input would block or
+    never end a read; every opener of user-supplied files asks here first.
+    """
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return f"cannot read: {exc.strerror}"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a FIFO, device or folder)"
+    return None

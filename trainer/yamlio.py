@@ -434,6 +434,13 @@ def load_yaml(path: Path, display: str | None = None) -> YamlDoc:
     ``display`` is the file name shown in diagnostics (defaults to ``path``).
     """
     name = display or str(path)
+    from trainer.paths import regular_file_problem
+
+    problem = regular_file_problem(path)
+    if problem is not None:
+        raise ContentError(
+            [Diagnostic(name, 1, 1, "Y100", problem, "give a YAML file saved on disk")]
+        )
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:

@@ -132,7 +132,13 @@ def discover(paths: Iterable[str]) -> tuple[list[tuple[Path, str]], list[Diagnos
 
 
 def sniff(path: Path) -> str:
-    """The input kind of a file: jsonl, csv, text or yaml (by extension, else content)."""
+    """The input kind of a file: jsonl, csv, text or yaml (by extension, else content).
+
+    Standard input (``-``) is sniffed by its first line without consuming it: JSON
+    records are audited as JSONL (each with its own ``lang``), anything else as text.
+    """
+    if str(path) == "-":
+        return _sniff_stdin()
     suffix = path.suffix.lower()
     if suffix in JSONL_SUFFIXES:
         return "jsonl"
@@ -155,6 +161,16 @@ def sniff(path: Path) -> str:
     if "," in first and "text" in [c.strip().lower() for c in first.split(",")]:
         return "csv"
     return "text"
+
+
+def _sniff_stdin() -> str:
+    import sys
+
+    buffer = getattr(sys.stdin, "buffer", None)
+    peek = getattr(buffer, "peek", None)
+    head = peek(4096)[:4096].decode("utf-8", errors="replace") if callable(peek) else ""
+    first = next((line.strip() for line in head.splitlines() if line.strip()), "")
+    return "jsonl" if first.startswith("{") else "text"
 
 
 def plan(files: list[tuple[Path, str]], jobs: int) -> list[Unit]:

@@ -107,6 +107,14 @@ def run(args: argparse.Namespace) -> int:
     if missing:
         print(f"trainer: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return 2
+    from trainer.paths import regular_file_problem
+
+    for raw in args.data:  # a FIFO or a device would be skipped silently or never end
+        given = Path(raw)
+        problem = None if given.is_dir() else regular_file_problem(given)
+        if problem is not None:
+            print(f"trainer: {raw}: {problem}", file=sys.stderr)
+            return 2
     try:
         items = corpus.from_files(files)
     except ValueError as exc:

@@ -221,6 +221,11 @@ def _check(data: Any, source: str) -> None:
 def load_classifier(path: Path, display: str = "") -> Classifier:
     """Read a model file (raises `ModelError` with the file name when it is unusable)."""
     shown = display or str(path)
+    from trainer.paths import regular_file_problem
+
+    problem = regular_file_problem(path)
+    if problem is not None:
+        raise ModelError(f"{shown}: {problem}")
     try:
         raw = path.read_bytes()
     except OSError as exc:

@@ -87,9 +87,13 @@ class _Pending:
 
 def read_jsonl(path: Path) -> list[SessionRecord]:
     """Sessions from an export file. Raises TransferError naming the file and line."""
+    from trainer.paths import regular_file_problem
     from trainer.records import SessionRecord, StoreError
 
     calls: dict[str, _Pending] = {}
+    problem = regular_file_problem(path)
+    if problem is not None:
+        raise TransferError(f"{path}: {problem}")
     try:
         handle = path.open(encoding="utf-8-sig")
     except OSError as exc:

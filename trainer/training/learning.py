@@ -71,6 +71,11 @@ class Settings:
 
 def read_jsonl(path: Path) -> list[TrainItem]:
     """Items of one JSONL file in the evaluation-set format (ValueError names file:line)."""
+    from trainer.paths import regular_file_problem
+
+    problem = regular_file_problem(path)
+    if problem is not None:
+        raise ValueError(f"{path}: {problem}")
     items: list[TrainItem] = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():

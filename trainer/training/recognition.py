@@ -42,6 +42,11 @@ class Labelled:
 
 def read(path: Path) -> list[Labelled]:
     """The labelled lines of one JSONL file; `DataError` at the first bad line."""
+    from trainer.paths import regular_file_problem
+
+    problem = regular_file_problem(path)
+    if problem is not None:
+        raise DataError(f"{path.name}: {problem}")
     out: list[Labelled] = []
     for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not raw.strip():

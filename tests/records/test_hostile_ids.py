@@ -56,3 +56,22 @@ def test_the_store_refuses_bad_ids_and_still_reaches_old_rows(tmp_path: Path) ->
             "INSERT INTO sessions (id, scenario_id, started_at) VALUES ('Call-42', 's', 'now')"
         )
         assert store.resolve_id("Call-42") == "Call-42"
+
+
+def test_an_import_with_a_collision_writes_nothing(tmp_path: Path) -> None:
+    """All or nothing: the sessions before the colliding one are not committed either."""
+    base = {"scenario_id": "s", "started_at": "2026-03-01T09:30:00"}
+    first, second = (
+        SessionRecord.from_json({**base, "id": sid}) for sid in ("aaaaaaaa0001", "aaaaaaaa0002")
+    )
+    with Store(tmp_path / DB_NAME) as store:
+        store.import_record(second)
+        with pytest.raises(StoreError, match=r"already exists.*nothing was imported"):
+            store.import_records([first, second])
+        assert [s.id for s in store.list_sessions()] == ["aaaaaaaa0002"]
+        assert store.import_records([first, second], replace_existing=True) == [
+            "aaaaaaaa0001",
+            "aaaaaaaa0002",
+        ]
+        with pytest.raises(StoreError, match="same session twice"):
+            store.import_records([first, first], replace_existing=True)

@@ -399,7 +399,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     records = read_jsonl(Path(args.file))
     with _store(args) as store:
-        for record in records:
-            store.import_record(record, replace_existing=args.replace)
+        store.import_records(records, replace_existing=args.replace)  # all or nothing
     sys.stderr.write(f"imported {len(records)} sessions\n")
     return 0

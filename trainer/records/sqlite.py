@@ -306,57 +306,86 @@ class Store:
         An id that already exists is an error unless ``replace_existing``; an id that
         is not a session id (`check_session_id`) is refused before anything is written.
         """
-        check_session_id(record.id)
+        return self.import_records([record], replace_existing=replace_existing)[0]
+
+    def import_records(
+        self, records: Sequence[SessionRecord], *, replace_existing: bool = False
+    ) -> list[str]:
+        """Insert whole sessions in one transaction: all of them or none.
+
+        Every id is checked first (`check_session_id`, and against the sessions
+        already stored unless ``replace_existing``), so a collision on the tenth
+        session leaves the first nine unwritten too.
+        """
+        for record in records:
+            check_session_id(record.id)
+        ids = [record.id for record in records]
+        if len(set(ids)) != len(ids):
+            raise StoreError("the file holds the same session twice; nothing was imported")
         with self._transaction() as db:
-            exists = db.execute("SELECT 1 FROM sessions WHERE id = ?", (record.id,)).fetchone()
-            if exists and not replace_existing:
-                raise StoreError(f"session {record.id} already exists")
-            if exists:
-                db.execute("DELETE FROM sessions WHERE id = ?", (record.id,))
-            db.execute(
-                f"INSERT INTO sessions ({_SESSION_COLUMNS}) VALUES"
-                " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            taken = [
+                sid
+                for sid in ids
+                if db.execute("SELECT 1 FROM sessions WHERE id = ?", (sid,)).fetchone()
+            ]
+            if taken and not replace_existing:
+                raise StoreError(
+                    f"session {taken[0]} already exists"
+                    + (f" (and {len(taken) - 1} more)" if len(taken) > 1 else "")
+                    + "; nothing was imported (use --replace to overwrite)"
+                )
+            for sid in taken:
+                db.execute("DELETE FROM sessions WHERE id = ?", (sid,))
+            for record in records:
+                self._insert(db, record)
+        return ids
+
+    @staticmethod
+    def _insert(db: sqlite3.Connection, record: SessionRecord) -> None:
+        """Insert a whole session and its turns (inside the caller's transaction)."""
+        db.execute(
+            f"INSERT INTO sessions ({_SESSION_COLUMNS}) VALUES"
+            " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                record.id,
+                record.trainee,
+                record.scenario_id,
+                record.scenario_hash,
+                record.locale,
+                record.seed,
+                record.mode,
+                record.started_at,
+                record.finished_at,
+                record.ending_id,
+                record.outcome,
+                record.rulebook_id,
+                record.rulebook_version,
+                _dump(record.meters),
+                _dump(list(record.facts)),
+                record.status,
+                _dump(record.state),
+            ),
+        )
+        db.executemany(
+            "INSERT INTO turns (session_id, idx, speaker, text, node, intent, score,"
+            " findings, meters, at, moves) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
                 (
                     record.id,
-                    record.trainee,
-                    record.scenario_id,
-                    record.scenario_hash,
-                    record.locale,
-                    record.seed,
-                    record.mode,
-                    record.started_at,
-                    record.finished_at,
-                    record.ending_id,
-                    record.outcome,
-                    record.rulebook_id,
-                    record.rulebook_version,
-                    _dump(record.meters),
-                    _dump(list(record.facts)),
-                    record.status,
-                    _dump(record.state),
-                ),
-            )
-            db.executemany(
-                "INSERT INTO turns (session_id, idx, speaker, text, node, intent, score,"
-                " findings, meters, at, moves) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        record.id,
-                        t.index,
-                        t.speaker,
-                        t.text,
-                        t.node,
-                        t.intent,
-                        t.score,
-                        _dump(list(t.findings)),
-                        _dump(t.meters),
-                        t.at or record.started_at,
-                        _dump(list(t.moves)),
-                    )
-                    for t in record.turns
-                ],
-            )
-        return record.id
+                    t.index,
+                    t.speaker,
+                    t.text,
+                    t.node,
+                    t.intent,
+                    t.score,
+                    _dump(list(t.findings)),
+                    _dump(t.meters),
+                    t.at or record.started_at,
+                    _dump(list(t.moves)),
+                )
+                for t in record.turns
+            ],
+        )
 
     def delete_session(self, session_id: str) -> None:
         """Remove a session and its turns."""

@@ -208,3 +208,21 @@ def test_finished_session_is_marked(tmp_path: Path) -> None:
         record = store.load(session.id or "")
         assert record.status == "finished" and record.ending_id == "hung_up"
         assert record.outcome == "hung_up"
+
+
+def test_many_first_runs_at_once_on_a_fresh_home(tmp_path: Path) -> None:
+    """Migrations are safe under concurrency (one run used to fail with 'table sessions
+    already exists' when another had just created it)."""
+    import subprocess
+    import sys
+
+    code = (
+        f"from trainer.records.sqlite import Store; Store({str(tmp_path / 'trainer.db')!r}).close()"
+    )
+    runs = [
+        subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE) for _ in range(24)
+    ]
+    failed = [run.stderr.read().decode() for run in runs if run.wait(timeout=120) != 0]  # type: ignore[union-attr]
+    assert failed == []
+    with Store(tmp_path / "trainer.db") as store:
+        assert store.schema_version == SCHEMA_VERSION

@@ -138,6 +138,10 @@ class Store:
             )
         for step in range(version, SCHEMA_VERSION):
             with self._transaction() as db:
+                # another process may have run this step while we waited for the write
+                # lock (many first runs at once on a fresh home): read again, inside it
+                if int(db.execute("PRAGMA user_version").fetchone()[0]) > step:
+                    continue
                 for statement in MIGRATIONS[step].split(";"):
                     if statement.strip():
                         db.execute(statement)

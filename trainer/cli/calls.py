@@ -422,8 +422,14 @@ def _print_events(events: list[Event], session: Session, out: TextIO) -> None:
             who = "customer" if event.speaker == "customer" else "agent   "
             out.write(f"[{event.node}] {who}: {event.text}\n")
         elif isinstance(event, RecognitionEvent):
+            agent = [t for t in session.turns if t.speaker == "agent"]
+            moves = list(agent[-1].moves) if agent else []
             if event.intent is not None:
-                out.write(f"        = {event.intent} ({event.score:.2f})\n")
+                more = [m for m in moves if m != event.intent]
+                extra = " + " + " + ".join(more) if more else ""
+                out.write(f"        = {event.intent}{extra} ({event.score:.2f})\n")
+            elif moves:  # said where no node expected it: understood, "not now"
+                out.write(f"        ~ {' + '.join(moves)} (understood, not what was expected)\n")
             else:
                 heard = f"; closest {event.closest}" if event.closest else ""
                 out.write(f"        ? not understood (score {event.score:.2f}{heard})\n")

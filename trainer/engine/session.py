@@ -95,6 +95,8 @@ ABSORB_MARGIN = 0.1
 #: or `CHAIN_IN_SENTENCE` when it continues the sentence of the move before.
 CHAIN_THRESHOLD = 0.5
 CHAIN_IN_SENTENCE = 0.8
+#: A single clause inside a sentence is an ``anywhere`` move only at this score.
+STRONG = 0.8
 #: A line scoring this high for a move nobody expects now was understood (not a miss).
 UNDERSTOOD = 0.45
 #: What a genuine miss may cost at most on any meter (the node's fallback may say more).
@@ -320,6 +322,7 @@ class _FreeLine:
         self._proposed: tuple[str, str] | None = None
         self._first = True
         self.last: str | None = None  # the move taken last from this line
+        self.frontier = -1  # the last clause of the moves taken so far
 
     def _of(self, piece: understand.Piece) -> Scored:
         found = self._scored.get(piece.text)
@@ -337,6 +340,8 @@ class _FreeLine:
         for piece in self.pieces:
             if piece.overlaps(self.used) or not understand.substantial(piece.text):
                 continue
+            if piece.first <= self.frontier:
+                continue  # a further move comes after the clauses of the one before
             intent, value, runner_up = self._of(piece).best(wanted)
             best_seen = max(best_seen, value)
             # a second move in the same line needs stronger evidence than the first
@@ -348,10 +353,12 @@ class _FreeLine:
                 continue
             # a clause that fits the move just made as well is the rest of that move
             # ("…about your card ending 4471; the balance is $1,284.50"), not a new one
-            if (
-                self.last is not None
-                and piece.first == piece.last
-                and self._of(piece).score(self.last) >= value - ABSORB_MARGIN
+            if self.last is not None and (
+                intent == self.last  # the same move said on: one move, not two
+                or (
+                    piece.first == piece.last
+                    and self._of(piece).score(self.last) >= value - ABSORB_MARGIN
+                )
             ):
                 self.used |= piece.clauses()
                 continue
@@ -361,9 +368,12 @@ class _FreeLine:
             # one, and of the pieces starting there the one that scores best
             start = min(piece.first for piece, _, _ in found)
             here = [f for f in found if f[0].first == start]
-            _, intent, _ = max(here, key=lambda f: (f[2], -f[0].last))
-            # the shortest piece that makes that move: later clauses stay for later moves
-            piece, intent, value = min((f for f in here if f[1] == intent), key=lambda f: f[0].last)
+            chosen, intent, _ = max(here, key=lambda f: (f[2], -f[0].last))
+            # then the shortest piece inside it that makes the same move, so a run like
+            # "工号1024,这通电话会录音,请问是…吗?" gives the question only its own clause
+            # and leaves the recording notice for later
+            inside = [f for f in found if f[1] == intent and f[0].clauses() <= chosen.clauses()]
+            piece, intent, value = min(inside, key=lambda f: (f[0].last - f[0].first, f[0].first))
             return self._claim(piece.clauses(), intent, value)
         if not self.used:  # nothing taken yet: the whole line, as one move
             whole = self.session.recogniser.recognise(self.text, wanted)
@@ -380,6 +390,7 @@ class _FreeLine:
             self.score, self._first = value, False
         self.used |= clauses
         self.last = intent
+        self.frontier = max(self.frontier, max(clauses, default=-1))
         self._proposed = (self.session.node, intent)
         return _Step(intent, value, intent)
 
@@ -470,14 +481,19 @@ class _FreeLine:
         return made
 
     def _anywhere_sentences(self, anywhere: list[str]) -> list[str]:
-        """``anywhere`` moves in whole unused sentences, clearly (`UNDERSTOOD`)."""
+        """``anywhere`` moves in whole unused sentences, clearly (`UNDERSTOOD`), or in a
+        single unused clause that leaves no doubt (`STRONG`: "这通电话会录音,")."""
         made: list[str] = []
         for piece in self._unused():
+            if not understand.substantial(piece.text):
+                continue
             ends = piece.last + 1 >= self.clause_count or self._ends_sentence(piece.last)
-            if not piece.new_sentence or not ends or not understand.substantial(piece.text):
+            whole = piece.new_sentence and ends
+            if not whole and piece.first != piece.last:
                 continue
             intent, value, runner_up = self._of(piece).best(anywhere)
-            clearly = intent is not None and value >= UNDERSTOOD and clear(value, runner_up)
+            floor = UNDERSTOOD if whole else STRONG
+            clearly = intent is not None and value >= floor and clear(value, runner_up)
             if clearly and intent not in made:
                 made.append(str(intent))
         return made

@@ -284,13 +284,6 @@ def _check_expansion(root: Node) -> None:
                 )
             sizes[key] = total
             continue
-        if key in open_nodes:
-            raise _Refused(
-                "Y106",
-                "an alias refers to a value that contains it (recursive alias)",
-                "write the value out instead of referring to itself",
-                node.start_mark,
-            )
         open_nodes.add(key)
         stack.append((node, True))
         for child in children:

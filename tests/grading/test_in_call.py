@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from trainer.engine.session import Session
-from trainer.grading import load_rulebook
+from trainer.grading import Finding, load_rulebook
 from trainer.scenarios.loader import ContentSet
 from trainer.scoring.golden import Golden
 from trainer.services.content import load_content
@@ -35,12 +35,8 @@ def content() -> ContentSet:
     return loaded
 
 
-def _serious(findings: tuple[object, ...]) -> list[object]:
-    return [
-        f
-        for f in findings
-        if getattr(f, "confident", True) and getattr(f, "severity", "") in {"critical", "major"}
-    ]
+def _serious(findings: tuple[Finding, ...]) -> list[Finding]:
+    return [f for f in findings if f.confident and f.severity in {"critical", "major"}]
 
 
 def test_good_golden_calls_have_no_serious_finding_on_lines_meant_clean(

@@ -215,27 +215,16 @@ class Recogniser:
         searched among the expected ones and the `TOP` most similar others (the
         keyword and pattern bonuses are only computed for those).
         """
-        norm, sims = self.similarities(text)
-        top = sorted(sims, key=lambda i: (-sims[i], i))[:TOP]
+        scored = self.scored(text)
+        top = sorted(scored.sims, key=lambda i: (-scored.sims[i], i))[:TOP]
         candidates = [i for i in dict.fromkeys([*expected, *top]) if i in self.intents]
-        scores = {
-            i: round(min(sims.get(i, 0.0) + self._bonus(i, norm, text), 1.0), 4) for i in candidates
-        }
+        scores = {i: scored.score(i) for i in candidates}
         closest, closest_score = None, 0.0
         for intent_id, score in scores.items():
             if score > closest_score:
                 closest, closest_score = intent_id, score
-        best, best_score, runner_up = None, 0.0, 0.0
-        for intent_id in expected:
-            score = scores.get(intent_id, 0.0)
-            if score > best_score:
-                best, best_score, runner_up = intent_id, score, best_score
-            elif score > runner_up:
-                runner_up = score
-        clear = best_score >= threshold or (
-            best_score >= LOW_THRESHOLD and best_score - runner_up >= MARGIN
-        )
-        if not clear:
+        best, best_score, runner_up = scored.best(expected)
+        if not clear(best_score, runner_up, threshold):
             best = None
         return Recognition(
             best, best_score, closest, closest_score, {i: scores.get(i, 0.0) for i in expected}

@@ -28,6 +28,7 @@ facts and turns (machines are never pickled).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import random
@@ -313,8 +314,9 @@ class _FreeLine:
     def __init__(self, session: Session, text: str) -> None:
         self.session = session
         self.text = text
-        self.pieces = understand.pieces(text)
-        self.clause_count = len(understand.clauses(text))
+        parts = understand.clauses(text)
+        self.pieces = understand.pieces(text, parts)
+        self.clause_count = len(parts)
         self._scored: dict[str, Scored] = {}
         self.used: set[int] = set()
         self.refused: set[tuple[str, str]] = set()
@@ -465,42 +467,33 @@ class _FreeLine:
         return None
 
     def anywhere_moves(self) -> list[str]:
+        """``anywhere`` moves in the parts of the line no move used: clearly
+        (`UNDERSTOOD`) in any piece of a line that made no move; once the line made
+        one, only in whole sentences, or in a single clause that leaves no doubt
+        (`STRONG`: "这通电话会录音,")."""
         anywhere = sorted(self.session.anywhere)
         made: list[str] = []
         taken: set[int] = set(self.used)
-        if self.last is not None:  # a line that made a move: only whole sentences add more
-            return self._anywhere_sentences(anywhere)
-        for piece in self._unused():
-            if piece.overlaps(taken) or not understand.substantial(piece.text):
-                continue
-            intent, value, runner_up = self._of(piece).best(anywhere)
-            if intent is not None and value >= UNDERSTOOD and clear(value, runner_up):
-                taken |= piece.clauses()
-                if intent not in made:
-                    made.append(intent)
-        return made
-
-    def _anywhere_sentences(self, anywhere: list[str]) -> list[str]:
-        """``anywhere`` moves in whole unused sentences, clearly (`UNDERSTOOD`), or in a
-        single unused clause that leaves no doubt (`STRONG`: "这通电话会录音,")."""
-        made: list[str] = []
         for piece in self._unused():
             if not understand.substantial(piece.text):
                 continue
-            ends = piece.last + 1 >= self.clause_count or self._ends_sentence(piece.last)
-            whole = piece.new_sentence and ends
-            if not whole and piece.first != piece.last:
+            if self.last is None:
+                if piece.overlaps(taken):
+                    continue
+                floor = UNDERSTOOD
+            elif piece.new_sentence and piece.ends_sentence:
+                floor = UNDERSTOOD
+            elif piece.first == piece.last:
+                floor = STRONG
+            else:
                 continue
             intent, value, runner_up = self._of(piece).best(anywhere)
-            floor = UNDERSTOOD if whole else STRONG
-            clearly = intent is not None and value >= floor and clear(value, runner_up)
-            if clearly and intent not in made:
-                made.append(str(intent))
+            if intent is not None and value >= floor and clear(value, runner_up):
+                if self.last is None:
+                    taken |= piece.clauses()
+                if intent not in made:
+                    made.append(intent)
         return made
-
-    def _ends_sentence(self, clause: int) -> bool:
-        parts = understand.clauses(self.text)
-        return clause < len(parts) and parts[clause].rstrip()[-1:] in "。！？!?；;."
 
     def understood_elsewhere(self) -> str | None:
         best, best_value = None, UNDERSTOOD
@@ -1047,9 +1040,10 @@ class Session:
 
     # ------------------------------------------------------------ understanding pieces
 
-    @property
+    @functools.cached_property
     def anywhere(self) -> frozenset[str]:
-        """Intents the agent may say at any point (library ``anywhere: true`` + scenario)."""
+        """Intents the agent may say at any point (library ``anywhere: true`` + scenario);
+        fixed for the session, so computed once rather than on every turn."""
         return frozenset(
             [i for i, intent in self.intents.items() if intent.anywhere]
             + list(self.scenario.anywhere)

@@ -37,12 +37,14 @@ _SPLIT = re.compile(r"(?<=[。！？!?；;，、…])|(?<=,)(?!\d)|(?<=\.)\s+|\s
 @dataclass(frozen=True, slots=True)
 class Piece:
     """A span of clauses ``[first, last]`` of a line and its text; ``new_sentence``
-    when the piece starts a sentence (the line's start or after 。!?;)."""
+    when the piece starts a sentence (the line's start or after 。!?;),
+    ``ends_sentence`` when it ends one (or the line)."""
 
     first: int
     last: int
     text: str
     new_sentence: bool = True
+    ends_sentence: bool = True
 
     def overlaps(self, used: set[int]) -> bool:
         """Whether any clause of this piece is already taken."""
@@ -62,21 +64,26 @@ def clauses(text: str) -> list[str]:
     return parts or [text.strip()]
 
 
-def pieces(text: str) -> list[Piece]:
+def pieces(text: str, parts: list[str] | None = None) -> list[Piece]:
     """Clauses, runs of up to `MAX_RUN` neighbouring clauses, and the whole line.
 
     Ordered by where they start, shorter first, so ties go to the earliest move.
+    ``parts`` are the line's `clauses` when the caller already has them.
     """
-    parts = clauses(text)
+    parts = clauses(text) if parts is None else parts
+    ends = [
+        i == len(parts) - 1 or part.rstrip()[-1:] in _SENTENCE_END for i, part in enumerate(parts)
+    ]
     found: list[Piece] = []
     for first in range(len(parts)):
-        opens = first == 0 or parts[first - 1].rstrip()[-1:] in _SENTENCE_END
+        opens = first == 0 or ends[first - 1]
         for size in range(1, MAX_RUN + 1):
             last = first + size - 1
             if last >= len(parts):
                 break
             glue = "" if _is_cjk(parts[first]) else " "
-            found.append(Piece(first, last, glue.join(parts[first : last + 1]), opens))
+            text_of = glue.join(parts[first : last + 1])
+            found.append(Piece(first, last, text_of, opens, ends[last]))
     if len(parts) > MAX_RUN:
         found.append(Piece(0, len(parts) - 1, text.strip()))
     return found

@@ -235,24 +235,8 @@ class Store:
         with self._transaction() as db:
             self._require(db, session_id)
             db.executemany(
-                "INSERT INTO turns (session_id, idx, speaker, text, node, intent, score,"
-                " findings, meters, at, moves) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        session_id,
-                        t.index,
-                        t.speaker,
-                        t.text,
-                        t.node,
-                        t.intent,
-                        t.score,
-                        _dump(list(t.findings)),
-                        _dump(dict(t.meters)),
-                        t.at or now(),
-                        _dump(list(t.moves)),
-                    )
-                    for t in turns
-                ],
+                _TURN_INSERT,
+                [_turn_row(session_id, t, t.at or now()) for t in turns],
             )
             db.execute(
                 "UPDATE sessions SET meters = ?, facts = ?, state = ? WHERE id = ?",
@@ -371,24 +355,8 @@ class Store:
             ),
         )
         db.executemany(
-            "INSERT INTO turns (session_id, idx, speaker, text, node, intent, score,"
-            " findings, meters, at, moves) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    record.id,
-                    t.index,
-                    t.speaker,
-                    t.text,
-                    t.node,
-                    t.intent,
-                    t.score,
-                    _dump(list(t.findings)),
-                    _dump(t.meters),
-                    t.at or record.started_at,
-                    _dump(list(t.moves)),
-                )
-                for t in record.turns
-            ],
+            _TURN_INSERT,
+            [_turn_row(record.id, t, t.at or record.started_at) for t in record.turns],
         )
 
     def delete_session(self, session_id: str) -> None:
@@ -520,6 +488,29 @@ class Store:
     def _require(db: sqlite3.Connection, session_id: str) -> None:
         if not db.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone():
             raise StoreError(f"no session {session_id!r}")
+
+
+_TURN_INSERT = (
+    "INSERT INTO turns (session_id, idx, speaker, text, node, intent, score,"
+    " findings, meters, at, moves) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _turn_row(session_id: str, turn: TurnRecord, at: str) -> tuple[Any, ...]:
+    """The ``turns`` columns of one stored line, in the order of `_TURN_INSERT`."""
+    return (
+        session_id,
+        turn.index,
+        turn.speaker,
+        turn.text,
+        turn.node,
+        turn.intent,
+        turn.score,
+        _dump(list(turn.findings)),
+        _dump(dict(turn.meters)),
+        at,
+        _dump(list(turn.moves)),
+    )
 
 
 def _dump(value: Any) -> str:

@@ -5,9 +5,11 @@ violations said indirectly or crudely), per locale.
     python benchmarks/grader_hard.py --held-out      # the held-out sets, totals only
     python benchmarks/grader_hard.py -v              # development sets, every miss
 
-``tests/grading/eval/hard_dev_<locale>.jsonl`` and ``hard_held_<locale>.jsonl`` were
-written blind (their authors had not read the rulebooks). The held-out sets are only
-ever reported as totals: reading their misses would turn them into development data.
+Every set in ``tests/grading/eval`` named below was written blind (its authors had not
+read the rulebooks). Development sets: ``hard_dev`` and ``hard_dev2`` (the first held-out
+set, measured once and then read). Held-out sets, only ever reported as totals (reading
+their misses would turn them into development data): ``hard_held2`` (hard cases) and
+``plain_held2`` (ordinary in-call lines and plain violations).
 Counted as a false positive: any finding of severity critical, major or minor on a
 compliant line (``review`` only asks a human to look); critical false positives are
 reported on their own, because in a call they end it.
@@ -25,6 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 EVAL = ROOT / "tests" / "grading" / "eval"
 COUNTED = frozenset({"critical", "major", "minor"})
+DEV = ("hard_dev", "hard_dev2")
+HELD = ("hard_held2", "plain_held2")
 
 
 def measure(path: Path, locale: str, verbose: bool) -> dict[str, float]:
@@ -85,19 +89,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--held-out", action="store_true", help="the held-out sets (totals only)")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every miss (dev only)")
     args = parser.parse_args(argv)
-    kind = "held" if args.held_out else "dev"
+    names = HELD if args.held_out else DEV
     for locale in ("zh-CN", "en-US"):
-        path = EVAL / f"hard_{kind}_{locale}.jsonl"
-        if not path.exists():
-            print(f"{locale}: {path.name} is missing", file=sys.stderr)
-            continue
-        result = measure(path, locale, args.verbose and not args.held_out)
-        print(
-            f"{locale} hard_{kind}: recall {result['recall']:.3f} "
-            f"({result['caught']}/{result['violations']}), "
-            f"false positives {result['fp_rate']:.3f} ({result['fp']}/{result['compliant']}), "
-            f"critical false positives {result['critical_fp']}"
-        )
+        for name in names:
+            path = EVAL / f"{name}_{locale}.jsonl"
+            if not path.exists():
+                print(f"{locale}: {path.name} is missing", file=sys.stderr)
+                continue
+            result = measure(path, locale, args.verbose and not args.held_out)
+            print(
+                f"{locale} {name}: recall {result['recall']:.3f} "
+                f"({result['caught']}/{result['violations']}), "
+                f"false positives {result['fp_rate']:.3f} ({result['fp']}/{result['compliant']}), "
+                f"critical false positives {result['critical_fp']}"
+            )
     return 0
 
 

@@ -436,7 +436,7 @@ class _FreeLine:
             # pins the promise ("这周五25号之前,App还945元,对吧?")
             for intent in ("read_back_promise", "ask_promise"):
                 if intent in wanted:
-                    return self._take(intent)
+                    return self._take(intent, upto=self._last_promise_clause(locale))
         if (
             "ask_promise" in wanted
             and understand.is_agreement(self.text, locale)
@@ -445,8 +445,22 @@ class _FreeLine:
             return self._take("ask_promise")
         return None
 
-    def _take(self, intent: str) -> _Step:
-        return self._claim(set(range(self.clause_count)), intent, THRESHOLD)
+    def _take(self, intent: str, upto: int | None = None) -> _Step:
+        """Take ``intent`` for the line's clauses up to ``upto`` (all when None), so
+        what follows a read-back ("…对吧?谢谢您,再见") can still make its own move."""
+        last = self.clause_count - 1 if upto is None else upto
+        return self._claim(set(range(last + 1)), intent, THRESHOLD)
+
+    def _last_promise_clause(self, locale: str) -> int:
+        """The last clause that names an amount or a date, with the rest of its sentence."""
+        single = sorted((p for p in self.pieces if p.first == p.last), key=lambda p: p.first)
+        last = 0
+        for piece in single:
+            if any(understand.promise_content(piece.text, locale)):
+                last = piece.first
+        while last < len(single) - 1 and not single[last].ends_sentence:
+            last += 1
+        return last
 
     def refuse(self) -> None:
         if self._proposed is not None:
@@ -981,6 +995,11 @@ class Session:
                 reply_lines, key = last_move.reply, f"{node_id}>{last_index}"
             elif self.node in self.scenario.nodes or self.node in self.scenario.endings:
                 reply_lines, key = self._say_of(self.node), self.node
+        elif (farewell := self._farewell(node)) is not None:
+            # At the close, a line that is not the close move lets the customer go:
+            # the outcome already agreed stands; only the close itself is not credited.
+            self._exit_to(farewell)
+            reply_lines, key = self._say_of(farewell), farewell
         elif made:  # only moves said out of order: acknowledged, the question stands
             reply_lines, key = self._acknowledge(node, rng), f"{node_id}:ack"
         elif (elsewhere := reader.understood_elsewhere()) is not None:
@@ -1075,6 +1094,22 @@ class Session:
         if not wanted or not wanted <= self._facts:
             return None
         return _Step(expected[0], 1.0, expected[0])
+
+    def _farewell(self, node: m.Node) -> str | None:
+        """The ending a closing node leads to, when the customer may simply hang up.
+
+        A node of the ``close`` stage whose every move goes to the same ending only
+        waits for a goodbye: what the call achieved is settled. If the agent says
+        something else there, the customer says goodbye and the call ends there all
+        the same, without the close's facts (the scorecard still misses the close).
+        """
+        if node.stage != "close" or not node.moves or self.finished:
+            return None
+        targets = {move.goto for move in node.moves}
+        if len(targets) != 1:
+            return None
+        target = next(iter(targets))
+        return target if target in self.scenario.endings else None
 
     def _acknowledge(self, node: m.Node, rng: random.Random) -> tuple[m.Line, ...]:
         """A short acknowledgement, then the node's question again (no patience lost)."""

@@ -42,6 +42,7 @@ from trainer.grading.findings import CallContext, Citation, Finding
 from trainer.grading.learned import Classifier, ModelError, load_classifier, logit
 from trainer.grading.normalize import normalize
 from trainer.vocab import CATEGORIES as CATEGORY_CODES
+from trainer.vocab import SEVERITY_RANK
 from trainer.yamlio import YamlDoc, load_yaml
 
 DEFAULT_CLAUSE_BREAKS = (
@@ -267,6 +268,25 @@ class _Plan:
     model_rules: tuple[tuple[Rule, int, float], ...] = ()
 
 
+def _one_per_overlap(found: list[Finding]) -> list[Finding]:
+    """One finding per category for one stretch of words: the most serious.
+
+    Two rules of the same category often see the same words ("让你同事都知道" is
+    both a threat to tell colleagues and a public-exposure phrase); the trainee
+    said one thing, so it is one finding and costs once.
+    """
+    ranked = sorted(found, key=lambda f: (-SEVERITY_RANK.get(f.severity, 0), f.start, f.rule))
+    kept: list[Finding] = []
+    for finding in ranked:
+        if any(
+            k.category == finding.category and k.start < finding.end and finding.start < k.end
+            for k in kept
+        ):
+            continue
+        kept.append(finding)
+    return kept
+
+
 class Rulebook:
     """A compiled set of rules for one locale. Immutable once built; safe to share."""
 
@@ -363,13 +383,17 @@ class Rulebook:
                     models.append((r, classes.index(r.category), logit(cut)))
         return _Plan(tuple(words), automaton, context, tuple(models))
 
-    def check(self, text: str, ctx: CallContext | None = None) -> tuple[Finding, ...]:
+    def check(
+        self, text: str, ctx: CallContext | None = None, *, merge: bool = True
+    ) -> tuple[Finding, ...]:
         """Findings for one utterance said in ``ctx``, sorted by position.
 
         Only agent turns are graded: a customer's utterance yields no finding. Only
         the first `MAX_GRADED` characters are graded (no one says more in one turn;
         a pasted book must not stall a call or an audit): `graded_length` tells
-        callers how much was read, so they can report the rest.
+        callers how much was read, so they can report the rest. With ``merge`` (the
+        default) overlapping findings of one category are one finding, the most
+        serious; rule tests pass ``merge=False`` to see what each rule finds.
         """
         ctx = ctx or _DEFAULT_CONTEXT
         if ctx.speaker != "agent":
@@ -429,6 +453,8 @@ class Rulebook:
                 if rule.absent.search(joined):
                     continue
             found.append(rule.finding(text, 0, len(text)))
+        if merge and len(found) > 1:
+            found = _one_per_overlap(found)
         if plan.model_rules and norm:
             self._model_stage(text, norm, offsets, ctx, plan, found, vetoed)
         if len(found) > 1:
@@ -1016,7 +1042,8 @@ def example_results(book: Rulebook, rule: Rule) -> list[tuple[str, int, ExampleS
     for kind, examples in (("flag", rule.spec.examples.flag), ("pass", rule.spec.examples.pass_)):
         for i, example in enumerate(examples):
             hits = any(
-                f.rule == rule.id for f in book.check(example.text, example_context(example))
+                f.rule == rule.id
+                for f in book.check(example.text, example_context(example), merge=False)
             )
             out.append((kind, i, example, hits == (kind == "flag")))
     return out

@@ -83,7 +83,7 @@ def run_examples(book: Rulebook) -> RuleTestReport:
             ("pass", rule.spec.examples.pass_),
         ):
             for i, example in enumerate(examples):
-                findings = book.check(example.text, example_context(example))
+                findings = book.check(example.text, example_context(example), merge=False)
                 by_rule = any(f.rule == rule.id for f in findings)
                 by_cat = any(f.category == rule.category for f in findings)
                 found = tuple(f"{f.rule}:{f.match}" for f in findings)

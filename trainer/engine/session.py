@@ -1146,10 +1146,12 @@ class Session:
 
     def context(self) -> CallContext:
         """The grader's view of this moment of the call (before the agent's line)."""
+        verified = "verifies_identity" in self._facts
         return CallContext(
             speaker="agent",
-            party=self._party,
-            verified="verifies_identity" in self._facts,
+            # whoever answered the verification questions is the debtor
+            party="debtor" if verified else self._party,
+            verified=verified,
             turn=self._agent_turns + 1,
             time=self.call_time,
             history=tuple(self._history),

@@ -184,7 +184,9 @@ def _newest(root: Path) -> float:
 def _write(args: argparse.Namespace, text: str) -> None:
     output = getattr(args, "output", None)
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        from trainer.safetext import write_file
+
+        write_file(output, text)
         sys.stderr.write(f"wrote {output}\n")
     else:
         sys.stdout.write(text)

@@ -785,8 +785,15 @@ def run_yaml(books: BookSet, units: list[Unit]) -> AuditResult:
 _WORKER_BOOKS: Any = None
 
 
-def _worker_init(book_ref: str | None) -> None:
-    global _WORKER_BOOKS
+_PARENT = 0
+
+
+def _worker_init(book_ref: str | None, parent: int = 0) -> None:
+    """Set up a worker: tied to its parent (see `tie_to_parent`), rulebooks loaded."""
+    global _WORKER_BOOKS, _PARENT
+    _PARENT = parent
+    if parent:
+        tie_to_parent(parent)
     if _WORKER_BOOKS is None:
         from trainer.grading.rulebook import load_rulebook
 
@@ -796,8 +803,46 @@ def _worker_init(book_ref: str | None) -> None:
 Packed = tuple[AuditResult, list[tuple[Any, ...]]]
 
 
+def tie_to_parent(parent: int) -> None:
+    """End this worker when the audit that started it dies (even by ``kill -9``).
+
+    On Linux the kernel sends SIGKILL to the worker when its parent exits
+    (``PR_SET_PDEATHSIG``). Everywhere, a daemon thread checks once a second that
+    the parent is still there, and `_worker` checks before each unit.
+    """
+    import signal
+    import sys
+    import threading
+
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    _orphaned()  # the parent may have died before the line above
+
+    def watch() -> None:
+        import time
+
+        while True:
+            time.sleep(1.0)
+            _orphaned()
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _orphaned() -> None:
+    """Exit at once when this worker's parent is gone (it was re-parented)."""
+    if _PARENT and os.getppid() != _PARENT:
+        os._exit(1)
+
+
 def _worker(unit: Unit) -> Packed:
     """Audit a unit in a worker; hits travel as small tuples (rule id, span, place)."""
+    _orphaned()
     result = run_unit(_WORKER_BOOKS, unit)
     hits = [
         (
@@ -869,7 +914,7 @@ def audit(
             context = multiprocessing.get_context("spawn")
             init_ref = books.ref
         with context.Pool(
-            min(jobs, len(units), os.cpu_count() or 1) or 1, _worker_init, (init_ref,)
+            min(jobs, len(units), os.cpu_count() or 1) or 1, _worker_init, (init_ref, os.getpid())
         ) as pool:
             for packed in pool.imap(_worker, units):
                 result.merge(_unpack(books, packed))

@@ -147,7 +147,9 @@ def _audit(args: argparse.Namespace) -> int:
     try:
         _write(render(args.format, result, books, args.fail_on), args.output)
     except OSError as exc:
-        sys.stderr.write(f"{args.output}: cannot write report: {exc.strerror}\n")
+        sys.stderr.write(
+            f"{args.output or 'standard output'}: cannot write report: {exc.strerror}\n"
+        )
         return 2
     if result.errors:
         return 2

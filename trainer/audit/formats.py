@@ -9,10 +9,12 @@ lets CI list them as failed test cases; GitHub lines become annotations.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from typing import Any
 
 from trainer.audit.run import AuditResult, Hit
+from trainer.safetext import visible
 from trainer.vocab import SEVERITIES, SEVERITY_RANK, category_names
 
 FORMATS = ("text", "json", "sarif", "junit", "github")
@@ -43,6 +45,7 @@ def summary(result: AuditResult, fail_on: str) -> dict[str, Any]:
         "by_severity": {s: by_severity.get(s, 0) for s in SEVERITIES},
         "by_category": {c: by_category[c] for c in category_names() if by_category.get(c)},
         "errors": len(result.errors),
+        "notices": len(result.notices),
         "fail_on": fail_on,
         "failed": fails(result, fail_on),
     }
@@ -118,12 +121,14 @@ def _text(result: AuditResult, book: Any, fail_on: str) -> str:
         )
         lines.append(f"    matched: {f.match!r} (record {hit.record})")
         lines.append(f"    instead: {f.suggestion}")
+    lines.extend(diag.format() for diag in result.notices)
     s = summary(result, fail_on)
     counts = ", ".join(f"{n} {sev}" for sev, n in s["by_severity"].items() if n) or "none"
+    notices = f", {s['notices']} notice(s)" if s["notices"] else ""
     lines.append(
         f"{book.id} {book.version}: {s['audited']} utterances audited in "
         f"{s['files']} file(s), {s['findings']} finding(s) ({counts}), "
-        f"{s['errors']} input error(s)"
+        f"{s['errors']} input error(s){notices}"
     )
     return "\n".join(lines) + "\n"
 
@@ -142,9 +147,11 @@ def _json(result: AuditResult, book: Any, fail_on: str) -> str:
     counts = json.dumps(summary(result, fail_on), ensure_ascii=False)
     findings = items(_finding_rows(result.hits))
     errors = items([json.dumps(d.to_json(), ensure_ascii=False) for d in result.errors])
+    notices = items([json.dumps(d.to_json(), ensure_ascii=False) for d in result.notices])
     return (
         f'{{\n  "version": 1,\n  "rulebook": {head},\n  "rulebooks": {books},\n'
-        f'  "summary": {counts},\n  "findings": {findings},\n  "errors": {errors}\n}}\n'
+        f'  "summary": {counts},\n  "findings": {findings},\n  "errors": {errors},\n'
+        f'  "notices": {notices}\n}}\n'
     )
 
 
@@ -209,7 +216,7 @@ def _sarif(result: AuditResult, book: Any, fail_on: str) -> str:
         )
     notifications = [
         {
-            "level": "error",
+            "level": d.severity,
             "message": {"text": f"{d.code}: {d.message}"},
             "locations": [
                 {
@@ -220,7 +227,7 @@ def _sarif(result: AuditResult, book: Any, fail_on: str) -> str:
                 }
             ],
         }
-        for d in result.errors
+        for d in [*result.errors, *result.notices]
     ]
     run: dict[str, Any] = {
         "tool": {
@@ -250,7 +257,13 @@ def _junit(result: AuditResult, book: Any, fail_on: str) -> str:
     Clean records are summarised in one passing case per file (a 300,000-record
     transcript would otherwise make an unusable report).
     """
-    from xml.sax.saxutils import escape, quoteattr  # only here: it pulls in urllib
+    from xml.sax import saxutils  # only here: it pulls in urllib
+
+    def escape(text: str) -> str:
+        return saxutils.escape(_xml_chars(text))
+
+    def quoteattr(text: str) -> str:
+        return saxutils.quoteattr(_xml_chars(text))
 
     by_file: dict[str, list[Hit]] = {}
     for hit in result.hits:
@@ -258,7 +271,10 @@ def _junit(result: AuditResult, book: Any, fail_on: str) -> str:
     errors_by_file: dict[str, list[Any]] = {}
     for diag in result.errors:
         errors_by_file.setdefault(diag.file, []).append(diag)
-    files = sorted(set(by_file) | set(errors_by_file))
+    notices_by_file: dict[str, list[Any]] = {}
+    for diag in result.notices:
+        notices_by_file.setdefault(diag.file, []).append(diag)
+    files = sorted(set(by_file) | set(errors_by_file) | set(notices_by_file))
     suites = []
     total_tests = total_failures = total_errors = 0
     for name in files:
@@ -296,6 +312,13 @@ def _junit(result: AuditResult, book: Any, fail_on: str) -> str:
                 f"{escape(diag.format())}</error></testcase>"
             )
             total_errors += 1
+        for diag in notices_by_file.get(name, []):
+            cases.append(
+                f"    <testcase classname={quoteattr(name)} "
+                f"name={quoteattr(f'{diag.file}:{diag.line} ungraded')}>"
+                f"<skipped message={quoteattr(diag.code)}>"
+                f"{escape(diag.format())}</skipped></testcase>"
+            )
         failures = sum(1 for c in cases if "<failure" in c)
         errs = sum(1 for c in cases if "<error" in c)
         total_tests += len(cases)
@@ -317,6 +340,16 @@ def _junit(result: AuditResult, book: Any, fail_on: str) -> str:
         + "\n".join(suites)
         + "\n</testsuites>\n"
     )
+
+
+#: Characters XML 1.0 does not allow (C0 controls but tab and line ends, U+FFFE/FFFF,
+#: lone surrogates); a record id or line holding them must not make the report unreadable.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_chars(text: str) -> str:
+    """``text`` with characters XML cannot hold made visible (ESC → ␛) or replaced (U+FFFD)."""
+    return _NOT_XML.sub(lambda m: visible(m.group()) if m.group() < "\x20" else "\ufffd", text)
 
 
 def fails_one(hit: Hit, fail_on: str) -> bool:
@@ -342,9 +375,10 @@ def _github(result: AuditResult, book: Any, fail_on: str) -> str:
             f"::{level} file={_gh_escape(hit.file, True)},line={hit.line},"
             f"col={hit.column},title={title}::{message}"
         )
-    for diag in result.errors:
+    for diag in [*result.errors, *result.notices]:
+        level = "error" if diag.severity == "error" else "warning"
         lines.append(
-            f"::error file={_gh_escape(diag.file, True)},line={diag.line},"
+            f"::{level} file={_gh_escape(diag.file, True)},line={diag.line},"
             f"col={diag.column},title={diag.code}::{_gh_escape(diag.message)}"
         )
     return "\n".join(lines) + ("\n" if lines else "")

@@ -33,9 +33,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
+from trainer.audit import reading
+from trainer.audit.reading import BadBytes
 from trainer.diagnostics import Diagnostic
 from trainer.grading.books import BookSet
 from trainer.grading.findings import CallContext, Finding
+from trainer.grading.rulebook import MAX_GRADED
 from trainer.vocab import PARTIES as _PARTIES
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -83,6 +86,8 @@ class AuditResult:
 
     hits: list[Hit] = field(default_factory=list)
     errors: list[Diagnostic] = field(default_factory=list)
+    #: warnings that are not input errors: the ungraded tail of a very long line (K653)
+    notices: list[Diagnostic] = field(default_factory=list)
     files: int = 0
     records: int = 0
     audited: int = 0
@@ -92,6 +97,7 @@ class AuditResult:
         """Add another partial result (from a chunk or a worker)."""
         self.hits.extend(other.hits)
         self.errors.extend(other.errors)
+        self.notices.extend(other.notices)
         self.records += other.records
         self.audited += other.audited
         self.skipped += other.skipped
@@ -397,31 +403,44 @@ def run_unit(books: BookSet, unit: Unit) -> AuditResult:
     return result
 
 
-def _lines(unit: Unit, jsonl: bool = False) -> Iterator[tuple[int, str]]:
-    """(line number, text) of the unit's byte range, decoded as UTF-8.
+def _lines(unit: Unit, jsonl: bool = False) -> Iterator[tuple[int, str | BadBytes]]:
+    """(line number, text or `BadBytes`) of the unit's byte range, read as a stream."""
+    return reading.lines(unit.path, unit.start, unit.end, unit.first_line, jsonl)
 
-    JSONL is split on ``\\n`` only: a JSON string may hold U+2028 and other
-    characters that ``str.splitlines`` would take for line breaks.
+
+def _not_utf8(result: AuditResult, unit: Unit, line: int, bad: BadBytes) -> None:
+    """Report a line that is not UTF-8; the rest of the file is still audited."""
+    result.records += 1
+    result.errors.append(
+        Diagnostic(unit.display, line, bad.column, "K651", bad.message(), reading.HINT)
+    )
+
+
+def ungraded(
+    result: AuditResult, file: str, line: int, column: int, record: str, text: str
+) -> None:
+    """Add a K653 notice when ``text`` is longer than the grader reads (`MAX_GRADED`).
+
+    The grader reads only the first `MAX_GRADED` characters of a line (so one
+    pasted book cannot stall an audit); the rest is named here so that nobody
+    takes the line for clean. ``column`` is where the text starts on its input
+    line (0 when unknown).
     """
-    if unit.path == "-":
-        import sys
-
-        for number, text in enumerate(sys.stdin, 1):
-            yield number, text.rstrip("\r\n") if jsonl else text
+    if len(text) <= MAX_GRADED:
         return
-    with open(unit.path, "rb") as handle:
-        handle.seek(unit.start)
-        data = handle.read() if unit.end < 0 else handle.read(unit.end - unit.start)
-    text = data.decode("utf-8-sig" if unit.start == 0 else "utf-8")
-    if not jsonl:
-        yield from enumerate(text.splitlines(), unit.first_line)
-        return
-    rows = text.split("\n")
-    if rows and rows[-1] == "":
-        rows.pop()
-    if "\r" in text:
-        rows = [row[:-1] if row.endswith("\r") else row for row in rows]
-    yield from enumerate(rows, unit.first_line)
+    result.notices.append(
+        Diagnostic(
+            file,
+            line,
+            column + MAX_GRADED if column > 0 else 1,
+            "K653",
+            f"record {record}: only the first {MAX_GRADED} characters were graded;"
+            f" characters {MAX_GRADED + 1}-{len(text)} ({len(text) - MAX_GRADED} more)"
+            " were not",
+            f"split the utterance into lines of at most {MAX_GRADED} characters",
+            "warning",
+        )
+    )
 
 
 def _flag(value: Any, default: bool) -> bool | None:
@@ -471,7 +490,33 @@ _HINTS = {
     "party": "use debtor, third_party or unknown",
     "verified": "use true or false",
     "time": "use ISO 8601, e.g. 2025-03-01T23:10:00",
+    "turn": "use a whole number from 0 to 1000000",
+    "lang": 'use a locale string such as "zh-CN" or "en-US"',
 }
+#: The largest turn number a record may give (calls have tens of turns).
+MAX_TURN = 1_000_000
+
+
+def _turn(value: Any) -> int | bool | None:
+    """A record's ``turn`` as a whole number (None when empty), or False when it is not one.
+
+    Strings and whole floats are accepted (CSV cells, ``3.0``); Infinity, NaN,
+    ``1e400``, fractions, booleans, lists and numbers above `MAX_TURN` are not.
+    """
+    if value == "" or value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return False
+    try:
+        number = float(value) if isinstance(value, str) and not value.strip().isdigit() else value
+        if isinstance(number, float):
+            if not number.is_integer():
+                return False
+            number = int(number)
+        number = int(number)
+    except (ValueError, OverflowError):
+        return False
+    return number if 0 <= number <= MAX_TURN else False
 
 
 def _record(
@@ -512,25 +557,29 @@ def _record(
     call_raw = get("call_id")
     call = None if call_raw is None or call_raw == "" else str(call_raw)
     turn_raw = get("turn")
-    if turn_raw is None or turn_raw.__class__ is int:
+    if turn_raw is None or (turn_raw.__class__ is int and 0 <= turn_raw <= MAX_TURN):
         turn = turn_raw
     else:
-        try:
-            turn = int(turn_raw) if turn_raw != "" else None
-        except (TypeError, ValueError):
-            _bad(result, unit, line, f"bad value for 'turn': {turn_raw!r}", "use a number")
+        turn = _turn(turn_raw)
+        if turn is False:
+            _bad(result, unit, line, f"bad value for 'turn': {turn_raw!r}", _HINTS["turn"])
             return
-    book = auditor.book_for(get("lang"))
+    lang = get("lang")
+    if lang is not None and not isinstance(lang, str):
+        _bad(result, unit, line, f"bad value for 'lang': {lang!r}", _HINTS["lang"])
+        return
+    book = auditor.book_for(lang)
     looks_back = auditor.looks_back(book)
     ctx = auditor.context(call, turn, party, bool(verified), when, looks_back)
     result.audited += 1
     findings = auditor.check(book, text, ctx)
     if looks_back:
         auditor.said(call, text)
-    if findings:
+    if findings or len(text) > MAX_GRADED:
         rid = get("id")
         record = str(rid) if rid not in (None, "") else f"{unit.display}:{line}"
         base = _text_column(raw, text)
+        ungraded(result, unit.display, line, base, record, text)
         for finding in findings:
             column = base + finding.start if base else 1
             result.hits.append(Hit(record, call, turn, unit.display, line, column, finding))
@@ -564,6 +613,9 @@ def _parse(raw: str) -> Any:
 def _run_jsonl(books: BookSet, unit: Unit, result: AuditResult) -> None:
     auditor = Auditor(books)
     for line, raw in _lines(unit, jsonl=True):
+        if isinstance(raw, BadBytes):
+            _not_utf8(result, unit, line, raw)
+            continue
         if not raw or raw.isspace():
             continue
         try:
@@ -596,66 +648,85 @@ def _run_jsonl(books: BookSet, unit: Unit, result: AuditResult) -> None:
                 )
             )
             continue
+        if reading.may_hold_surrogates(raw):
+            rec = reading.clean_record(rec)
         _record(auditor, result, unit, line, rec, raw)
 
 
 def _run_csv(books: BookSet, unit: Unit, result: AuditResult) -> None:
     auditor = Auditor(books)
-    with open(unit.path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames is None or "text" not in [f.strip() for f in reader.fieldnames]:
-            result.errors.append(
-                Diagnostic(
-                    unit.display,
-                    1,
-                    1,
-                    "K651",
-                    "CSV has no 'text' column",
-                    "the header needs id,call_id,turn,speaker,text",
-                )
+    bad: dict[int, BadBytes] = {}
+
+    def decoded() -> Iterator[str]:
+        """Lines as text for the csv reader; a line that is not UTF-8 is noted in ``bad``."""
+        for number, raw in enumerate(reading.byte_lines(unit.path), 1):
+            text = reading.decode(raw, first=number == 1)
+            if isinstance(text, BadBytes):
+                bad[number] = text
+                text = raw.decode("utf-8", "replace")
+            yield text
+
+    reader = csv.DictReader(decoded())
+    if reader.fieldnames is None or "text" not in [f.strip() for f in reader.fieldnames]:
+        result.errors.append(
+            Diagnostic(
+                unit.display,
+                1,
+                1,
+                "K651",
+                "CSV has no 'text' column",
+                "the header needs id,call_id,turn,speaker,text",
             )
-            return
-        reader.fieldnames = [f.strip() for f in reader.fieldnames]
-        start = 2
-        try:
-            for row in reader:
-                line = start
-                start = reader.line_num + 1
-                if None in row:
-                    result.records += 1
-                    result.errors.append(
-                        Diagnostic(
-                            unit.display,
-                            line,
-                            1,
-                            "K651",
-                            "row has more fields than the header",
-                            "quote values that contain commas",
-                        )
+        )
+        return
+    reader.fieldnames = [f.strip() for f in reader.fieldnames]
+    start = 2
+    try:
+        for row in reader:
+            line = start
+            start = reader.line_num + 1
+            broken = next((n for n in range(line, start) if n in bad), None)
+            if broken is not None:
+                _not_utf8(result, unit, broken, bad[broken])
+                continue
+            if None in row:
+                result.records += 1
+                result.errors.append(
+                    Diagnostic(
+                        unit.display,
+                        line,
+                        1,
+                        "K651",
+                        "row has more fields than the header",
+                        "quote values that contain commas",
                     )
-                    continue
-                _record(auditor, result, unit, line, dict(row), None)
-        except csv.Error as exc:
-            result.errors.append(
-                Diagnostic(
-                    unit.display,
-                    reader.line_num,
-                    1,
-                    "K651",
-                    f"malformed CSV: {exc}",
-                    "check quoting",
                 )
+                continue
+            _record(auditor, result, unit, line, dict(row), None)
+    except csv.Error as exc:
+        result.errors.append(
+            Diagnostic(
+                unit.display,
+                reader.line_num,
+                1,
+                "K651",
+                f"malformed CSV: {exc}",
+                "check quoting",
             )
+        )
 
 
 def _run_text(books: BookSet, unit: Unit, result: AuditResult) -> None:
     book = books.get(unit.locale)
-    for line, raw in _lines(unit):
-        text = raw.rstrip("\r\n")
+    for line, text in _lines(unit):
+        if isinstance(text, BadBytes):
+            _not_utf8(result, unit, line, text)
+            continue
         if not text.strip():
             continue
         result.records += 1
         result.audited += 1
+        ungraded(result, unit.display, line, 1, f"{unit.display}:{line}", text)
         ctx = CallContext(turn=line)
         for finding in book.check(text, ctx):
             result.hits.append(
@@ -687,6 +758,7 @@ def run_yaml(books: BookSet, units: list[Unit]) -> AuditResult:
     for item in lines:
         result.records += 1
         result.audited += 1
+        ungraded(result, item.file, item.line, max(item.column, 0), item.record, item.text)
         book = books.get(item.locale)
         for ctx in item.contexts:
             for finding in book.check(item.text, ctx):
@@ -713,8 +785,15 @@ def run_yaml(books: BookSet, units: list[Unit]) -> AuditResult:
 _WORKER_BOOKS: Any = None
 
 
-def _worker_init(book_ref: str | None) -> None:
-    global _WORKER_BOOKS
+_PARENT = 0
+
+
+def _worker_init(book_ref: str | None, parent: int = 0) -> None:
+    """Set up a worker: tied to its parent (see `tie_to_parent`), rulebooks loaded."""
+    global _WORKER_BOOKS, _PARENT
+    _PARENT = parent
+    if parent:
+        tie_to_parent(parent)
     if _WORKER_BOOKS is None:
         from trainer.grading.rulebook import load_rulebook
 
@@ -724,8 +803,46 @@ def _worker_init(book_ref: str | None) -> None:
 Packed = tuple[AuditResult, list[tuple[Any, ...]]]
 
 
+def tie_to_parent(parent: int) -> None:
+    """End this worker when the audit that started it dies (even by ``kill -9``).
+
+    On Linux the kernel sends SIGKILL to the worker when its parent exits
+    (``PR_SET_PDEATHSIG``). Everywhere, a daemon thread checks once a second that
+    the parent is still there, and `_worker` checks before each unit.
+    """
+    import signal
+    import sys
+    import threading
+
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    _orphaned()  # the parent may have died before the line above
+
+    def watch() -> None:
+        import time
+
+        while True:
+            time.sleep(1.0)
+            _orphaned()
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _orphaned() -> None:
+    """Exit at once when this worker's parent is gone (it was re-parented)."""
+    if _PARENT and os.getppid() != _PARENT:
+        os._exit(1)
+
+
 def _worker(unit: Unit) -> Packed:
     """Audit a unit in a worker; hits travel as small tuples (rule id, span, place)."""
+    _orphaned()
     result = run_unit(_WORKER_BOOKS, unit)
     hits = [
         (
@@ -797,7 +914,7 @@ def audit(
             context = multiprocessing.get_context("spawn")
             init_ref = books.ref
         with context.Pool(
-            min(jobs, len(units), os.cpu_count() or 1) or 1, _worker_init, (init_ref,)
+            min(jobs, len(units), os.cpu_count() or 1) or 1, _worker_init, (init_ref, os.getpid())
         ) as pool:
             for packed in pool.imap(_worker, units):
                 result.merge(_unpack(books, packed))

@@ -82,14 +82,34 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         sys.stdout, sys.stderr = SafeStream(saved[0]), SafeStream(saved[1])
     try:
-        return int(handler(args) or 0)
+        code = int(handler(args) or 0)
+        sys.stdout.flush()  # a full disk shows here, not as noise at exit
+        return code
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130
     except BrokenPipeError:
-        return 0
+        _quiet_stdout()  # the reader left (`| head -1`): nothing more to say, no noise at exit
+        return 141 if not app else 0
+    except OSError as exc:
+        if exc.filename is not None:
+            raise
+        _quiet_stdout()  # output itself failed (disk full, /dev/full): one line, exit 2
+        saved[1].write(f"trainer: error: cannot write the output: {exc.strerror or exc}\n")
+        return 2
     finally:
         sys.stdout, sys.stderr = saved
+
+
+def _quiet_stdout() -> None:
+    """Point standard output at the null device so the exit flush cannot fail again."""
+    import os
+
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.__stdout__.fileno() if sys.__stdout__ else 1)
+    except (OSError, ValueError):
+        pass
 
 
 def _default_handler(parser: argparse.ArgumentParser):  # type: ignore[no-untyped-def]

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from trainer.cli.util import UsageError, guard
+from trainer.cli.util import MAX_SEED, UsageError, guard, whole_number
 
 if TYPE_CHECKING:
     from trainer.engine.events import Event
@@ -50,7 +50,9 @@ def register(subparsers: Any) -> None:
     )
     play.add_argument("--script", metavar="FILE|-", help="agent lines, one per line")
     play.add_argument("--guided", action="store_true", help="choose among numbered lines")
-    play.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    play.add_argument(
+        "--seed", type=whole_number(0, MAX_SEED), default=0, help="random seed (default 0)"
+    )
     play.add_argument("--from", dest="from_node", metavar="NODE", help="start at this node")
     play.add_argument(
         "--set",
@@ -87,8 +89,8 @@ def register(subparsers: Any) -> None:
         " ending was never reached.",
     )
     explore.add_argument("scenario", metavar="SCENARIO")
-    explore.add_argument("--runs", type=int, default=200)
-    explore.add_argument("--seed", type=int, default=0)
+    explore.add_argument("--runs", type=whole_number(1, 1_000_000), default=200)
+    explore.add_argument("--seed", type=whole_number(0, MAX_SEED), default=0)
     explore.add_argument("--format", choices=("text", "json"), default="text")
     explore.set_defaults(handler=_guard(cmd_explore))
 

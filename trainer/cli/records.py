@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from trainer.cli.util import UsageError, guard
+from trainer.cli.util import UsageError, guard, whole_number
 
 if TYPE_CHECKING:
     from trainer.records import SessionRecord
@@ -49,7 +49,7 @@ def register(subparsers: Any) -> None:
         description="Saved sessions, newest first, with score and verdict.",
     )
     history.add_argument("--trainee", metavar="NAME")
-    history.add_argument("--limit", type=int, default=None, metavar="N")
+    history.add_argument("--limit", type=whole_number(1, 10**9), default=None, metavar="N")
     history.add_argument("--format", choices=("text", "json"), default="text")
     history.set_defaults(handler=_guard(cmd_history))
 
@@ -132,8 +132,24 @@ def _expected() -> tuple[type[BaseException], ...]:
 
 
 def _guard(handler: Any) -> Any:
-    """Turn expected errors into one line on stderr and exit code 2."""
-    return guard(handler, _expected)
+    """Turn expected errors into one line on stderr and exit code 2; after the command,
+    warn about every stored row a listing skipped (a damaged cell)."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return int(handler(args))
+        finally:
+            for store in _OPENED:
+                for warning in dict.fromkeys(store.skipped):
+                    sys.stderr.write(f"warning: {warning}\n")
+            _OPENED.clear()
+
+    run.__doc__ = handler.__doc__
+    return guard(run, _expected)
+
+
+#: Stores opened by the running command (their skipped-row warnings are shown at its end).
+_OPENED: list[Store] = []
 
 
 # ---------------------------------------------------------------- helpers
@@ -142,7 +158,9 @@ def _guard(handler: Any) -> Any:
 def _store(args: argparse.Namespace) -> Store:
     from trainer.records.sqlite import Store
 
-    return Store.open(getattr(args, "home", None))
+    store = Store.open(getattr(args, "home", None))
+    _OPENED.append(store)
+    return store
 
 
 def _content(args: argparse.Namespace) -> ContentSet:
@@ -184,7 +202,9 @@ def _newest(root: Path) -> float:
 def _write(args: argparse.Namespace, text: str) -> None:
     output = getattr(args, "output", None)
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        from trainer.safetext import write_file
+
+        write_file(output, text)
         sys.stderr.write(f"wrote {output}\n")
     else:
         sys.stdout.write(text)

@@ -115,9 +115,9 @@ def _load(ref: str, check_examples: bool = True) -> Any:
 
 def _write(text: str, output: str | None) -> None:
     if output:
-        from pathlib import Path
+        from trainer.safetext import write_file
 
-        Path(output).write_text(text, encoding="utf-8")
+        write_file(output, text)
     else:
         sys.stdout.write(text)
 
@@ -142,12 +142,14 @@ def _audit(args: argparse.Namespace) -> int:
         for diag in exc.diagnostics:
             sys.stderr.write(diag.format() + "\n")
         return 2
-    for diag in result.errors:
+    for diag in [*result.errors, *result.notices]:
         sys.stderr.write(diag.format() + "\n")
     try:
         _write(render(args.format, result, books, args.fail_on), args.output)
     except OSError as exc:
-        sys.stderr.write(f"{args.output}: cannot write report: {exc.strerror}\n")
+        sys.stderr.write(
+            f"{args.output or 'standard output'}: cannot write report: {exc.strerror}\n"
+        )
         return 2
     if result.errors:
         return 2

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from trainer.cli.util import share
 from trainer.diagnostics import ContentError
 from trainer.vocab import CATEGORIES as CATEGORY_CODES
 
@@ -43,7 +44,7 @@ def add_parser(sub: Any) -> None:
     train.add_argument("--out", metavar="FILE", help="model file (default: the rulebook's model:)")
     train.add_argument(
         "--fp-budget",
-        type=float,
+        type=share,
         default=None,
         metavar="RATE",
         help="share of compliant lines a category may flag out of fold (default 0.003)",

@@ -44,3 +44,36 @@ def guard(handler: Any, expected: Callable[[], tuple[type[BaseException], ...]])
 
     run.__doc__ = handler.__doc__
     return run
+
+
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high`` (a seed of 2**80 or a
+    limit of 10**30 would overflow the database or the random generator later)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text} is outside {low}..{high}")
+        return value
+
+    return parse
+
+
+def share(text: str) -> float:
+    """An argparse type: a finite rate from 0 to 1 (``nan`` and ``inf`` are refused)."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a rate from 0 to 1")
+    return value
+
+
+#: The largest seed the store can hold (SQLite INTEGER is 64-bit signed).
+MAX_SEED = 2**63 - 1

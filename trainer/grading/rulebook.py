@@ -41,6 +41,7 @@ from trainer.grading.content import (
 from trainer.grading.findings import CallContext, Citation, Finding
 from trainer.grading.learned import Classifier, ModelError, load_classifier, logit
 from trainer.grading.normalize import normalize
+from trainer.grading.regexsafety import unsafe_regex
 from trainer.vocab import CATEGORIES as CATEGORY_CODES
 from trainer.vocab import SEVERITY_RANK
 from trainer.yamlio import YamlDoc, load_yaml
@@ -671,6 +672,16 @@ def _compile(
                     "K604",
                     f"bad regular expression: {error}",
                     "fix the regex (Python 're' syntax)",
+                )
+            )
+        elif risk := unsafe_regex(pattern):
+            problems.append(
+                doc.diag(
+                    where,
+                    "K612",
+                    f"regular expression may take exponential time: {risk}",
+                    "give each repeated part one way to match (e.g. (a+)+ → a+), drop"
+                    " duplicate alternatives and backreferences",
                 )
             )
     if problems:

@@ -23,7 +23,15 @@ from functools import lru_cache
 from pathlib import Path
 
 #: Modules whose code decides what the examples find.
-_MODULES = ("rulebook", "normalize", "content", "findings", "verification", "learned")
+_MODULES = (
+    "rulebook",
+    "normalize",
+    "content",
+    "findings",
+    "verification",
+    "learned",
+    "regexsafety",
+)
 _FILE = "verified-rulebooks.txt"
 _KEEP = 256
 

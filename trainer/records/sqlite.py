@@ -24,6 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from trainer.records.dberrors import BadRow, guarded, int_cell, text_cell
 from trainer.records.types import (
     STATUSES,
     SessionRecord,
@@ -107,18 +108,69 @@ class Store:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._lock = threading.RLock()
+        #: True when the data folder cannot be written and the store was opened to read only
+        self.read_only = False
+        #: Warnings about rows skipped by listings (a bad cell), for the front end to show
+        self.skipped: list[str] = []
         try:
-            self._db = sqlite3.connect(
-                self.path, check_same_thread=False, isolation_level=None, timeout=10.0
-            )
-            self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA foreign_keys = ON")
-            if self.path != ":memory:":
-                self._db.execute("PRAGMA journal_mode = WAL")
-                self._db.execute("PRAGMA synchronous = FULL")
-            self._migrate()
+            self._db = self._connect()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: cannot open the session database: {exc}") from None
+            if not self._cannot_write(exc):
+                raise StoreError(
+                    f"{self.path}: cannot open the session database: {exc}"
+                    " — restore it from a backup, or move it aside and a new one is started"
+                ) from None
+            self._open_read_only()
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10.0)
+        self._db = db
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA foreign_keys = ON")
+        if self.path != ":memory:":
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = FULL")
+        self._migrate()
+        return db
+
+    def _cannot_write(self, exc: sqlite3.DatabaseError) -> bool:
+        """True when opening failed because the folder or file cannot be written."""
+        text = str(exc).lower()
+        exists = self.path != ":memory:" and Path(self.path).is_file()
+        return exists and ("readonly" in text or "unable to open" in text)
+
+    def _open_read_only(self) -> None:
+        """Open an existing database that cannot be written: reading commands still work.
+
+        Only when its schema is current (nothing to migrate); every write then fails
+        with one line saying the data folder is read-only (`dberrors.explain`).
+        """
+        uri = Path(self.path).resolve().as_uri()
+        last: sqlite3.Error | None = None
+        for mode in ("mode=ro", "immutable=1"):  # immutable: no -shm file can be made
+            try:
+                db = sqlite3.connect(
+                    f"{uri}?{mode}", uri=True, check_same_thread=False, isolation_level=None
+                )
+                version = int(db.execute("PRAGMA user_version").fetchone()[0])
+            except sqlite3.Error as exc:
+                last = exc
+                continue
+            if version != SCHEMA_VERSION:
+                db.close()
+                raise StoreError(
+                    f"{self.path}: the data folder is read-only and the database needs"
+                    f" upgrading (schema v{version}, this trainer uses v{SCHEMA_VERSION})"
+                    " — make the folder writable once, or use --home DIR"
+                )
+            db.row_factory = sqlite3.Row
+            self._db = db
+            self.read_only = True
+            return
+        raise StoreError(
+            f"{self.path}: cannot open the session database to read: {last}"
+            " — check the folder's permissions"
+        )
 
     @classmethod
     def open(cls, home: str | Path | None = None) -> Store:
@@ -417,7 +469,13 @@ class Store:
             )
             for r in turn_rows
         )
-        return replace(_session(row, len(turns)), turns=turns)
+        try:
+            return replace(_session(row, len(turns)), turns=turns)
+        except BadRow as exc:
+            raise StoreError(
+                f"{self.path}: session {sid!r} is damaged: {exc}"
+                " — fix or delete that row (sqlite3), or re-import the session"
+            ) from None
 
     def list_sessions(
         self,
@@ -453,7 +511,16 @@ class Store:
             sql += f" LIMIT {int(limit)}"
         with self._lock:
             rows = self._db.execute(sql, args).fetchall()
-        return [_session(row, int(row["turn_count"])) for row in rows]
+        sessions = []
+        for row in rows:
+            try:
+                sessions.append(_session(row, int(row["turn_count"])))
+            except BadRow as exc:
+                self.skipped.append(
+                    f"{self.path}: skipped session {row['id']!r}: {exc}"
+                    " — fix or delete that row (sqlite3), or re-import the session"
+                )
+        return sessions
 
     def trainees(self) -> list[str]:
         """Every trainee name with at least one session, sorted."""
@@ -527,16 +594,17 @@ def _load(text: str | None, default: Any) -> Any:
 
 
 def _session(row: sqlite3.Row, turn_count: int) -> SessionRecord:
+    """A session row as a record; `BadRow` when a cell has the wrong type."""
     status: Status = row["status"] if row["status"] in STATUSES else "in_progress"
     return SessionRecord(
-        id=row["id"],
-        trainee=row["trainee"],
-        scenario_id=row["scenario_id"],
-        scenario_hash=row["scenario_hash"],
-        locale=row["locale"],
-        seed=int(row["seed"]),
-        mode=row["mode"],
-        started_at=row["started_at"],
+        id=text_cell(row["id"], "id"),
+        trainee=text_cell(row["trainee"], "trainee"),
+        scenario_id=text_cell(row["scenario_id"], "scenario_id"),
+        scenario_hash=text_cell(row["scenario_hash"], "scenario_hash"),
+        locale=text_cell(row["locale"], "locale"),
+        seed=int_cell(row["seed"], "seed"),
+        mode=text_cell(row["mode"], "mode"),
+        started_at=text_cell(row["started_at"], "started_at"),
         finished_at=row["finished_at"],
         ending_id=row["ending_id"],
         outcome=row["outcome"],
@@ -548,3 +616,22 @@ def _session(row: sqlite3.Row, turn_count: int) -> SessionRecord:
         state=_load(row["state"], {}),
         turn_count=turn_count,
     )
+
+
+for _name in (
+    "create_session",
+    "append_turns",
+    "finish",
+    "set_rulebook",
+    "update_findings",
+    "import_records",
+    "delete_session",
+    "resolve_id",
+    "load",
+    "list_sessions",
+    "trainees",
+    "get_setting",
+    "set_setting",
+    "settings",
+):  # one error policy for every database call (`trainer.records.dberrors`)
+    setattr(Store, _name, guarded(getattr(Store, _name)))

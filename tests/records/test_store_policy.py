@@ -1,0 +1,104 @@
+"""One error policy for the session database: a damaged file, table or cell, a read-only
+data folder and a full disk give one line naming the database file, never a traceback."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from trainer.records.sqlite import DB_NAME, Store
+
+
+def _home(tmp_path: Path, sessions: int = 2) -> Path:
+    home = tmp_path / "home"
+    home.mkdir()
+    with Store(home / DB_NAME) as store:
+        for n in range(sessions):
+            store.create_session(
+                scenario_id=f"s{n}", trainee=f"t{n}", started_at=f"2026-01-0{n + 1}"
+            )
+    return home
+
+
+def _sql(home: Path, statement: str) -> None:
+    db = sqlite3.connect(home / DB_NAME)
+    db.execute(statement)
+    db.commit()
+    db.close()
+
+
+@pytest.mark.parametrize(
+    ("statement", "why"),
+    [
+        ("UPDATE sessions SET seed = 'abc' WHERE trainee = 't0'", "'seed' holds 'abc'"),
+        ("UPDATE sessions SET trainee = CAST('x' AS BLOB) WHERE trainee = 't0'", "bytes data"),
+    ],
+)
+def test_a_bad_cell_skips_its_row_with_a_warning(
+    run_cli, tmp_path: Path, statement: str, why: str
+) -> None:  # type: ignore[no-untyped-def]
+    home = _home(tmp_path)
+    _sql(home, statement)
+    result = run_cli("--home", str(home), "history")
+    assert result.returncode == 0 and "t1" in result.stdout
+    [warning] = result.stderr.splitlines()
+    assert warning.startswith("warning: ") and DB_NAME in warning and why in warning
+
+
+def test_a_dropped_table_is_one_line_naming_the_file(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    home = _home(tmp_path)
+    _sql(home, "DROP TABLE turns")
+    result = run_cli("--home", str(home), "history")
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert f"{DB_NAME}: the session database is damaged (no such table: turns)" in line
+    assert "move it aside" in line
+
+
+def test_a_damaged_page_is_one_line(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    home = _home(tmp_path, sessions=40)
+    with open(home / DB_NAME, "r+b") as handle:
+        handle.seek(4096)
+        handle.write(b"\x0d\xff\xff" * 4000)
+    result = run_cli("--home", str(home), "history")
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert "the session database is damaged" in line or "cannot open" in line
+
+
+def _read_only_mount() -> bool:
+    """True when a user namespace can bind-mount a folder read-only (root ignores chmod)."""
+    if shutil.which("unshare") is None:
+        return False
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        probe = subprocess.run(
+            ["unshare", "-Urm", "sh", "-c", f"mount --bind {folder} {folder}"],
+            capture_output=True,
+            check=False,
+        )
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(not _read_only_mount(), reason="cannot make a read-only mount here")
+def test_a_read_only_home_still_lists_and_says_it_cannot_save(tmp_path: Path) -> None:
+    home = _home(tmp_path)
+    trainer = f"{sys.executable} -m trainer --home {home}"
+    script = (
+        f"mount --bind {home} {home} && mount -o remount,ro,bind {home} && "
+        f"{trainer} history; echo history=$?; "
+        f"echo hi | {trainer} play zh-first-forgetful --script -; echo play=$?"
+    )
+    result = subprocess.run(
+        ["unshare", "-Urm", "sh", "-c", script], capture_output=True, text=True, check=False
+    )
+    assert "history=0" in result.stdout and "t1" in result.stdout
+    assert "play=2" in result.stdout
+    assert "cannot save: the data folder is read-only" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -291,9 +291,9 @@ class Backend:
         for row in self.history(trainee):
             if row.status != "finished":
                 continue
-            for finding in self.debrief(row.id).findings:
-                if finding.category:
-                    counts[finding.category] += 1
+            for found in self.debrief(row.id).findings:
+                if found.finding.category:
+                    counts[found.finding.category] += 1
         return counts.most_common(1)[0][0] if counts else None
 
     def suggest(self, trainee: str, locale: str | None) -> tuple[Scenario, str, str] | None:

@@ -27,27 +27,13 @@ from trainer.tui.textfmt import tidy
 from trainer.tui.widgets.meters import MeterPanel
 from trainer.tui.widgets.stages import StageProgress
 from trainer.tui.widgets.timer import CallTimer
-from trainer.tui.widgets.transcript import Entry, LineFinding, Transcript, glue
+from trainer.tui.widgets.transcript import Entry, Transcript, glue
 
 if TYPE_CHECKING:
     from trainer.engine.session import Session
 
 #: Longest line a trainee can type; longer pastes are cut, never a crash.
 MAX_LINE = 1000
-
-
-def line_finding(finding: Any) -> LineFinding:
-    """The transcript's view of an engine/grader finding."""
-    return LineFinding(
-        rule=finding.rule,
-        category=finding.category,
-        severity=finding.severity,
-        message=finding.message,
-        suggestion=finding.suggestion,
-        match=finding.match,
-        start=finding.start,
-        end=finding.end,
-    )
 
 
 def meter_bounds(meter: Any, value: int | None) -> tuple[int, int, int]:
@@ -148,7 +134,7 @@ class CallScreen(TrainerScreen):
                     speaker=turn.speaker,
                     text=turn.text,
                     turn=turn.index,
-                    findings=[line_finding(f) for f in turn.findings],
+                    findings=list(turn.findings),
                     understood=turn.speaker != "agent" or turn.intent is not None,
                 )
             )
@@ -175,7 +161,7 @@ class CallScreen(TrainerScreen):
                 agent.entry.understood = event.intent is not None
                 agent.refresh_entry()
             elif isinstance(event, FindingEvent) and agent is not None:
-                agent.entry.findings.append(line_finding(event.finding))
+                agent.entry.findings.append(event.finding)
                 agent.refresh_entry()
             elif isinstance(event, MeterEvent):
                 meters.update_meter(event.name, event.new)

@@ -82,8 +82,8 @@ def run(args: argparse.Namespace) -> int:
         spec = _validate(doc)
         rule_specs = list(spec.rules)
         locale: str | None = spec.locale
-        if spec.extends:
-            base = _load_base(doc, spec, path, (), check_examples=False)
+        base = _load_base(doc, spec, path, check_examples=False)
+        if base is not None:
             own = {r.id for r in spec.rules} | set(spec.disable)
             rule_specs = [r.spec for r in base.rules if r.id not in own] + rule_specs
             locale = locale or base.locale

@@ -33,6 +33,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from trainer.diagnostics import Diagnostic
+from trainer.scenarios.extends import BrokenChain, base_chain
 from trainer.scenarios.loader import ContentSet, Loaded, register_check, register_kind
 from trainer.scenarios.model import ITEM_ID, Model, Stage
 from trainer.vocab import Locale, Severity
@@ -83,14 +84,18 @@ def resolve(card: Scorecard, cards: dict[str, Scorecard]) -> Scorecard:
 
     Raises LookupError for an unknown or cyclic ``extends``.
     """
-    chain: list[Scorecard] = [card]
-    while chain[-1].extends is not None:
-        base = cards.get(chain[-1].extends)
-        if base is None:
-            raise LookupError(f"scorecard '{chain[-1].id}' extends unknown '{chain[-1].extends}'")
-        if base in chain:
-            raise LookupError(f"scorecard '{card.id}': cyclic extends through '{base.id}'")
-        chain.append(base)
+    try:
+        chain = base_chain(
+            card, extends=lambda c: c.extends, find=lambda name, _: cards.get(name), key=_same
+        )
+    except BrokenChain as broken:
+        if broken.reason == "cycle":
+            raise LookupError(
+                f"scorecard '{card.id}': cyclic extends through '{broken.name}'"
+            ) from None
+        raise LookupError(
+            f"scorecard '{broken.chain[-1].id}' extends unknown '{broken.name}'"
+        ) from None
     checks: dict[str, CheckSpec] = {}
     for layer in reversed(chain):
         for name in layer.drop:
@@ -122,6 +127,11 @@ def resolve(card: Scorecard, cards: dict[str, Scorecard]) -> Scorecard:
             "stages": card.stages or base_card.stages,
         }
     )
+
+
+def _same(card: Scorecard) -> Scorecard:
+    """A card is its own key: a chain that meets an equal card again is a cycle."""
+    return card
 
 
 # ---------------------------------------------------------------- load-time checks

@@ -13,14 +13,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trainer.diagnostics import ContentError
 from trainer.vocab import CATEGORIES as CATEGORY_CODES
 
+if TYPE_CHECKING:
+    from trainer.grading.content import When
+    from trainer.grading.findings import CallContext
 
-def add_parser(sub: Any) -> None:
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``rules train`` on the ``rules`` sub-parsers."""
     train = sub.add_parser(
         "train",
@@ -101,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     order = list(CATEGORY_CODES)
     categories = sorted({r.category for r in model_rules}, key=order.index)
-    applies: dict[str, Any] = {r.category: _holds(r.when) for r in model_rules}
+    applies = {r.category: _holds(r.when) for r in model_rules}
     files = _data_files([Path(p) for p in args.data], lang)
     missing = [p for p in args.data if not Path(p).exists()]
     if missing:
@@ -213,7 +218,7 @@ def _print_combined(
     )
 
 
-def _holds(when: Any) -> Any:
+def _holds(when: When) -> Callable[[CallContext], bool]:
     return lambda ctx: when.holds(ctx, False)
 
 

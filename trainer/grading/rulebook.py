@@ -40,7 +40,7 @@ from trainer.grading.content import (
 )
 from trainer.grading.findings import CallContext, Citation, Finding
 from trainer.grading.learned import Classifier, ModelError, load_classifier, logit
-from trainer.grading.normalize import normalize
+from trainer.grading.normalize import OffsetMap, normalize
 from trainer.scenarios.extends import BrokenChain, base_chain
 from trainer.vocab import CATEGORIES as CATEGORY_CODES
 from trainer.yamlio import YamlDoc, load_yaml
@@ -440,7 +440,7 @@ class Rulebook:
         self,
         text: str,
         norm: str,
-        offsets: Any,
+        offsets: OffsetMap,
         ctx: CallContext,
         plan: _Plan,
         found: list[Finding],

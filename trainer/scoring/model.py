@@ -36,6 +36,7 @@ from trainer.diagnostics import Diagnostic
 from trainer.scenarios.extends import BrokenChain, base_chain
 from trainer.scenarios.loader import ContentSet, Loaded, register_check, register_kind
 from trainer.scenarios.model import ITEM_ID, Model, Stage
+from trainer.scoring.detectors import compile_detect
 from trainer.vocab import Locale, Severity
 from trainer.yamlio import YamlDoc
 
@@ -145,8 +146,6 @@ def _loaded_cards(content: ContentSet) -> Iterator[tuple[Scorecard, YamlDoc]]:
 
 def check_scorecards(content: ContentSet) -> Iterable[Diagnostic]:
     """C8xx: detectors and their parameters, ids, extends, weights, scenario references."""
-    from trainer.scoring.detectors import compile_detect
-
     cards = list(_loaded_cards(content))
     by_id: dict[str, Scorecard] = {}
     for card, doc in cards:
@@ -162,7 +161,7 @@ def check_scorecards(content: ContentSet) -> Iterable[Diagnostic]:
     pool.update(by_id)
     claimed: dict[tuple[str, str], str] = {}
     for card, doc in cards:
-        yield from _check_card(card, doc, pool, content, compile_detect)
+        yield from _check_card(card, doc, pool, content)
         if card.extends is None:
             for i, stage in enumerate(card.stages):
                 other = claimed.setdefault((card.locale, stage), card.id)
@@ -195,7 +194,6 @@ def _check_card(
     doc: YamlDoc,
     by_id: dict[str, Scorecard],
     content: ContentSet,
-    compile_detect: Any,
 ) -> Iterator[Diagnostic]:
     seen: set[str] = set()
     for i, check in enumerate(card.checks):

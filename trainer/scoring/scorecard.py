@@ -232,11 +232,8 @@ def build_debrief(
     )
 
 
-def score_session(
-    record: SessionRecord, scenario: Scenario, content: ContentSet | None, **options: Any
-) -> Debrief:
-    """Alias of `build_debrief` (the name ``trainer test`` also looks for)."""
-    return build_debrief(record, scenario, content, **options)
+#: Alias of `build_debrief` (the name ``trainer test`` also looks for).
+score_session = build_debrief
 
 
 def _pass_mark(scenario: Scenario, card: Scorecard) -> int:

@@ -147,7 +147,7 @@ def to_csv(report: Report) -> str:
     return out.getvalue()
 
 
-def _blank(value: Any) -> Any:
+def _blank(value: object) -> object:
     return "" if value is None else value
 
 
@@ -230,7 +230,7 @@ def _table(rows: list[dict[str, Any]], label: str) -> str:
     return "".join(out)
 
 
-def _dash(value: Any) -> str:
+def _dash(value: object) -> str:
     return "–" if value is None else str(value)
 
 

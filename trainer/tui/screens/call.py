@@ -10,7 +10,8 @@ Keys are F-keys, which a focused `Input` does not swallow.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -20,7 +21,7 @@ from textual.content import Content
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from trainer.scenarios.model import Scenario
+from trainer.scenarios.model import Meter, Scenario
 from trainer.tui.i18n import label
 from trainer.tui.screens.base import TrainerScreen
 from trainer.tui.textfmt import tidy
@@ -30,23 +31,16 @@ from trainer.tui.widgets.timer import CallTimer
 from trainer.tui.widgets.transcript import Entry, Transcript, glue
 
 if TYPE_CHECKING:
+    from trainer.engine.events import Event
     from trainer.engine.session import Session
 
 #: Longest line a trainee can type; longer pastes are cut, never a crash.
 MAX_LINE = 1000
 
 
-def meter_bounds(meter: Any, value: int | None) -> tuple[int, int, int]:
-    """(value, min, max) of a scenario meter.
-
-    The model's default meters are plain mappings (``{"start": 50}``) rather
-    than `Meter` objects, so both shapes are read.
-    """
-    if isinstance(meter, dict):
-        start, low, high = meter.get("start", 0), meter.get("min", 0), meter.get("max", 100)
-    else:
-        start, low, high = meter.start, meter.min, meter.max
-    return (start if value is None else value), low, high
+def meter_bounds(meter: Meter, value: int | None) -> tuple[int, int, int]:
+    """(value, min, max) of a scenario meter; the value is its start before the first turn."""
+    return (meter.start if value is None else value), meter.min, meter.max
 
 
 class CallScreen(TrainerScreen):
@@ -139,7 +133,7 @@ class CallScreen(TrainerScreen):
                 )
             )
 
-    def _render_events(self, events: list[Any]) -> None:
+    def _render_events(self, events: Sequence[Event]) -> None:
         """Show what the engine reported, in order."""
         from trainer.engine.events import (
             EndingEvent,

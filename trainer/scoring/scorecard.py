@@ -45,6 +45,7 @@ __all__ = [
     "Debrief",
     "best_path",
     "build_debrief",
+    "finding_json",
     "score_session",
     "scorecard_for",
 ]

@@ -176,15 +176,15 @@ def _key(found: TurnFinding) -> tuple[int, str, str, str]:
     return (found.turn, f.rule, f.match, f.severity)
 
 
+#: What a regrade shows of a finding that appears or disappears.
+SHOWN = ("turn", "rule", "category", "severity", "match")
+
+
 def _show(found: TurnFinding) -> dict[str, Any]:
-    f = found.finding
-    return {
-        "turn": found.turn,
-        "rule": f.rule,
-        "category": f.category,
-        "severity": f.severity,
-        "match": f.match,
-    }
+    from trainer.scoring.scorecard import finding_json
+
+    data = finding_json(found)
+    return {key: data[key] for key in SHOWN}
 
 
 def format_text(result: Result, label: str) -> str:

@@ -18,7 +18,7 @@ import re
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn, cast
+from typing import Any, NoReturn, Protocol, cast
 
 import yaml
 from yaml.composer import Composer
@@ -167,8 +167,19 @@ def use_libyaml() -> bool:
     return _FastLoader is not None and os.environ.get("TRAINER_PURE_YAML", "") in ("", "0")
 
 
+class _Mark(Protocol):
+    """A parser position: the pure and the C parser each have their own mark class."""
+
+    @property
+    def line(self) -> int: ...
+    @property
+    def column(self) -> int: ...
+    @property
+    def index(self) -> int: ...
+
+
 class _Refused(Exception):
-    def __init__(self, code: str, message: str, hint: str, mark: Any) -> None:
+    def __init__(self, code: str, message: str, hint: str, mark: _Mark | None) -> None:
         super().__init__(message)
         self.code, self.message, self.hint, self.mark = code, message, hint, mark
 
@@ -494,24 +505,24 @@ _QUESTION_HINT = (
 _PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
 
 
-def _line_at(text: str, mark: Any) -> str:
+def _line_at(text: str, mark: _Mark | None) -> str:
     """The text of the line a parser mark is on ('' when out of range)."""
     lines = text.split("\n")
     return lines[mark.line] if mark is not None and 0 <= mark.line < len(lines) else ""
 
 
-def _char_at(text: str, mark: Any) -> str:
+def _char_at(text: str, mark: _Mark | None) -> str:
     """The character at a parser mark ('' when out of range)."""
     if mark is None or not 0 <= mark.index < len(text):
         return ""
     return text[mark.index]
 
 
-def _codepoint(character: Any) -> int:
+def _codepoint(character: str | int) -> int:
     return ord(character) if isinstance(character, str) else int(character)
 
 
-def _tab_at(text: str, mark: Any) -> bool:
+def _tab_at(text: str, mark: _Mark | None) -> bool:
     """Whether the error position sits on a tab or in tab-indented whitespace."""
     if mark is None:
         return False
@@ -523,7 +534,7 @@ def _tab_at(text: str, mark: Any) -> bool:
     return "\t" in indent or line[mark.column : mark.column + 1] == "\t"
 
 
-def _at(file: str, mark: Any, code: str, message: str, hint: str) -> Diagnostic:
+def _at(file: str, mark: _Mark | None, code: str, message: str, hint: str) -> Diagnostic:
     line = mark.line + 1 if mark is not None else 1
     col = mark.column + 1 if mark is not None else 1
     return Diagnostic(file, line, col, code, message, hint)

@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from shipped import shipped_content
+
 from trainer.audit.scripts import _default_context, _reachable_states
 from trainer.diagnostics import Diagnostic
 from trainer.engine.replies import render
@@ -26,7 +28,7 @@ from trainer.engine.session import parse_time
 from trainer.grading.findings import CallContext, Finding
 from trainer.grading.rulebook import Rulebook, load_rulebook
 from trainer.scenarios import model as m
-from trainer.scenarios.loader import ContentSet, Loaded, load_content
+from trainer.scenarios.loader import ContentSet, Loaded
 from trainer.scoring.golden import Golden
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,9 +46,9 @@ class Pack:
 
 @functools.cache
 def pack() -> Pack:
-    """Load the shipped content once (the same call ``trainer validate`` makes)."""
-    content, diagnostics = load_content()
-    return Pack(content, tuple(diagnostics))
+    """The shipped content, loaded once (the same call ``trainer validate`` makes)."""
+    content, diagnostics = shipped_content()
+    return Pack(content, diagnostics)
 
 
 def scenarios(locale: str | None = None) -> list[m.Scenario]:

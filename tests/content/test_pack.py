@@ -61,8 +61,6 @@ WORDING_STAGES = ("opening", "verification", "purpose", "close")
 WORDING_TAGS = ("recording", "amount", "third_party")
 #: Wording said to whoever answers a third-party call is also graded in that context.
 THIRD_PARTY_TAGS = frozenset({"third_party", "wrong_number"})
-#: ``trainer explore`` runs 200 seeded calls by default; see test_explore_reaches_everything.
-EXPLORE_PREFIXES = (50, 100, 200)
 
 
 def _fail(problems: list[str], what: str) -> None:
@@ -456,21 +454,20 @@ def test_golden_transcripts_pass(scenario_id: str) -> None:
 def test_explore_reaches_everything(scenario_id: str) -> None:
     """``trainer explore SCENARIO`` (200 runs, seed 0) reaches every node and ending.
 
-    A run depends only on the seed, its number and the runs before it, so the
-    first N runs of a 200-run exploration are exactly an N-run exploration:
-    when 50 (or 100) runs already reach everything, 200 do too. Trying the short
-    prefixes first keeps this file fast without testing anything weaker.
+    The first N runs of a 200-run exploration are exactly an N-run exploration,
+    so the exploration stops at the first run that completes the coverage:
+    when N runs reach everything, 200 do too. That keeps this file fast
+    without testing anything weaker.
     """
     from trainer.engine.explore import explore
 
     sc = scenario(scenario_id)
     content = pack().content
-    report = None
-    for runs in EXPLORE_PREFIXES:
-        report = explore(sc, content, runs=runs, seed=0, grader=rulebook(sc.locale))
-        if report.complete:
-            return
-    assert report is not None
+    report = explore(
+        sc, content, runs=200, seed=0, grader=rulebook(sc.locale), stop_when_complete=True
+    )
+    if report.complete:
+        return
     pytest.fail(
         f"{scenario_id}: explore is incomplete ({where(sc, 'id')})\n{report.format()}",
         pytrace=False,

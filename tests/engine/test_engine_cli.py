@@ -282,6 +282,24 @@ def test_explore_with_grader_reaches_everything(capsys: pytest.CaptureFixture[st
     assert not report.untaken_edges
 
 
+def test_explore_can_stop_at_the_run_that_completes_the_coverage() -> None:
+    from engine_helpers import FakeGrader, load_fixture_content
+
+    from trainer.engine.explore import explore
+
+    content = load_fixture_content()
+    scenario = content.scenarios[ZH]
+    early = explore(
+        scenario, content, runs=300, seed=1, grader=FakeGrader(), stop_when_complete=True
+    )
+    assert early.complete and early.runs < 300
+    # the first N runs of any exploration are the N-run exploration: same coverage
+    plain = explore(scenario, content, runs=early.runs, seed=1, grader=FakeGrader())
+    assert (plain.nodes, plain.edges, plain.endings) == (early.nodes, early.edges, early.endings)
+    shorter = explore(scenario, content, runs=early.runs - 1, seed=1, grader=FakeGrader())
+    assert not shorter.complete  # it stopped at the first complete run, not later
+
+
 def test_graph_mermaid_and_dot(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "graph", ZH, "--content", str(FIXTURES))
     assert code == 0

@@ -7,9 +7,10 @@ from functools import cache
 from engine_helpers import FakeGrader, load_fixture_content
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shipped import shipped_content
 
 from trainer.engine.session import Session, check_scenario
-from trainer.scenarios.loader import ContentSet, load_content
+from trainer.scenarios.loader import ContentSet
 
 
 @cache
@@ -19,7 +20,7 @@ def _all() -> list[tuple[ContentSet, str]]:
     fixtures = load_fixture_content()
     pairs += [(fixtures, sid) for sid in sorted(fixtures.scenarios)]
     try:
-        shipped, _ = load_content()
+        shipped, _ = shipped_content()
     except FileNotFoundError:  # pragma: no cover - no shipped content
         return pairs
     pairs += [

@@ -11,17 +11,16 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from shipped import shipped_content
 
 from trainer.engine import understand
 from trainer.engine.session import MISS_COST, NOT_NOW, Session
 from trainer.scenarios.loader import ContentSet
-from trainer.services.content import load_content
 
 
 @pytest.fixture(scope="module")
 def shipped() -> ContentSet:
-    content, _ = load_content()
-    return content
+    return shipped_content()[0]
 
 
 def _call(content: ContentSet, scenario: str, **options: object) -> Session:

@@ -39,6 +39,7 @@ def schema(run_cli_module: Any) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def run_cli_module():  # type: ignore[no-untyped-def]
+    """``trainer ARGS`` in a real interpreter (module scope: the schema is built once)."""
     import os
     import subprocess
     import sys
@@ -69,8 +70,8 @@ def test_files_validate_against_the_schema(path: Path, schema: dict[str, Any]) -
 
 
 @pytest.mark.parametrize("kind", list(CORE_KINDS))
-def test_one_kind_schema(kind: str, run_cli_module: Any) -> None:
-    result = run_cli_module("schema", "--kind", kind)
+def test_one_kind_schema(kind: str, run_cli: Any) -> None:
+    result = run_cli("schema", "--kind", kind)
     one = json.loads(result.stdout)
     assert one["title"] == f"trainer {kind} file"
     for path in VALID:
@@ -138,6 +139,6 @@ def test_conditions_and_lines_are_written_as_strings() -> None:
         build_schema(["rulebook"])
 
 
-def test_bad_kind_is_usage_error(run_cli_module: Any) -> None:
-    result = run_cli_module("schema", "--kind", "nope")
+def test_bad_kind_is_usage_error(run_cli: Any) -> None:
+    result = run_cli("schema", "--kind", "nope")
     assert result.returncode == 2

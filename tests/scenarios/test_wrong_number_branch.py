@@ -9,9 +9,9 @@ must be reachable (explore once never took the second in 1,500 runs).
 from __future__ import annotations
 
 import pytest
+from shipped import shipped_content
 
 from trainer.engine import Session
-from trainer.scenarios.loader import load_content
 
 OPENING = [
     "您好,我是华信银行的郑岚,请问是陈志远先生吗?",  # greeting and the question: two moves
@@ -24,7 +24,7 @@ ASK = "不需要您去找他,万一碰到他,麻烦带句话,请他给华信银�
 
 @pytest.fixture(scope="module")
 def content():  # type: ignore[no-untyped-def]
-    loaded, _ = load_content()
+    loaded, _ = shipped_content()
     if "zh-third-wrong-number" not in loaded.scenarios:
         pytest.skip("scenario not shipped")
     return loaded

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
+
+from shipped import shipped_content
 
 from trainer.engine.session import Session
 from trainer.grading import load_rulebook
 from trainer.records.sqlite import Store
-from trainer.scenarios.loader import ContentSet, load_content
+from trainer.scenarios.loader import ContentSet
 from trainer.scoring.golden import Golden, Transcript, _choice_index
 
 
-@lru_cache(maxsize=1)
 def shipped() -> ContentSet:
     """The shipped content, loaded once per test run."""
-    content, _ = load_content()
-    return content
+    return shipped_content()[0]
 
 
 def transcripts(content: ContentSet | None = None) -> list[tuple[str, Transcript]]:

@@ -48,12 +48,13 @@ def test_critical_finding_fails_despite_a_promise_to_pay(store: Store) -> None:
     assert d.score >= d.pass_mark  # the score alone would pass: the breach fails the call
     breach = check(d, "no_critical_breach")
     assert not breach.met and breach.turn == d.findings[0].turn
-    assert d.findings[0].severity == "critical" and d.findings[0].suggestion
+    first = d.findings[0].finding
+    assert first.severity == "critical" and first.suggestion
 
 
 def test_major_findings_take_points_off(store: Store) -> None:
     d = debrief_of(store, "zh-first-forgetful-hard", "明天上黑名单")
-    majors = [f for f in d.findings if f.severity == "major"]
+    majors = [f for f in d.findings if f.finding.severity == "major"]
     assert majors and not d.hard_fail
     assert d.penalty == 10 * len(majors)
     met = sum(c.weight for c in d.checks if c.met)
@@ -77,7 +78,8 @@ def test_third_party_checks(store: Store) -> None:
     breach = check(bad, "no_disclosure")
     assert not breach.met and breach.turn is not None
     assert any(
-        f.turn == breach.turn and f.category == "third_party_disclosure" for f in bad.findings
+        f.turn == breach.turn and f.finding.category == "third_party_disclosure"
+        for f in bad.findings
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from shipped import shipped_content
 
 from trainer.diagnostics import Diagnostic
 from trainer.paths import content_root
@@ -34,7 +35,7 @@ def _load(tmp_path: Path, text: str, name: str = "card.yaml") -> list[Diagnostic
 
 
 def test_shipped_scorecards_are_valid() -> None:
-    content, diags = load_content([content_root()])
+    content, diags = shipped_content()
     assert [d for d in diags if d.code.startswith("C8")] == []
     cards = [x.obj for x in content.of_kind("scorecard")]
     covered = {(c.locale, s) for c in cards if isinstance(c, Scorecard) for s in c.stages}
@@ -116,7 +117,7 @@ def test_scenario_naming_an_unknown_scorecard(tmp_path: Path) -> None:
 
 
 def test_extends_merges_checks() -> None:
-    content, _ = load_content([content_root()])
+    content, _ = shipped_content()
     cards = {x.obj.id: x.obj for x in content.of_kind("scorecard") if isinstance(x.obj, Scorecard)}
     repeat = resolve(cards["zh-repeat-contact"], cards)
     ids = [c.id for c in repeat.checks]

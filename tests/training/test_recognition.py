@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from shipped import shipped_content
 
 from trainer.paths import content_root
-from trainer.services.content import load_content
 from trainer.training.recognition import DataError, build, read
 
 ROOT = content_root().parents[1]
@@ -17,7 +17,7 @@ DATA = ROOT / "training" / "recogniser"
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
 def test_shipped_examples_are_what_the_data_gives(locale: str) -> None:
     """Fails when a training file changed without `trainer intents learn`."""
-    content, _ = load_content()
+    content, _ = shipped_content()
     known = set(content.intents[locale])
     shipped = (content_root() / locale / "intents" / "learned.yaml").read_text(encoding="utf-8")
     first = build(DATA, locale, known, ROOT)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from trainer.grading.findings import Finding
 from trainer.tui.textfmt import tidy
-from trainer.tui.widgets.transcript import HIGHLIGHT, LineFinding, glue, highlight_spans
+from trainer.tui.widgets.transcript import HIGHLIGHT, glue, highlight_spans
 
 
 def test_tidy_removes_yaml_folding_spaces_between_chinese_only() -> None:
@@ -19,8 +20,8 @@ def test_glue_keeps_a_label_on_the_line_of_a_chinese_sentence() -> None:
     assert glue("") == ": "
 
 
-def _finding(start: int | None, end: int | None, match: str = "") -> LineFinding:
-    return LineFinding("ZH-ABU-001", "abuse", "major", "why", "better", match, start, end)
+def _finding(start: int, end: int, match: str = "") -> Finding:
+    return Finding("ZH-ABU-001", "abuse", "major", start, end, match, "why", "better")
 
 
 def test_highlight_uses_offsets_clips_them_and_falls_back_to_the_match() -> None:
@@ -28,8 +29,9 @@ def test_highlight_uses_offsets_clips_them_and_falls_back_to_the_match() -> None
     spans = highlight_spans(line, [_finding(3, 5)]).spans
     assert [(s.start, s.end, s.style) for s in spans] == [(3, 5, HIGHLIGHT)]
     assert [(s.start, s.end) for s in highlight_spans(line, [_finding(3, 99)]).spans] == [(3, 5)]
-    assert [
-        (s.start, s.end) for s in highlight_spans(line, [_finding(None, None, "老赖")]).spans
-    ] == [(3, 5)]
-    assert highlight_spans(line, [_finding(None, None, "不在")]).spans == []
+    # a finding stored without offsets reads back with an empty span: found by its match
+    assert [(s.start, s.end) for s in highlight_spans(line, [_finding(0, 0, "老赖")]).spans] == [
+        (3, 5)
+    ]
+    assert highlight_spans(line, [_finding(0, 0, "不在")]).spans == []
     assert highlight_spans("[bold]", [_finding(0, 1)]).plain == "[bold]"

@@ -11,11 +11,18 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trainer.audit.run import AuditResult, Hit
+from trainer.grading.books import BookSet
 from trainer.safetext import visible
 from trainer.vocab import SEVERITIES, SEVERITY_RANK, category_names
+
+if TYPE_CHECKING:
+    from trainer.grading.rulebook import Rulebook
+
+    #: What a report names: the one rulebook of the audit, or the set it picked from.
+    Books = Rulebook | BookSet
 
 FORMATS = ("text", "json", "sarif", "junit", "github")
 FAIL_LEVELS = ("critical", "major", "minor", "never")
@@ -51,7 +58,7 @@ def summary(result: AuditResult, fail_on: str) -> dict[str, Any]:
     }
 
 
-def render(fmt: str, result: AuditResult, book: Any, fail_on: str) -> str:
+def render(fmt: str, result: AuditResult, book: Books, fail_on: str) -> str:
     """The report in format ``fmt``."""
     writer = {"text": _text, "json": _json, "sarif": _sarif, "junit": _junit, "github": _github}[
         fmt
@@ -59,14 +66,13 @@ def render(fmt: str, result: AuditResult, book: Any, fail_on: str) -> str:
     return writer(result, book, fail_on)
 
 
-def _book(book: Any) -> dict[str, Any]:
+def _book(book: Books) -> dict[str, Any]:
     return {"id": book.id, "version": book.version, "locale": book.locale, "rules": len(book.rules)}
 
 
-def _books(book: Any) -> list[dict[str, Any]]:
+def _books(book: Books) -> list[dict[str, Any]]:
     """Every rulebook the audit used (several when inputs of several locales were graded)."""
-    describe = getattr(book, "describe", None)
-    return describe() if describe is not None else [_book(book)]
+    return book.describe() if isinstance(book, BookSet) else [_book(book)]
 
 
 def _finding_rows(hits: list[Hit]) -> list[str]:
@@ -112,7 +118,7 @@ def _finding_rows(hits: list[Hit]) -> list[str]:
     return rows
 
 
-def _text(result: AuditResult, book: Any, fail_on: str) -> str:
+def _text(result: AuditResult, book: Books, fail_on: str) -> str:
     lines = []
     for hit in result.hits:
         f = hit.finding
@@ -133,7 +139,7 @@ def _text(result: AuditResult, book: Any, fail_on: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _json(result: AuditResult, book: Any, fail_on: str) -> str:
+def _json(result: AuditResult, book: Books, fail_on: str) -> str:
     """The JSON report: readable header, one finding per line (fast for big audits)."""
 
     def items(rows: list[str]) -> str:
@@ -155,7 +161,7 @@ def _json(result: AuditResult, book: Any, fail_on: str) -> str:
     )
 
 
-def _sarif(result: AuditResult, book: Any, fail_on: str) -> str:
+def _sarif(result: AuditResult, book: Books, fail_on: str) -> str:
     used = sorted({hit.finding.rule for hit in result.hits})
     index = {rid: i for i, rid in enumerate(used)}
     rules = []
@@ -251,7 +257,7 @@ def _sarif(result: AuditResult, book: Any, fail_on: str) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def _junit(result: AuditResult, book: Any, fail_on: str) -> str:
+def _junit(result: AuditResult, book: Books, fail_on: str) -> str:
     """One test suite per file, one failed test case per record with findings.
 
     Clean records are summarised in one passing case per file (a 300,000-record
@@ -364,7 +370,7 @@ def _gh_escape(text: str, prop: bool = False) -> str:
     return text
 
 
-def _github(result: AuditResult, book: Any, fail_on: str) -> str:
+def _github(result: AuditResult, book: Books, fail_on: str) -> str:
     lines = []
     for hit in result.hits:
         f = hit.finding

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 from trainer.audit import reading
 from trainer.audit.reading import BadBytes
@@ -40,6 +40,9 @@ from trainer.grading.books import BookSet
 from trainer.grading.findings import CallContext, Finding
 from trainer.grading.rulebook import MAX_GRADED
 from trainer.vocab import PARTIES as _PARTIES
+
+if TYPE_CHECKING:
+    from trainer.grading.rulebook import Rulebook
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 CSV_SUFFIXES = (".csv",)
@@ -238,7 +241,7 @@ def _chunks(
     return units
 
 
-def _call_boundary(handle: Any, position: int) -> int:
+def _call_boundary(handle: IO[bytes], position: int) -> int:
     """Move ``position`` forward past lines of the same call as the line before it."""
 
     def call_of(raw: bytes) -> object:
@@ -281,7 +284,7 @@ class Auditor:
     #: text, the (shared) context object and the book.
     _contexts: ClassVar[dict[tuple[Any, ...], CallContext]] = {}
     _memo: ClassVar[dict[tuple[str, int, int], tuple[Finding, ...]]] = {}
-    _books: ClassVar[dict[int, Any]] = {}
+    _books: ClassVar[dict[int, Rulebook]] = {}
 
     def __init__(self, books: BookSet) -> None:
         self.books = books
@@ -290,7 +293,7 @@ class Auditor:
         self.turns: dict[str, int] = {}
         self._looks_back: dict[str, bool] = {}
 
-    def check(self, book: Any, text: str, ctx: CallContext) -> tuple[Finding, ...]:
+    def check(self, book: Rulebook, text: str, ctx: CallContext) -> tuple[Finding, ...]:
         """``book.check(text, ctx)``, remembered for repeated lines in a shared context.
 
         Transcripts repeat scripted lines (greetings, the recording notice, the
@@ -299,7 +302,7 @@ class Auditor:
         Contexts with call history are never shared and never remembered.
         """
         if ctx.history:
-            return book.check(text, ctx)  # type: ignore[no-any-return]
+            return book.check(text, ctx)
         key = (text, id(ctx), id(book))
         found = self._memo.get(key)
         if found is None and id(book) not in self._books:
@@ -312,11 +315,11 @@ class Auditor:
                 self._memo[key] = found
         return found
 
-    def book_for(self, lang: object) -> Any:
+    def book_for(self, lang: object) -> Rulebook:
         """The rulebook for a record with this ``lang`` value."""
         return self.fixed if self.fixed is not None else self.books.for_lang(lang)
 
-    def looks_back(self, book: Any) -> bool:
+    def looks_back(self, book: Rulebook) -> bool:
         """True when some rule of ``book`` needs the earlier turns of the call."""
         flag = self._looks_back.get(book.id)
         if flag is None:
@@ -782,7 +785,7 @@ def run_yaml(books: BookSet, units: list[Unit]) -> AuditResult:
 
 # ---------------------------------------------------------------- parallel
 
-_WORKER_BOOKS: Any = None
+_WORKER_BOOKS: BookSet | None = None
 
 
 _PARENT = 0
@@ -843,6 +846,7 @@ def _orphaned() -> None:
 def _worker(unit: Unit) -> Packed:
     """Audit a unit in a worker; hits travel as small tuples (rule id, span, place)."""
     _orphaned()
+    assert _WORKER_BOOKS is not None, "set before the pool starts (fork) or by _worker_init"
     result = run_unit(_WORKER_BOOKS, unit)
     hits = [
         (
@@ -885,7 +889,10 @@ def _unpack(books: BookSet, packed: Packed) -> AuditResult:
 
 
 def audit(
-    paths: Iterable[str], book: Any = None, book_ref: str | None = None, jobs: int = 1
+    paths: Iterable[str],
+    book: Rulebook | BookSet | None = None,
+    book_ref: str | None = None,
+    jobs: int = 1,
 ) -> AuditResult:
     """Audit every input under ``paths``; ``jobs`` > 1 uses processes.
 

@@ -15,17 +15,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from trainer.cli.util import MAX_SEED, UsageError, guard, whole_number
+from trainer.cli.util import MAX_SEED, Handler, UsageError, guard, whole_number
 
 if TYPE_CHECKING:
     from trainer.engine.events import Event
     from trainer.engine.session import Grader, Session
     from trainer.records.sqlite import Store
-    from trainer.scenarios.loader import ContentSet
+    from trainer.scenarios.loader import ContentSet, Loaded
     from trainer.scenarios.model import Scenario
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the engine's sub-commands to the ``trainer`` parser."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -113,7 +113,7 @@ def _expected() -> tuple[type[BaseException], ...]:
     return (EngineError, StoreError)
 
 
-def _guard(handler: Any) -> Any:
+def _guard(handler: Handler) -> Handler:
     """Turn expected errors into one line on stderr and exit code 2."""
     return guard(handler, _expected)
 
@@ -541,7 +541,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _goldens_for(target: Path, goldens: list[Any], content: Any) -> list[Any]:
+def _goldens_for(target: Path, goldens: list[Loaded], content: ContentSet) -> list[Loaded]:
     """The golden files that PATH names: a golden file, a scenario's own, or those under a folder.
 
     Loading a single file pulls in its locale folder for references, so the
@@ -556,8 +556,10 @@ def _goldens_for(target: Path, goldens: list[Any], content: Any) -> list[Any]:
     chosen = [g for g in goldens if under(g.doc.file)]
     if chosen or not target.is_file():
         return chosen
+    from trainer.scoring.golden import Golden
+
     ids = {sid for sid, doc in content.sources.items() if Path(doc.file).resolve() == target}
-    return [g for g in goldens if g.obj.scenario in ids]
+    return [g for g in goldens if isinstance(g.obj, Golden) and g.obj.scenario in ids]
 
 
 # ---------------------------------------------------------------- explore, graph

@@ -14,16 +14,20 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from trainer.vocab import SCENARIO_STAGES as STAGES
+
+if TYPE_CHECKING:
+    from trainer.diagnostics import Diagnostic
+    from trainer.scenarios.loader import ContentSet
 
 #: Codes meaning the input could not be read at all (exit 2, not 1).
 UNREADABLE = frozenset({"Y100", "Y109"})
 SCHEMA_KINDS = ("scenario", "personas", "intents", "wording", "all")
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``validate``, ``schema`` and ``list`` to the ``trainer`` parser."""
     validate = subparsers.add_parser(
         "validate",
@@ -54,7 +58,7 @@ def register(subparsers: Any) -> None:
     listing.set_defaults(handler=run_list)
 
 
-def _load(paths: list[str]) -> tuple[Any, list[Any]]:
+def _load(paths: list[str]) -> tuple[ContentSet, list[Diagnostic]]:
     """Load the named paths (with their locale folders as context) or the shipped content."""
     from trainer.scenarios.loader import context_for
     from trainer.services.content import load_content

@@ -11,12 +11,11 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 from trainer.cli.util import guard
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``intents learn``."""
     intents = subparsers.add_parser("intents", help="move recognition: learn from labelled lines")
     sub = intents.add_subparsers(dest="action", metavar="ACTION")

@@ -11,17 +11,18 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from trainer.cli.util import UsageError, guard, whole_number
+from trainer.cli.util import Handler, UsageError, guard, whole_number
 
 if TYPE_CHECKING:
     from trainer.records import SessionRecord
     from trainer.records.sqlite import Store
     from trainer.scenarios.loader import ContentSet
+    from trainer.scoring.model import Scorecard
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the store's sub-commands to the ``trainer`` parser."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -131,7 +132,7 @@ def _expected() -> tuple[type[BaseException], ...]:
     return (StoreError, TransferError)
 
 
-def _guard(handler: Any) -> Any:
+def _guard(handler: Handler) -> Handler:
     """Turn expected errors into one line on stderr and exit code 2; after the command,
     warn about every stored row a listing skipped (a damaged cell)."""
 
@@ -353,7 +354,7 @@ def cmd_regrade(args: argparse.Namespace) -> int:
     return 1 if args.exit_code and result.changes else 0
 
 
-def _scorecard(ref: str, content: ContentSet) -> Any:
+def _scorecard(ref: str, content: ContentSet) -> Scorecard:
     """A scorecard by id (content or shipped) or from a file, with extends resolved."""
     from trainer.diagnostics import ContentError, Diagnostic
     from trainer.scenarios.loader import parse_file

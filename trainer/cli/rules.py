@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from trainer.grading.content import ExampleSpec
+    from trainer.grading.rulebook import Rulebook
 
 FORMATS = ("text", "json", "sarif", "junit", "github")
 FAIL_LEVELS = ("critical", "major", "minor", "never")
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``audit`` and ``rules`` to the ``trainer`` command."""
     audit = subparsers.add_parser(
         "audit",
@@ -99,7 +103,7 @@ def _usage(parser: argparse.ArgumentParser) -> int:
     return 2
 
 
-def _load(ref: str, check_examples: bool = True) -> Any:
+def _load(ref: str, check_examples: bool = True) -> Rulebook | None:
     """The rulebook, or None after printing its diagnostics."""
     from trainer.diagnostics import ContentError
     from trainer.grading.rulebook import load_rulebook
@@ -248,7 +252,7 @@ def _rules_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ctx(example: Any) -> str:
+def _ctx(example: ExampleSpec) -> str:
     parts = []
     if example.party != "debtor":
         parts.append(f"party={example.party}")

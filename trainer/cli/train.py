@@ -13,15 +13,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trainer.cli.util import share
 from trainer.diagnostics import ContentError
 from trainer.vocab import CATEGORIES as CATEGORY_CODES
 
+if TYPE_CHECKING:
+    from trainer.grading.content import When
+    from trainer.grading.findings import CallContext
 
-def add_parser(sub: Any) -> None:
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``rules train`` on the ``rules`` sub-parsers."""
     train = sub.add_parser(
         "train",
@@ -83,8 +88,8 @@ def run(args: argparse.Namespace) -> int:
         spec = _validate(doc)
         rule_specs = list(spec.rules)
         locale: str | None = spec.locale
-        if spec.extends:
-            base = _load_base(doc, spec, path, (), check_examples=False)
+        base = _load_base(doc, spec, path, check_examples=False)
+        if base is not None:
             own = {r.id for r in spec.rules} | set(spec.disable)
             rule_specs = [r.spec for r in base.rules if r.id not in own] + rule_specs
             locale = locale or base.locale
@@ -102,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     order = list(CATEGORY_CODES)
     categories = sorted({r.category for r in model_rules}, key=order.index)
-    applies: dict[str, Any] = {r.category: _holds(r.when) for r in model_rules}
+    applies = {r.category: _holds(r.when) for r in model_rules}
     files = _data_files([Path(p) for p in args.data], lang)
     missing = [p for p in args.data if not Path(p).exists()]
     if missing:
@@ -214,7 +219,7 @@ def _print_combined(
     )
 
 
-def _holds(when: Any) -> Any:
+def _holds(when: When) -> Callable[[CallContext], bool]:
     return lambda ctx: when.holds(ctx, False)
 
 

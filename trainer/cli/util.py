@@ -9,14 +9,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from typing import Any
+
+#: A command handler: the parsed arguments in, the exit code out.
+Handler = Callable[[argparse.Namespace], int]
 
 
 class UsageError(Exception):
     """Bad input: printed as one line, exit code 2."""
 
 
-def guard(handler: Any, expected: Callable[[], tuple[type[BaseException], ...]]) -> Any:
+def guard(handler: Handler, expected: Callable[[], tuple[type[BaseException], ...]]) -> Handler:
     """Wrap a command handler so expected errors print one line and return 2.
 
     ``expected`` returns the area's own error types; it is called only when an

@@ -185,8 +185,16 @@ def explore(
     runs: int = 200,
     seed: int = 0,
     grader: Grader | None = None,
+    stop_when_complete: bool = False,
 ) -> ExploreReport:
-    """Play ``runs`` seeded random calls and report coverage (see the module docstring)."""
+    """Play ``runs`` seeded random calls and report coverage (see the module docstring).
+
+    A run depends only on the seed, its number and the runs before it, so the
+    first N runs of any exploration are the N-run exploration. With
+    ``stop_when_complete`` the exploration stops after the first run that
+    leaves every node and ending reached (``report.runs`` then says how many
+    were played): whether ``runs`` calls reach everything, answered in fewer.
+    """
     report = ExploreReport(scenario.id, runs, seed)
     report.nodes = dict.fromkeys(scenario.nodes, 0)
     report.endings = dict.fromkeys(scenario.endings, 0)
@@ -216,6 +224,9 @@ def explore(
             )
         except EngineError as exc:  # pragma: no cover - reported, not raised
             report.errors.append(f"run {run}: {exc}")
+        if stop_when_complete and report.complete:
+            report.runs = run + 1
+            break
     return report
 
 

@@ -798,7 +798,7 @@ class Session:
         return "close" if self.finished else "opening"
 
     @property
-    def party(self) -> str:
+    def party(self) -> Party:
         """Who is on the line now (debtor, third_party, unknown)."""
         return self._party
 

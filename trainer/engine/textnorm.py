@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
 
 from trainer.grading.normalize import normalize as _graders
 
@@ -20,15 +19,7 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 
 def normalize(text: str) -> str:
     """Normalised form of ``text`` used for matching (never for display)."""
-    return _as_text(_graders(text))
-
-
-def _as_text(value: Any) -> str:
-    """The grader may return a plain string or an object carrying ``.text``."""
-    if isinstance(value, str):
-        return value
-    text = getattr(value, "text", None)
-    return text if isinstance(text, str) else str(value)
+    return _graders(text).text
 
 
 def fallback_normalize(text: str) -> str:

@@ -104,7 +104,7 @@ class BookSet:
         return "+".join(dict.fromkeys(book.locale for book in self.books()))
 
     @property
-    def rules(self) -> tuple[Any, ...]:
+    def rules(self) -> tuple[Rule, ...]:
         """Every rule of every book used."""
         return tuple(rule for book in self.books() for rule in book.rules)
 

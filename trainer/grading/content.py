@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from trainer.grading.findings import CallContext
 from trainer.vocab import Party, Severity, category_names, rule_id_pattern
 
 SeverityName = Severity
@@ -75,8 +76,8 @@ class When(Spec):
     first_turn: bool | None = None
     night: bool | None = None
 
-    def holds(self, ctx: Any, night: bool) -> bool:
-        """Whether a call context (a `CallContext`) meets every condition set here."""
+    def holds(self, ctx: CallContext, night: bool) -> bool:
+        """Whether a call context meets every condition set here."""
         if self.party is not None and ctx.party not in self.party:
             return False
         if self.verified is not None and ctx.verified != self.verified:

@@ -25,6 +25,7 @@ __all__ = [
     "Party",
     "Severity",
     "Speaker",
+    "TurnFinding",
     "category_names",
 ]
 
@@ -128,3 +129,16 @@ class Finding:
             "citations": [c.to_json() for c in self.citations],
             **({} if self.confident else {"confident": False}),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class TurnFinding:
+    """A finding of a call: the stored turn it was found in, that turn's line, the finding.
+
+    Debriefs, reports, regrades and the app's screens all show findings in their
+    turn; they share this one type, so a field added to `Finding` reaches them all.
+    """
+
+    turn: int
+    text: str
+    finding: Finding

@@ -40,8 +40,9 @@ from trainer.grading.content import (
 )
 from trainer.grading.findings import CallContext, Citation, Finding
 from trainer.grading.learned import Classifier, ModelError, load_classifier, logit
-from trainer.grading.normalize import normalize
+from trainer.grading.normalize import OffsetMap, normalize
 from trainer.grading.regexsafety import unsafe_regex
+from trainer.scenarios.extends import BrokenChain, base_chain
 from trainer.vocab import CATEGORIES as CATEGORY_CODES
 from trainer.vocab import SEVERITY_RANK
 from trainer.yamlio import YamlDoc, load_yaml
@@ -466,7 +467,7 @@ class Rulebook:
         self,
         text: str,
         norm: str,
-        offsets: Any,
+        offsets: OffsetMap,
         ctx: CallContext,
         plan: _Plan,
         found: list[Finding],
@@ -577,21 +578,19 @@ def load_rulebook(name_or_path: str | Path = "zh-CN", *, check_examples: bool = 
                     )
                 ]
             )
-        book = _load_path(path, f"rules/{path.name}", (), check_examples)
+        book = _load_path(path, f"rules/{path.name}", check_examples)
         if check_examples:
             _SHIPPED[name_or_path] = book
         return book
     path = Path(name_or_path)
-    return _load_path(path, str(name_or_path), (), check_examples)
+    return _load_path(path, str(name_or_path), check_examples)
 
 
 def _is_name(text: str) -> bool:
     return "/" not in text and "\\" not in text and not text.endswith((".yaml", ".yml"))
 
 
-def _load_path(
-    path: Path, display: str, stack: tuple[Path, ...], check_examples: bool = True
-) -> Rulebook:
+def _load_path(path: Path, display: str, check_examples: bool = True) -> Rulebook:
     if not path.is_file():
         raise ContentError(
             [
@@ -607,7 +606,7 @@ def _load_path(
         )
     doc = load_yaml(path, display)
     spec = _validate(doc)
-    return _compile(doc, spec, path, stack, check_examples)
+    return _compile(doc, spec, path, check_examples)
 
 
 def _validate(doc: YamlDoc) -> RulebookSpec:
@@ -642,7 +641,7 @@ def _recode(diag: Diagnostic) -> Diagnostic:
 def compile_doc(doc: YamlDoc, spec: RulebookSpec, check_only: bool = False) -> list[Diagnostic]:
     """Diagnostics of compiling an already-parsed rulebook (for ``trainer validate``)."""
     try:
-        _compile(doc, spec, Path(doc.file), (), trust_cache=False)
+        _compile(doc, spec, Path(doc.file), trust_cache=False)
     except ContentError as exc:
         return exc.diagnostics
     return []
@@ -652,13 +651,22 @@ def _compile(
     doc: YamlDoc,
     spec: RulebookSpec,
     path: Path,
-    stack: tuple[Path, ...],
     check_examples: bool = True,
     trust_cache: bool = True,
 ) -> Rulebook:
-    base: Rulebook | None = None
-    if spec.extends:
-        base = _load_base(doc, spec, path, stack, check_examples)
+    base = _load_base(doc, spec, path, check_examples)
+    return _build(doc, spec, path, base, check_examples, trust_cache)
+
+
+def _build(
+    doc: YamlDoc,
+    spec: RulebookSpec,
+    path: Path,
+    base: Rulebook | None,
+    check_examples: bool = True,
+    trust_cache: bool = True,
+) -> Rulebook:
+    """Compile one rulebook file onto its already compiled base (None: it extends nothing)."""
     classifier, model_path = _classifier(doc, spec, path, base)
     key = verification.key(path, (base.verify_key if base else "") + _digest(model_path))
     trusted = check_examples and trust_cache and verification.known(key)
@@ -948,57 +956,77 @@ def _model_rule_problems(
 _CLASSIFIERS: dict[Path, Classifier] = {}
 
 
-def _load_base(
-    doc: YamlDoc,
-    spec: RulebookSpec,
-    path: Path,
-    stack: tuple[Path, ...],
-    check_examples: bool = True,
-) -> Rulebook:
-    assert spec.extends is not None
-    target = spec.extends
-    here = path.resolve()
-    if here in stack:
-        raise ContentError(
-            [
-                doc.diag(
-                    ("extends",),
-                    "K606",
-                    "rulebooks extend each other in a cycle",
-                    "remove one 'extends'",
-                )
-            ]
-        )
-    if _is_name(target):
-        if target in shipped_names():
-            return load_rulebook(target, check_examples=check_examples)
-        candidate = path.parent / f"{target}.yaml"
+@dataclass(frozen=True)
+class _Link:
+    """One rulebook of an ``extends`` chain: a parsed file, or a shipped rulebook by name."""
+
+    path: Path
+    doc: YamlDoc | None = None
+    spec: RulebookSpec | None = None
+    shipped: str = ""
+
+    def extends(self) -> str | None:
+        """The rulebook this one names as its base (a shipped one resolves its own)."""
+        return None if self.shipped or self.spec is None else self.spec.extends or None
+
+    def key(self) -> object:
+        """What makes two links the same rulebook: the shipped name, else the real path."""
+        return self.shipped or self.path.resolve()
+
+
+def _find_base(name: str, link: _Link) -> _Link | None:
+    """The rulebook ``name`` names from ``link``: shipped, or a file next to it (parsed)."""
+    if _is_name(name):
+        if name in shipped_names():
+            return _Link(shipped_dir() / f"{name}.yaml", shipped=name)
+        candidate = link.path.parent / f"{name}.yaml"
     else:
-        candidate = path.parent / target
+        candidate = link.path.parent / name
     if not candidate.is_file():
-        names = ", ".join(shipped_names())
-        raise ContentError(
-            [
-                doc.diag(
-                    ("extends",),
-                    "K606",
-                    f"unknown rulebook '{target}' in extends",
-                    f"name a shipped rulebook ({names}) or a file next to this one",
-                )
-            ]
-        )
-    if candidate.resolve() in (*stack, here):
-        raise ContentError(
-            [
-                doc.diag(
-                    ("extends",),
-                    "K606",
-                    "rulebooks extend each other in a cycle",
-                    "remove one 'extends'",
-                )
-            ]
-        )
-    return _load_path(candidate, str(candidate), (*stack, here), check_examples)
+        return None
+    doc = load_yaml(candidate, str(candidate))
+    return _Link(candidate, doc, _validate(doc))
+
+
+def _load_base(
+    doc: YamlDoc, spec: RulebookSpec, path: Path, check_examples: bool = True
+) -> Rulebook | None:
+    """The compiled rulebook ``spec`` extends (None when it extends nothing).
+
+    The chain is followed by the one ``extends`` resolver, then compiled from
+    its ultimate base up; a shipped base comes from the per-process cache.
+    """
+    if not spec.extends:
+        return None
+    try:
+        chain = base_chain(_Link(path, doc, spec), _Link.extends, _find_base, _Link.key)
+    except BrokenChain as broken:
+        at = broken.chain[-1].doc
+        assert at is not None  # only a file names a base
+        if broken.reason == "cycle":
+            problem = at.diag(
+                ("extends",),
+                "K606",
+                "rulebooks extend each other in a cycle",
+                "remove one 'extends'",
+            )
+        else:
+            names = ", ".join(shipped_names())
+            problem = at.diag(
+                ("extends",),
+                "K606",
+                f"unknown rulebook '{broken.name}' in extends",
+                f"name a shipped rulebook ({names}) or a file next to this one",
+            )
+        raise ContentError([problem]) from None
+    book: Rulebook | None = None
+    for link in reversed(chain[1:]):
+        if link.shipped:
+            book = load_rulebook(link.shipped, check_examples=check_examples)
+        else:
+            assert link.doc is not None and link.spec is not None
+            book = _build(link.doc, link.spec, link.path, book, check_examples)
+    return book
 
 
 def _guard(spec: GuardSpec) -> Guard:

@@ -28,18 +28,72 @@ checked exactly like a hand-written scenario:
 Every diagnostic still points at the file and line that wrote the offending
 value: the variant's own file for what it overrides, the base's file (with a
 note naming the variant) for what it inherits.
+
+`base_chain` is the one walk from an item to its ultimate base, for every kind
+that has ``extends:`` (scenarios here, rulebooks and scorecards above): each
+kind says how to find a base and reports a broken chain in its own words.
 """
 
 from __future__ import annotations
 
 import copy
 import difflib
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, Generic, Literal, TypeVar
 
 from trainer.diagnostics import Diagnostic
 from trainer.scenarios.model import DEFAULT_METERS
 from trainer.yamlio import Path_, YamlDoc
+
+T = TypeVar("T")
+
+
+class BrokenChain(Exception, Generic[T]):
+    """Why an ``extends`` chain cannot be followed.
+
+    ``reason`` is ``not_text`` (``extends`` is not a name), ``unknown`` (no base
+    of that name) or ``cycle`` (the base is already in the chain); ``chain``
+    holds the items followed so far, the starting item first and the one whose
+    ``extends`` is broken last; ``name`` is what that ``extends`` says.
+    """
+
+    def __init__(
+        self, reason: Literal["not_text", "unknown", "cycle"], chain: list[T], name: object
+    ) -> None:
+        super().__init__(f"{reason}: {name!r}")
+        self.reason = reason
+        self.chain = chain
+        self.name = name
+
+
+def base_chain(
+    item: T,
+    extends: Callable[[T], object],
+    find: Callable[[str, T], T | None],
+    key: Callable[[T], object],
+) -> list[T]:
+    """``item`` and the bases it extends, down to the one that extends nothing.
+
+    ``extends`` reads an item's ``extends`` value (None: no base); ``find``
+    looks a base up by that name, from the item that names it; ``key`` says
+    what makes two items the same (compared with ``==``), so a chain that comes
+    back to an item is a cycle. Raises
+    `BrokenChain`.
+    """
+    chain = [item]
+    keys = [key(item)]
+    while (name := extends(chain[-1])) is not None:
+        if not isinstance(name, str):
+            raise BrokenChain("not_text", chain, name)
+        base = find(name, chain[-1])
+        if base is None:
+            raise BrokenChain("unknown", chain, name)
+        if key(base) in keys:
+            raise BrokenChain("cycle", chain, name)
+        chain.append(base)
+        keys.append(key(base))
+    return chain
 
 
 class MergedDoc(YamlDoc):
@@ -148,13 +202,19 @@ def resolve(
 
 def _chain(doc: YamlDoc, by_id: dict[str, YamlDoc]) -> tuple[list[YamlDoc], Diagnostic | None]:
     """The documents from ``doc`` down to its ultimate base, or why they cannot be found."""
-    chain = [doc]
-    ids = [str(doc.data.get("id"))]
-    current = doc
-    while "extends" in current.data:
-        base_id = current.data["extends"]
-        if not isinstance(base_id, str):
-            if current is doc:
+    try:
+        return base_chain(
+            doc,
+            extends=lambda d: d.data.get("extends"),
+            find=lambda name, _: by_id.get(name),
+            key=lambda d: str(d.data.get("id")),
+        ), None
+    except BrokenChain as broken:
+        chain: list[YamlDoc] = broken.chain
+        ids = [str(d.data.get("id")) for d in chain]
+        first = len(chain) == 1
+        if broken.reason == "not_text":
+            if first:
                 return chain, doc.diag(
                     ("extends",),
                     "S205",
@@ -167,7 +227,8 @@ def _chain(doc: YamlDoc, by_id: dict[str, YamlDoc]) -> tuple[list[YamlDoc], Diag
                 f"base scenario '{ids[-1]}' has a broken 'extends'",
                 "fix that scenario first",
             )
-        if base_id in ids:
+        base_id = str(broken.name)
+        if broken.reason == "cycle":
             cycle = " → ".join([*ids, base_id])
             return chain, doc.diag(
                 ("extends",),
@@ -175,30 +236,20 @@ def _chain(doc: YamlDoc, by_id: dict[str, YamlDoc]) -> tuple[list[YamlDoc], Diag
                 f"extends cycle: {cycle}",
                 "a scenario cannot be its own base; break the cycle",
             )
-        base = by_id.get(base_id)
-        if base is None:
-            others = [sid for sid in by_id if sid not in ids]
-            close = difflib.get_close_matches(base_id, others, n=1, cutoff=0.6)
-            hint = (
-                f"did you mean '{close[0]}'?"
-                if close
-                else "name the id of a scenario in the files being validated (a file with "
-                "YAML errors is not read: fix those first)"
-            )
-            if current is doc:
-                return chain, doc.diag(
-                    ("extends",), "R308", f"extends unknown scenario '{base_id}'", hint
-                )
-            return chain, doc.diag(
-                ("extends",),
-                "R308",
-                f"base scenario '{ids[-1]}' extends unknown scenario '{base_id}'",
-                hint,
-            )
-        chain.append(base)
-        ids.append(base_id)
-        current = base
-    return chain, None
+        others = [sid for sid in by_id if sid not in ids]
+        close = difflib.get_close_matches(base_id, others, n=1, cutoff=0.6)
+        hint = (
+            f"did you mean '{close[0]}'?"
+            if close
+            else "name the id of a scenario in the files being validated (a file with "
+            "YAML errors is not read: fix those first)"
+        )
+        message = (
+            f"extends unknown scenario '{base_id}'"
+            if first
+            else f"base scenario '{ids[-1]}' extends unknown scenario '{base_id}'"
+        )
+        return chain, doc.diag(("extends",), "R308", message, hint)
 
 
 def _is_scenario(doc: YamlDoc) -> bool:

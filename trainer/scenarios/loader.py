@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from trainer.diagnostics import ContentError, Diagnostic
 from trainer.scenarios import model as m
@@ -279,7 +280,7 @@ def _dotted(loc: tuple[str | int, ...]) -> str:
     return text or "(file)"
 
 
-def _type_hint(kind: str, err: Any) -> str:
+def _type_hint(kind: str, err: ErrorDetails) -> str:
     if kind.startswith("literal_error"):
         expected = str(err.get("ctx", {}).get("expected", ""))
         choices = re.findall(r"'([^']*)'", expected)

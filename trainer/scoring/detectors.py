@@ -28,6 +28,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
 from trainer.scenarios.model import Fact, Model, Outcome
 from trainer.vocab import CallStage, Party, Severity
@@ -188,7 +189,7 @@ class Compiled:
     """A detector with validated parameters (and, for combinators, its children)."""
 
     detector: Detector
-    params: Any
+    params: BaseModel | None  # None for a combinator (any_of, all_of): it has children
     children: tuple[Compiled, ...] = ()
 
     def __call__(self, call: CallView) -> Verdict:
@@ -256,7 +257,7 @@ def compile_detect(raw: Any) -> tuple[Compiled | None, list[Problem]]:
     return Compiled(found, model), []
 
 
-def _param_problem(found: Detector, err: Any) -> Problem:
+def _param_problem(found: Detector, err: ErrorDetails) -> Problem:
     loc = tuple(part for part in err["loc"] if isinstance(part, str | int))
     path = (found.name, *loc)
     kind = err["type"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
@@ -25,7 +25,9 @@ from trainer.scenarios.loader import ContentSet, register_check, register_kind
 from trainer.scenarios.model import Model
 
 if TYPE_CHECKING:
+    from trainer.engine.events import Turn
     from trainer.engine.session import Grader, Session
+    from trainer.grading.findings import Finding
     from trainer.records import SessionStore
     from trainer.scenarios.model import Scenario
 
@@ -165,17 +167,17 @@ class TranscriptResult:
         return "\n".join(lines)
 
 
-def _finding_names(finding: Any) -> set[str]:
-    return {str(getattr(finding, "rule", "")), str(getattr(finding, "category", ""))}
+def _finding_names(finding: Finding) -> set[str]:
+    return {finding.rule, finding.category}
 
 
-def _findings_text(findings: Sequence[Any]) -> str:
+def _findings_text(findings: Sequence[Finding]) -> str:
     if not findings:
         return "[] (none)"
     return "[" + ", ".join(f"{f.rule} {f.category} ({f.severity})" for f in findings) + "]"
 
 
-def check_expect(expect: Expect, session: Session, last: Any) -> list[Mismatch]:
+def check_expect(expect: Expect, session: Session, last: Turn) -> list[Mismatch]:
     """Compare a step's expectations with the session after the step.
 
     ``last`` is the agent `Turn` of the step (its intent, findings).

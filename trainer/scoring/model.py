@@ -33,8 +33,10 @@ from typing import Any, Literal
 from pydantic import Field
 
 from trainer.diagnostics import Diagnostic
+from trainer.scenarios.extends import BrokenChain, base_chain
 from trainer.scenarios.loader import ContentSet, Loaded, register_check, register_kind
 from trainer.scenarios.model import ITEM_ID, Model, Stage
+from trainer.scoring.detectors import compile_detect
 from trainer.vocab import Locale, Severity
 from trainer.yamlio import YamlDoc
 
@@ -83,14 +85,18 @@ def resolve(card: Scorecard, cards: dict[str, Scorecard]) -> Scorecard:
 
     Raises LookupError for an unknown or cyclic ``extends``.
     """
-    chain: list[Scorecard] = [card]
-    while chain[-1].extends is not None:
-        base = cards.get(chain[-1].extends)
-        if base is None:
-            raise LookupError(f"scorecard '{chain[-1].id}' extends unknown '{chain[-1].extends}'")
-        if base in chain:
-            raise LookupError(f"scorecard '{card.id}': cyclic extends through '{base.id}'")
-        chain.append(base)
+    try:
+        chain = base_chain(
+            card, extends=lambda c: c.extends, find=lambda name, _: cards.get(name), key=_same
+        )
+    except BrokenChain as broken:
+        if broken.reason == "cycle":
+            raise LookupError(
+                f"scorecard '{card.id}': cyclic extends through '{broken.name}'"
+            ) from None
+        raise LookupError(
+            f"scorecard '{broken.chain[-1].id}' extends unknown '{broken.name}'"
+        ) from None
     checks: dict[str, CheckSpec] = {}
     for layer in reversed(chain):
         for name in layer.drop:
@@ -124,6 +130,11 @@ def resolve(card: Scorecard, cards: dict[str, Scorecard]) -> Scorecard:
     )
 
 
+def _same(card: Scorecard) -> Scorecard:
+    """A card is its own key: a chain that meets an equal card again is a cycle."""
+    return card
+
+
 # ---------------------------------------------------------------- load-time checks
 
 
@@ -135,8 +146,6 @@ def _loaded_cards(content: ContentSet) -> Iterator[tuple[Scorecard, YamlDoc]]:
 
 def check_scorecards(content: ContentSet) -> Iterable[Diagnostic]:
     """C8xx: detectors and their parameters, ids, extends, weights, scenario references."""
-    from trainer.scoring.detectors import compile_detect
-
     cards = list(_loaded_cards(content))
     by_id: dict[str, Scorecard] = {}
     for card, doc in cards:
@@ -152,7 +161,7 @@ def check_scorecards(content: ContentSet) -> Iterable[Diagnostic]:
     pool.update(by_id)
     claimed: dict[tuple[str, str], str] = {}
     for card, doc in cards:
-        yield from _check_card(card, doc, pool, content, compile_detect)
+        yield from _check_card(card, doc, pool, content)
         if card.extends is None:
             for i, stage in enumerate(card.stages):
                 other = claimed.setdefault((card.locale, stage), card.id)
@@ -185,7 +194,6 @@ def _check_card(
     doc: YamlDoc,
     by_id: dict[str, Scorecard],
     content: ContentSet,
-    compile_detect: Any,
 ) -> Iterator[Diagnostic]:
     seen: set[str] = set()
     for i, check in enumerate(card.checks):

@@ -101,9 +101,10 @@ def render_text(debrief: Debrief) -> str:
     lines += ["", f"{lab['findings']}:"]
     if not debrief.findings:
         lines.append(f"  {lab['none']}")
-    for f in debrief.findings:
+    for found in debrief.findings:
+        f = found.finding
         lines.append(
-            f"  [{f.severity}] {f.rule} {f.category} — {lab['turn'].format(turn=f.turn)}:"
+            f"  [{f.severity}] {f.rule} {f.category} — {lab['turn'].format(turn=found.turn)}:"
             f" “{_one_line(f.match)}”"
         )
         lines.append(f"      {f.message}")
@@ -178,10 +179,11 @@ def render_html(debrief: Debrief, record: SessionRecord | None = None) -> str:
         parts.append(f"<p>{esc(lab['none'])}</p>")
     else:
         parts.append("<ul>")
-        for f in debrief.findings:
+        for found in debrief.findings:
+            f = found.finding
             parts.append(
                 f'<li><span class="sev {esc(f.severity)}">{esc(f.severity)}</span>'
-                f" {esc(f.rule)} · {esc(f.category)} · {esc(lab['turn'].format(turn=f.turn))}"
+                f" {esc(f.rule)} · {esc(f.category)} · {esc(lab['turn'].format(turn=found.turn))}"
                 f": <mark>{esc(f.match)}</mark><div>{esc(f.message)}</div>"
                 + (f"<div>{esc(lab['better'])}: {esc(f.suggestion)}</div>" if f.suggestion else "")
                 + "</li>"

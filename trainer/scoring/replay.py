@@ -21,13 +21,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import time as dtime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from trainer.grading.findings import CallContext, Finding
 from trainer.scenarios.model import GOOD_OUTCOMES
 from trainer.scoring.detectors import CallView, TurnView
+from trainer.vocab import Party
 
 if TYPE_CHECKING:
+    from trainer.engine.session import Session
     from trainer.records import SessionRecord, TurnRecord
     from trainer.scenarios.loader import ContentSet
     from trainer.scenarios.model import Scenario
@@ -135,7 +137,7 @@ def _replay(
     return lines
 
 
-def _customer_ctx(session: Any) -> CallContext:
+def _customer_ctx(session: Session) -> CallContext:
     party = session.party
     return CallContext(
         speaker="customer",
@@ -148,7 +150,7 @@ def _customer_ctx(session: Any) -> CallContext:
 
 def _rebuild(record: SessionRecord, scenario: Scenario) -> dict[int, LineContext]:
     """Approximate contexts from the stored nodes, intents and findings."""
-    party: Any = scenario.party
+    party: Party = scenario.party
     facts: set[str] = set()
     history: list[str] = []
     clock = call_time(record, scenario)

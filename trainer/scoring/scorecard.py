@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from trainer.grading.findings import Finding
+from trainer.grading.findings import Finding, TurnFinding
 from trainer.scoring.detectors import CallView, Compiled, best_path, compile_detect
 from trainer.scoring.model import Scorecard, cards_in, resolve
 from trainer.scoring.replay import Replay, call_view
@@ -43,9 +43,9 @@ if TYPE_CHECKING:
 __all__ = [
     "CheckResult",
     "Debrief",
-    "DebriefFinding",
     "best_path",
     "build_debrief",
+    "finding_json",
     "score_session",
     "scorecard_for",
 ]
@@ -73,21 +73,6 @@ class CheckResult:
 
 
 @dataclass(frozen=True)
-class DebriefFinding:
-    """A rule the trainee broke, in which turn, with the approved alternative."""
-
-    turn: int
-    text: str
-    rule: str
-    category: str
-    severity: str
-    match: str
-    message: str
-    suggestion: str
-    citations: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
 class Debrief:
     """Everything the trainee and the instructor see after a call."""
 
@@ -102,7 +87,7 @@ class Debrief:
     passed: bool
     hard_fail: bool
     checks: tuple[CheckResult, ...]
-    findings: tuple[DebriefFinding, ...]
+    findings: tuple[TurnFinding, ...]
     missed_moves: tuple[str, ...]
     duration_seconds: float
     scorecard_id: str = ""
@@ -118,7 +103,7 @@ class Debrief:
         """Plain JSON form (``trainer debrief --format json``)."""
         data = asdict(self)
         data["checks"] = [asdict(c) for c in self.checks]
-        data["findings"] = [asdict(f) for f in self.findings]
+        data["findings"] = [finding_json(f) for f in self.findings]
         data["missed_moves"] = list(self.missed_moves)
         return data
 
@@ -218,9 +203,9 @@ def build_debrief(
     earned = sum(r.weight for r in results if r.met)
     base = 100.0 * earned / total if total else 100.0
     penalties: dict[str, int] = {str(k): v for k, v in card.penalties.items()}
-    penalty = sum(penalties.get(f.severity, 0) for f in debrief_findings)
+    penalty = sum(penalties.get(f.finding.severity, 0) for f in debrief_findings)
     score = max(0, min(100, round(base - penalty)))
-    hard_fail = any(f.severity in card.hard_fail for f in debrief_findings)
+    hard_fail = any(f.finding.severity in card.hard_fail for f in debrief_findings)
     pass_mark = _pass_mark(scenario, card)
     return Debrief(
         session_id=record.id,
@@ -248,11 +233,8 @@ def build_debrief(
     )
 
 
-def score_session(
-    record: SessionRecord, scenario: Scenario, content: ContentSet | None, **options: Any
-) -> Debrief:
-    """Alias of `build_debrief` (the name ``trainer test`` also looks for)."""
-    return build_debrief(record, scenario, content, **options)
+#: Alias of `build_debrief` (the name ``trainer test`` also looks for).
+score_session = build_debrief
 
 
 def _pass_mark(scenario: Scenario, card: Scorecard) -> int:
@@ -263,24 +245,29 @@ def _pass_mark(scenario: Scenario, card: Scorecard) -> int:
     return scenario.pass_mark if scenario.pass_mark is not None else DEFAULT_PASS_MARK
 
 
-def _findings(call: CallView) -> tuple[DebriefFinding, ...]:
-    out = []
-    for turn in call.agent:
-        for f in sorted(turn.findings, key=lambda f: (-SEVERITY_RANK.get(f.severity, 0), f)):
-            out.append(
-                DebriefFinding(
-                    turn=turn.index,
-                    text=turn.text,
-                    rule=f.rule,
-                    category=f.category,
-                    severity=f.severity,
-                    match=f.match,
-                    message=f.message,
-                    suggestion=f.suggestion,
-                    citations=tuple(str(c) for c in f.citations),
-                )
-            )
-    return tuple(out)
+def _findings(call: CallView) -> tuple[TurnFinding, ...]:
+    return tuple(
+        TurnFinding(turn.index, turn.text, f)
+        for turn in call.agent
+        for f in sorted(turn.findings, key=lambda f: (-SEVERITY_RANK.get(f.severity, 0), f))
+    )
+
+
+def finding_json(found: TurnFinding) -> dict[str, Any]:
+    """A debrief finding as JSON: the turn and its line, the finding without its span,
+    citations as text (the shape ``trainer debrief --format json`` has always had)."""
+    f = found.finding
+    return {
+        "turn": found.turn,
+        "text": found.text,
+        "rule": f.rule,
+        "category": f.category,
+        "severity": f.severity,
+        "match": f.match,
+        "message": f.message,
+        "suggestion": f.suggestion,
+        "citations": [str(c) for c in f.citations],
+    }
 
 
 # ---------------------------------------------------------------- best path, duration

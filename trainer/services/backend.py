@@ -25,6 +25,7 @@ from trainer.vocab import CALL_STAGES
 
 if TYPE_CHECKING:
     from trainer.engine.session import Session
+    from trainer.grading.rulebook import Rulebook
     from trainer.records import SessionRecord
     from trainer.records.sqlite import Store
     from trainer.scenarios.loader import ContentSet
@@ -78,7 +79,7 @@ class Backend:
         self.home = home
         self._seed = seed
         self._random = random.Random(seed)
-        self._rulebooks: dict[str, Any] = {}
+        self._rulebooks: dict[str, Rulebook | None] = {}
         self._rulebook_sources: dict[str, str | Path] = dict(rulebooks or {})
         self._debriefs: dict[str, DebriefView] = {}
 
@@ -179,7 +180,7 @@ class Backend:
         persona = self.content.personas.get(scenario.persona)
         return persona.type if persona else scenario.persona
 
-    def rulebook(self, locale: str) -> Any:
+    def rulebook(self, locale: str) -> Rulebook | None:
         """The compiled rulebook for a locale (None when the grader has none)."""
         if locale not in self._rulebooks:
             from trainer.grading import load_rulebook
@@ -291,9 +292,9 @@ class Backend:
         for row in self.history(trainee):
             if row.status != "finished":
                 continue
-            for finding in self.debrief(row.id).findings:
-                if finding.category:
-                    counts[finding.category] += 1
+            for found in self.debrief(row.id).findings:
+                if found.finding.category:
+                    counts[found.finding.category] += 1
         return counts.most_common(1)[0][0] if counts else None
 
     def suggest(self, trainee: str, locale: str | None) -> tuple[Scenario, str, str] | None:

@@ -1,8 +1,8 @@
 """What the debrief screen shows, built from a stored session in one function.
 
 `debrief_for` asks the scorecard (``trainer.scoring.scorecard.build_debrief``)
-for the real debrief. When the scorecard is not available (not installed, or
-the session's scenario is gone from the content) it still shows everything the
+for the real debrief. When there is no scorecard for the call (none for its
+stage, or the session's scenario is gone from the content) it still shows everything the
 session itself knows: the ending, every finding with its better wording and
 the transcript, with the score marked as not available. Screens only ever see
 `DebriefView`, so the source can change without touching them.
@@ -12,43 +12,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from trainer.engine.events import finding_from_json
+from trainer.grading.findings import Finding, TurnFinding
 from trainer.scenarios.model import GOOD_OUTCOMES
+from trainer.scoring.scorecard import CheckResult, Debrief, build_debrief
 
 if TYPE_CHECKING:
     from trainer.records import SessionRecord
     from trainer.scenarios.loader import ContentSet
     from trainer.scenarios.model import Scenario
-
-
-@dataclass(frozen=True)
-class CheckView:
-    """One scorecard check: met or missed, and the turn and line that prove it."""
-
-    id: str
-    title: str
-    met: bool
-    turn: int | None
-    evidence: str
-    why: str
-    weight: int = 0
-
-
-@dataclass(frozen=True)
-class FindingView:
-    """One finding of the call with the line it was found in and the better wording."""
-
-    turn: int
-    text: str
-    rule: str
-    category: str
-    severity: str
-    match: str
-    message: str
-    suggestion: str
-    start: int | None = None
-    end: int | None = None
 
 
 @dataclass(frozen=True)
@@ -59,7 +33,7 @@ class TurnView:
     speaker: str
     text: str
     intent: str | None
-    findings: tuple[FindingView, ...]
+    findings: tuple[Finding, ...]
 
 
 @dataclass(frozen=True)
@@ -78,8 +52,8 @@ class DebriefView:
     pass_mark: int
     passed: bool | None
     hard_fail: bool
-    checks: tuple[CheckView, ...]
-    findings: tuple[FindingView, ...]
+    checks: tuple[CheckResult, ...]
+    findings: tuple[TurnFinding, ...]
     missed_moves: tuple[str, ...]
     duration_seconds: float
     turns: tuple[TurnView, ...]
@@ -112,8 +86,8 @@ def debrief_for(
         debrief = _scorecard_debrief(record, scenario, content)
         if debrief is not None:
             return _from_debrief(debrief, record, title, turns)
-    findings = tuple(f for turn in turns for f in turn.findings)
-    hard_fail = any(f.severity == "critical" for f in findings)
+    findings = tuple(TurnFinding(turn.index, turn.text, f) for turn in turns for f in turn.findings)
+    hard_fail = any(f.finding.severity == "critical" for f in findings)
     return DebriefView(
         session_id=record.id,
         scenario_id=record.scenario_id,
@@ -136,12 +110,10 @@ def debrief_for(
     )
 
 
-def _scorecard_debrief(record: SessionRecord, scenario: Scenario, content: ContentSet) -> Any:
-    """The scorecard's Debrief, or None when there is no scorecard to build it."""
-    try:
-        from trainer.scoring.scorecard import build_debrief
-    except ImportError:
-        return None
+def _scorecard_debrief(
+    record: SessionRecord, scenario: Scenario, content: ContentSet
+) -> Debrief | None:
+    """The scorecard's Debrief, or None when there is no scorecard for the scenario."""
     try:
         return build_debrief(record, scenario, content)
     except LookupError:  # no scorecard for this stage/locale
@@ -149,37 +121,9 @@ def _scorecard_debrief(record: SessionRecord, scenario: Scenario, content: Conte
 
 
 def _from_debrief(
-    debrief: Any, record: SessionRecord, title: str, turns: tuple[TurnView, ...]
+    debrief: Debrief, record: SessionRecord, title: str, turns: tuple[TurnView, ...]
 ) -> DebriefView:
-    """Copy the scorecard's Debrief into the view, keeping the transcript's spans."""
-    spans = {(f.turn, f.rule, f.match): (f.start, f.end) for t in turns for f in t.findings}
-    findings = tuple(
-        FindingView(
-            turn=f.turn,
-            text=f.text,
-            rule=f.rule,
-            category=f.category,
-            severity=f.severity,
-            match=f.match,
-            message=f.message,
-            suggestion=f.suggestion,
-            start=spans.get((f.turn, f.rule, f.match), (None, None))[0],
-            end=spans.get((f.turn, f.rule, f.match), (None, None))[1],
-        )
-        for f in debrief.findings
-    )
-    checks = tuple(
-        CheckView(
-            id=c.id,
-            title=c.title,
-            met=bool(c.met),
-            turn=c.turn,
-            evidence=c.evidence,
-            why=c.why,
-            weight=int(getattr(c, "weight", 0) or 0),
-        )
-        for c in debrief.checks
-    )
+    """The scorecard's Debrief as the view, with the stored transcript."""
     return DebriefView(
         session_id=record.id,
         scenario_id=record.scenario_id,
@@ -188,58 +132,32 @@ def _from_debrief(
         status=record.status,
         ending_id=debrief.ending_id,
         outcome=debrief.outcome,
-        good_ending=bool(debrief.good_ending),
-        score=int(debrief.score),
-        pass_mark=int(debrief.pass_mark),
-        passed=bool(debrief.passed),
-        hard_fail=bool(debrief.hard_fail),
-        checks=checks,
-        findings=findings,
-        missed_moves=tuple(debrief.missed_moves),
-        duration_seconds=float(debrief.duration_seconds),
+        good_ending=debrief.good_ending,
+        score=debrief.score,
+        pass_mark=debrief.pass_mark,
+        passed=debrief.passed,
+        hard_fail=debrief.hard_fail,
+        checks=debrief.checks,
+        findings=debrief.findings,
+        missed_moves=debrief.missed_moves,
+        duration_seconds=debrief.duration_seconds,
         turns=turns,
         scored=True,
     )
 
 
 def _turns(record: SessionRecord) -> tuple[TurnView, ...]:
-    """The stored transcript with each turn's findings as views."""
-    out = []
-    for turn in record.turns:
-        findings = tuple(
-            FindingView(
-                turn=turn.index,
-                text=turn.text,
-                rule=str(f.get("rule", "")),
-                category=str(f.get("category", "")),
-                severity=str(f.get("severity", "")),
-                match=str(f.get("match", "")),
-                message=str(f.get("message", "")),
-                suggestion=str(f.get("suggestion", "")),
-                start=_span(f)[0],
-                end=_span(f)[1],
-            )
-            for f in turn.findings
+    """The stored transcript with each turn's findings."""
+    return tuple(
+        TurnView(
+            index=turn.index,
+            speaker=turn.speaker,
+            text=turn.text,
+            intent=turn.intent,
+            findings=tuple(finding_from_json(f) for f in turn.findings),
         )
-        out.append(
-            TurnView(
-                index=turn.index,
-                speaker=turn.speaker,
-                text=turn.text,
-                intent=turn.intent,
-                findings=findings,
-            )
-        )
-    return tuple(out)
-
-
-def _span(finding: dict[str, Any]) -> tuple[int | None, int | None]:
-    span = finding.get("span")
-    if isinstance(span, list | tuple) and len(span) == 2:
-        return int(span[0]), int(span[1])
-    if "start" in finding and "end" in finding:
-        return int(finding["start"]), int(finding["end"])
-    return None, None
+        for turn in record.turns
+    )
 
 
 def _duration(record: SessionRecord) -> float:

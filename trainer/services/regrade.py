@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from trainer.grading.findings import TurnFinding
     from trainer.grading.rulebook import Rulebook
     from trainer.records import SessionRecord
     from trainer.records import SessionStore as Store
@@ -146,8 +147,8 @@ def regrade(
             result.skipped.append((record.id, str(exc)))
             continue
         result.checked += 1
-        before = {_key(f.turn, f.rule, f.match, f.severity): f for f in old.findings}
-        after = {_key(f.turn, f.rule, f.match, f.severity): f for f in new.findings}
+        before = {_key(f): f for f in old.findings}
+        after = {_key(f): f for f in new.findings}
         added = tuple(_show(after[k]) for k in sorted(set(after) - set(before)))
         removed = tuple(_show(before[k]) for k in sorted(set(before) - set(after)))
         if added or removed or old.passed != new.passed:
@@ -170,18 +171,20 @@ def regrade(
     return result
 
 
-def _key(turn: int, rule: str, match: str, severity: str) -> tuple[int, str, str, str]:
-    return (turn, rule, match, severity)
+def _key(found: TurnFinding) -> tuple[int, str, str, str]:
+    f = found.finding
+    return (found.turn, f.rule, f.match, f.severity)
 
 
-def _show(finding: Any) -> dict[str, Any]:
-    return {
-        "turn": finding.turn,
-        "rule": finding.rule,
-        "category": finding.category,
-        "severity": finding.severity,
-        "match": finding.match,
-    }
+#: What a regrade shows of a finding that appears or disappears.
+SHOWN = ("turn", "rule", "category", "severity", "match")
+
+
+def _show(found: TurnFinding) -> dict[str, Any]:
+    from trainer.scoring.scorecard import finding_json
+
+    data = finding_json(found)
+    return {key: data[key] for key in SHOWN}
 
 
 def format_text(result: Result, label: str) -> str:

@@ -39,7 +39,7 @@ class Group:
         self.attempts += 1
         if debrief is not None:
             self.scored.append((record.started_at, debrief.score, debrief.passed))
-            self.categories.update(f.category for f in debrief.findings)
+            self.categories.update(f.finding.category for f in debrief.findings)
 
     def to_json(self) -> dict[str, Any]:
         """The group's summary."""
@@ -83,7 +83,7 @@ class Report:
         group = self.scenarios.setdefault(record.scenario_id, Group(record.scenario_id, title))
         group.add(record, debrief)
         if debrief is not None:
-            self.categories.update(f.category for f in debrief.findings)
+            self.categories.update(f.finding.category for f in debrief.findings)
 
     def to_json(self) -> dict[str, Any]:
         """The whole report as JSON-ready data."""
@@ -147,7 +147,7 @@ def to_csv(report: Report) -> str:
     return out.getvalue()
 
 
-def _blank(value: Any) -> Any:
+def _blank(value: object) -> object:
     return "" if value is None else value
 
 
@@ -230,7 +230,7 @@ def _table(rows: list[dict[str, Any]], label: str) -> str:
     return "".join(out)
 
 
-def _dash(value: Any) -> str:
+def _dash(value: object) -> str:
     return "–" if value is None else str(value)
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.theme import Theme
 
 from trainer.services.backend import (
     SETTING_COACHING,
@@ -77,8 +78,8 @@ class TrainerApp(App[None]):
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.push_screen(StartScreen())
 
-    def _remember_theme(self, theme: Any) -> None:
-        self.backend.remember(SETTING_THEME, getattr(theme, "name", str(theme)))
+    def _remember_theme(self, theme: Theme) -> None:
+        self.backend.remember(SETTING_THEME, theme.name)
 
     # ------------------------------------------------------------ trainee choices
 

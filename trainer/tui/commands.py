@@ -9,7 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from trainer.tui.app import TrainerApp
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -72,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_checked(app: Any) -> int:
+def _run_checked(app: TrainerApp) -> int:
     """Run the app on given content only when it has scenarios; else print why not."""
     errors = [d for d in app.backend.diagnostics if d.severity == "error"]
     if not app.backend.content.scenarios:

@@ -10,7 +10,8 @@ Keys are F-keys, which a focused `Input` does not swallow.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -20,47 +21,26 @@ from textual.content import Content
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from trainer.scenarios.model import Scenario
+from trainer.scenarios.model import Meter, Scenario
 from trainer.tui.i18n import label
 from trainer.tui.screens.base import TrainerScreen
 from trainer.tui.textfmt import tidy
 from trainer.tui.widgets.meters import MeterPanel
 from trainer.tui.widgets.stages import StageProgress
 from trainer.tui.widgets.timer import CallTimer
-from trainer.tui.widgets.transcript import Entry, LineFinding, Transcript, glue
+from trainer.tui.widgets.transcript import Entry, Transcript, glue
 
 if TYPE_CHECKING:
+    from trainer.engine.events import Event
     from trainer.engine.session import Session
 
 #: Longest line a trainee can type; longer pastes are cut, never a crash.
 MAX_LINE = 1000
 
 
-def line_finding(finding: Any) -> LineFinding:
-    """The transcript's view of an engine/grader finding."""
-    return LineFinding(
-        rule=finding.rule,
-        category=finding.category,
-        severity=finding.severity,
-        message=finding.message,
-        suggestion=finding.suggestion,
-        match=finding.match,
-        start=finding.start,
-        end=finding.end,
-    )
-
-
-def meter_bounds(meter: Any, value: int | None) -> tuple[int, int, int]:
-    """(value, min, max) of a scenario meter.
-
-    The model's default meters are plain mappings (``{"start": 50}``) rather
-    than `Meter` objects, so both shapes are read.
-    """
-    if isinstance(meter, dict):
-        start, low, high = meter.get("start", 0), meter.get("min", 0), meter.get("max", 100)
-    else:
-        start, low, high = meter.start, meter.min, meter.max
-    return (start if value is None else value), low, high
+def meter_bounds(meter: Meter, value: int | None) -> tuple[int, int, int]:
+    """(value, min, max) of a scenario meter; the value is its start before the first turn."""
+    return (meter.start if value is None else value), meter.min, meter.max
 
 
 class CallScreen(TrainerScreen):
@@ -148,12 +128,12 @@ class CallScreen(TrainerScreen):
                     speaker=turn.speaker,
                     text=turn.text,
                     turn=turn.index,
-                    findings=[line_finding(f) for f in turn.findings],
+                    findings=list(turn.findings),
                     understood=turn.speaker != "agent" or turn.intent is not None,
                 )
             )
 
-    def _render_events(self, events: list[Any]) -> None:
+    def _render_events(self, events: Sequence[Event]) -> None:
         """Show what the engine reported, in order."""
         from trainer.engine.events import (
             EndingEvent,
@@ -175,7 +155,7 @@ class CallScreen(TrainerScreen):
                 agent.entry.understood = event.intent is not None
                 agent.refresh_entry()
             elif isinstance(event, FindingEvent) and agent is not None:
-                agent.entry.findings.append(line_finding(event.finding))
+                agent.entry.findings.append(event.finding)
                 agent.refresh_entry()
             elif isinstance(event, MeterEvent):
                 meters.update_meter(event.name, event.new)

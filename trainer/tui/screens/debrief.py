@@ -13,13 +13,13 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Footer, Static
 
-from trainer.services.debrief_view import DebriefView, FindingView
+from trainer.services.debrief_view import DebriefView
 from trainer.tui import keys
 from trainer.tui.i18n import label, text
 from trainer.tui.screens.base import TrainerScreen
 from trainer.tui.textfmt import tidy
 from trainer.tui.widgets.timer import format_duration
-from trainer.tui.widgets.transcript import Entry, LineFinding, TranscriptEntry, glue
+from trainer.tui.widgets.transcript import Entry, TranscriptEntry, glue, highlight_spans
 
 
 def verdict(language: str, view: DebriefView) -> Content:
@@ -92,17 +92,18 @@ def findings_block(language: str, view: DebriefView) -> Content:
     if not view.findings:
         return Content.styled(text(language, "debrief.findings.none"), "$text-success")
     blocks: list[Content] = []
-    for f in view.findings:
+    for found in view.findings:
+        f = found.finding
         severity = label(language, "severity", f.severity)
         category = label(language, "category", f.category)
         style = "bold $text-error" if f.severity in ("critical", "major") else "bold $text-warning"
         head = Content.assemble(
-            (text(language, "debrief.check.turn", turn=view.agent_turn(f.turn)), "$text-muted"),
+            (text(language, "debrief.check.turn", turn=view.agent_turn(found.turn)), "$text-muted"),
             (f"{f.rule} {severity}", style),
             " · ",
             (category, "italic"),
         )
-        said = Content.assemble("  “", _highlight(f), "”")
+        said = Content.assemble("  “", highlight_spans(found.text, [f]), "”")
         why = Content.assemble(
             "  ", (text(language, "call.finding.why") + glue(f.message), "bold"), tidy(f.message)
         )
@@ -119,26 +120,6 @@ def findings_block(language: str, view: DebriefView) -> Content:
             )
         blocks.append(Content("\n").join(parts))
     return Content("\n\n").join(blocks)
-
-
-def _highlight(finding: FindingView) -> Content:
-    from trainer.tui.widgets.transcript import highlight_spans
-
-    return highlight_spans(
-        finding.text,
-        [
-            LineFinding(
-                rule=finding.rule,
-                category=finding.category,
-                severity=finding.severity,
-                message=finding.message,
-                suggestion=finding.suggestion,
-                match=finding.match,
-                start=finding.start,
-                end=finding.end,
-            )
-        ],
-    )
 
 
 class DebriefScreen(TrainerScreen):
@@ -188,25 +169,12 @@ class DebriefScreen(TrainerScreen):
             with Vertical(classes="card", id="debrief-transcript") as card:
                 card.border_title = text(language, "debrief.transcript")
                 for turn in view.turns:
-                    findings = [
-                        LineFinding(
-                            rule=f.rule,
-                            category=f.category,
-                            severity=f.severity,
-                            message=f.message,
-                            suggestion=f.suggestion,
-                            match=f.match,
-                            start=f.start,
-                            end=f.end,
-                        )
-                        for f in turn.findings
-                    ]
                     yield TranscriptEntry(
                         language,
                         Entry(
                             speaker=turn.speaker,
                             text=turn.text,
-                            findings=findings,
+                            findings=list(turn.findings),
                             turn=turn.index,
                         ),
                         show_findings=True,

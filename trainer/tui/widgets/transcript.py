@@ -15,6 +15,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from trainer.grading.findings import Finding
 from trainer.safetext import visible
 from trainer.tui.i18n import label, text
 from trainer.tui.textfmt import tidy
@@ -23,43 +24,31 @@ from trainer.tui.textfmt import tidy
 HIGHLIGHT = "bold underline $text-error on $error-muted"
 
 
-@dataclass(frozen=True)
-class LineFinding:
-    """A finding as the transcript shows it; ``start``/``end`` index the line's text."""
-
-    rule: str
-    category: str
-    severity: str
-    message: str
-    suggestion: str
-    match: str = ""
-    start: int | None = None
-    end: int | None = None
-
-
 @dataclass
 class Entry:
     """One turn of the call as shown: who spoke, what was said, what it broke."""
 
     speaker: str  # "agent" or "customer"
     text: str
-    findings: list[LineFinding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     understood: bool = True
     turn: int | None = None
     note: str = ""  # guided mode: why the chosen line was good or poor
     note_quality: str = ""  # best, acceptable or poor
 
 
-def highlight_spans(line: str, findings: Sequence[LineFinding]) -> Content:
+def highlight_spans(line: str, findings: Sequence[Finding]) -> Content:
     """The line as plain content with each finding's words highlighted.
 
-    Spans outside the text (a stale offset) are clipped rather than trusted; a
-    finding without offsets is located by its ``match`` text when possible.
+    ``start``/``end`` index the line's text. Spans outside the text (a stale
+    offset) are clipped rather than trusted; a finding without offsets (an empty
+    span, as one stored without them reads back) is located by its ``match``
+    text when possible.
     """
     content = Content(visible(line))  # one for one: finding offsets stay right
     for finding in findings:
         start, end = finding.start, finding.end
-        if start is None or end is None:
+        if end <= start:
             if not finding.match:
                 continue
             found = line.find(finding.match)
@@ -115,7 +104,7 @@ def render_entry(language: str, entry: Entry, *, show_findings: bool) -> Content
     return Content("\n").join(parts)
 
 
-def render_finding(language: str, finding: LineFinding) -> Content:
+def render_finding(language: str, finding: Finding) -> Content:
     """``⚠ RULE severity · category — why`` and ``→ say instead: …`` as content."""
     severity = label(language, "severity", finding.severity)
     category = label(language, "category", finding.category)

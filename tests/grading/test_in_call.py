@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from shipped import shipped_content
 
 from trainer.engine.session import Session
 from trainer.grading import Finding, load_rulebook
 from trainer.scenarios.loader import ContentSet
 from trainer.scoring.golden import Golden
-from trainer.services.content import load_content
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV_CALLS = sorted((ROOT / "benchmarks" / "calls" / "dev").rglob("*.yaml"))
@@ -35,8 +35,7 @@ KNOWN_SLIPS = (
 
 @pytest.fixture(scope="module")
 def content() -> ContentSet:
-    loaded, _ = load_content()
-    return loaded
+    return shipped_content()[0]
 
 
 def _serious(findings: tuple[Finding, ...]) -> list[Finding]:

@@ -113,3 +113,35 @@ def test_understood_but_not_now_gets_a_not_now_reply(shipped: ContentSet) -> Non
     assert call.node == "verify"
     assert call.turns[-1].text in NOT_NOW["zh-CN"]
     assert call.meters == before
+
+
+def test_a_move_said_first_is_taken_first_and_the_rest_is_recorded(shipped: ContentSet) -> None:
+    # the whole line reads best as the question at its end; the greeting said first
+    # moves the call, and the question is still recorded as said
+    call = _call(shipped, "en-first-minimiranda")
+    call.say(
+        "Hi, this is Dana Ruiz with Crestline Recovery, calling for First Harbor."
+        " Is this Mr. Brooks?"
+    )
+    moves = _agent(call).moves
+    assert moves[0] == "greet_identify"
+    assert "confirm_identity" in moves
+    assert "identifies_self" in call.facts
+
+
+def test_a_read_back_leaves_the_goodbye_after_it_its_own_move(shipped: ContentSet) -> None:
+    call = _call(shipped, "zh-first-forgetful-medium", from_node="promise_given")
+    call.say("对,就这样。今天之内App还6,380元,我记下了。谢谢周先生,不打扰您开会了,再见。")
+    assert _agent(call).moves[:2] == ("read_back_promise", "close_politely")
+    assert call.ending is not None and call.ending[1].good
+
+
+def test_at_the_close_any_line_lets_the_customer_go_with_the_outcome(
+    shipped: ContentSet,
+) -> None:
+    call = _call(shipped, "en-first-minimiranda", from_node="close_split")
+    call.say("Yep, that's fine.")
+    assert call.ending is not None
+    assert call.ending[0] == "ptp_split" and call.ending[1].good
+    # the close itself was not made: the scorecard still misses it
+    assert "closes_politely" not in call.facts

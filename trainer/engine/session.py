@@ -269,6 +269,10 @@ class _Reader(Protocol):
         """The move the line clearly makes that is simply not expected now, if any."""
         ...
 
+    def also_said(self) -> list[str]:
+        """Further moves the line clearly made that no node took (recorded, not acted on)."""
+        ...
+
     def soften(self, again: bool) -> bool:
         """Whether a miss costs less than the node's fallback says (free text only);
         ``again`` when the line before was a miss at the same node."""
@@ -304,8 +308,16 @@ class _Chosen:
     def understood_elsewhere(self) -> str | None:
         return None
 
+    def also_said(self) -> list[str]:
+        return []
+
     def soften(self, again: bool) -> bool:
         return False
+
+
+#: A move said at the start of a line goes first when the longest reading of the line
+#: (a move said at its end) beats it by at most this much.
+EARLY_MARGIN = 0.25
 
 
 class _FreeLine:
@@ -370,12 +382,24 @@ class _FreeLine:
             # one, and of the pieces starting there the one that scores best
             start = min(piece.first for piece, _, _ in found)
             here = [f for f in found if f[0].first == start]
-            chosen, intent, _ = max(here, key=lambda f: (f[2], -f[0].last))
+            chosen, intent, best = max(here, key=lambda f: (f[2], -f[0].last))
             # then the shortest piece inside it that makes the same move, so a run like
             # "工号1024,这通电话会录音,请问是…吗?" gives the question only its own clause
             # and leaves the recording notice for later
-            inside = [f for f in found if f[1] == intent and f[0].clauses() <= chosen.clauses()]
-            piece, intent, value = min(inside, key=lambda f: (f[0].last - f[0].first, f[0].first))
+            piece, intent, value = self._shortest(found, chosen, intent)
+            if piece.first > start:
+                # the move the long piece reads as is said at its end: a move said at
+                # the start ("Hi, this is Dana with Crestline, … Is this Mr. Brooks?")
+                # comes first, unless it is only a courtesy (an anywhere move such as
+                # an apology), which is recorded anyway and must not steer the call
+                early = [
+                    self._shortest(found, p, i)
+                    for p, i, v in here
+                    if i != intent and i not in self.session.anywhere and v >= best - EARLY_MARGIN
+                ]
+                early = [f for f in early if f[0].last < piece.first]
+                if early:
+                    piece, intent, value = max(early, key=lambda f: (f[2], -f[0].last))
             return self._claim(piece.clauses(), intent, value)
         if not self.used:  # nothing taken yet: the whole line, as one move
             whole = self.session.recogniser.recognise(self.text, wanted)
@@ -386,6 +410,14 @@ class _FreeLine:
         if self._first:
             self.score, self._first = best_seen, False
         return self._skip_ahead(wanted) or self._in_context(wanted)
+
+    @staticmethod
+    def _shortest(
+        found: list[tuple[understand.Piece, str, float]], outer: understand.Piece, intent: str
+    ) -> tuple[understand.Piece, str, float]:
+        """The shortest found piece inside ``outer`` that makes ``intent``."""
+        inside = [f for f in found if f[1] == intent and f[0].clauses() <= outer.clauses()]
+        return min(inside, key=lambda f: (f[0].last - f[0].first, f[0].first))
 
     def _claim(self, clauses: set[int], intent: str, value: float) -> _Step:
         if self._first:
@@ -508,6 +540,24 @@ class _FreeLine:
                 if intent not in made:
                     made.append(intent)
         return made
+
+    def also_said(self) -> list[str]:
+        """Whole sentences after the moves taken that clearly (`STRONG`) make another
+        move, one the call did not wait for ("…工号5521。请问是吴女士本人吗?" once the
+        greeting moved the call on): the trainee said it, so the transcript and the
+        scorecard see it, but the call does not act on it."""
+        if self.last is None:
+            return []
+        said: list[str] = []
+        for piece in self._unused():
+            if piece.first <= self.frontier or not (piece.new_sentence and piece.ends_sentence):
+                continue
+            if not understand.substantial(piece.text):
+                continue
+            intent, value = self._of(piece).closest()
+            if intent is not None and value >= STRONG and intent not in said:
+                said.append(intent)
+        return said
 
     def understood_elsewhere(self) -> str | None:
         best, best_value = None, UNDERSTOOD
@@ -983,6 +1033,7 @@ class Session:
                 made.append(extra)
                 self._said.add(extra)
                 self._facts.update(self._facts_of(extra))
+        made.extend(extra for extra in reader.also_said() if extra not in made)
         moved = bool(taken)
         recognised, score, closest = (
             first if first is not None else (reader.recorded(), reader.score, heard)

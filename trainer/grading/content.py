@@ -200,6 +200,10 @@ class RulebookSpec(Spec):
     extends: str | None = None
     night: NightSpec | None = None
     clause_breaks: str | None = None
+    #: Words that turn a sentence ("…, but …", "…,不过…"): a sentence or clause guard
+    #: said before them does not cover what follows ("you asked me to stop calling,
+    #: but I'll keep calling" is not a quotation of the customer).
+    contrast: str | None = None
     guards: dict[str, GuardSpec] = Field(default_factory=dict)
     default_guards: tuple[str, ...] | None = None
     #: Guards every word rule gets on top of its own (the agent warning against, advising
@@ -221,6 +225,8 @@ def regexes(spec: RulebookSpec) -> Iterable[tuple[tuple[str | int, ...], str]]:
     """Every regex of a rulebook with its YAML path, for compile checks."""
     if spec.clause_breaks:
         yield ("clause_breaks",), spec.clause_breaks
+    if spec.contrast:
+        yield ("contrast",), spec.contrast
     for name, guard in spec.guards.items():
         yield ("guards", name, "regex"), guard.regex
     for i, rule in enumerate(spec.rules):

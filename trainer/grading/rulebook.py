@@ -189,14 +189,28 @@ REACH = 300
 class _Segments:
     """Clause and sentence boundaries of one normalised utterance, computed on demand."""
 
-    __slots__ = ("_clauses", "_rx", "_sentences", "_whole", "text")
+    __slots__ = ("_clauses", "_contrast", "_rx", "_sentences", "_turns", "_whole", "text")
 
-    def __init__(self, text: str, clause_rx: re.Pattern[str]) -> None:
+    def __init__(
+        self, text: str, clause_rx: re.Pattern[str], contrast: re.Pattern[str] | None = None
+    ) -> None:
         self.text = text
         self._rx = clause_rx
+        self._contrast = contrast
         self._whole: dict[int, bool] = {}
         self._clauses: list[int] | None = None
         self._sentences: list[int] | None = None
+        self._turns: list[int] | None = None
+
+    def _after_turn(self, lo: int, start: int) -> int:
+        """``lo``, moved past the last contrast word ("but", "不过") before ``start``:
+        what is said before a turn of the sentence does not guard what follows it."""
+        if self._contrast is None:
+            return lo
+        if self._turns is None:
+            self._turns = [m.end() for m in self._contrast.finditer(self.text)]
+        i = bisect.bisect_right(self._turns, start)
+        return max(lo, self._turns[i - 1]) if i else lo
 
     @staticmethod
     def _bounds(cuts: list[int], start: int, end: int, size: int) -> tuple[int, int]:
@@ -239,9 +253,10 @@ class _Segments:
             return found
         if where == "sentence":
             lo, hi = self.sentence(start, end)
+            lo = self._after_turn(lo, start)
             return rx.search(text, max(lo, start - REACH), min(hi, end + REACH)) is not None
         lo, hi = self.clause(start, end)
-        lo, hi = max(lo, start - REACH), min(hi, end + REACH)
+        lo, hi = max(self._after_turn(lo, start), start - REACH), min(hi, end + REACH)
         if where == "clause":
             return rx.search(text, lo, hi) is not None
         if where == "before":
@@ -303,8 +318,10 @@ class Rulebook:
         severities: dict[str, str] | None = None,
         classifier: Classifier | None = None,
         always: tuple[Guard, ...] = (),
+        contrast: str | None = None,
     ) -> None:
         self.spec = spec
+        self._contrast_rx = re.compile(contrast) if contrast else None
         #: guards every word rule and the learned stage honour (advice, condemnation)
         self.always = always
         #: the learned second stage used by model rules (None: patterns only)
@@ -412,7 +429,7 @@ class Rulebook:
             for _, ids in plan.automaton.iter(norm):
                 candidates.update(ids)
             if candidates:
-                segments = _Segments(norm, self._clause_rx)
+                segments = _Segments(norm, self._clause_rx, self._contrast_rx)
                 history: str | None = None
                 rules = plan.rules
                 for index in candidates:
@@ -490,7 +507,7 @@ class Rulebook:
                 continue
             a, b = self.classifier.evidence(norm, rule.category, canon)
             if segments is None:
-                segments = _Segments(norm, self._clause_rx)
+                segments = _Segments(norm, self._clause_rx, self._contrast_rx)
             if any(segments.guarded(g, a, b) for g in self.always):
                 continue  # advice against it or condemnation of it, as for the patterns
             a, b = segments.clause(a, b)
@@ -705,6 +722,9 @@ def _build(
     clause_breaks = spec.clause_breaks or (
         base._clause_rx.pattern if base else DEFAULT_CLAUSE_BREAKS
     )
+    contrast = spec.contrast or (
+        base._contrast_rx.pattern if base and base._contrast_rx is not None else None
+    )
     guard_specs: dict[str, GuardSpec] = dict(base.spec.guards) if base else {}
     guard_specs.update(spec.guards)
     default_guards = spec.default_guards
@@ -862,6 +882,7 @@ def _build(
         doc.file,
         classifier=classifier,
         always=tuple(guard_table[name] for name in always_guards if name in guard_table),
+        contrast=contrast,
     )
     book.verify_key = key
     book.model_path = model_path

@@ -277,12 +277,27 @@ def cmd_play(args: argparse.Namespace) -> int:
         script = args.script
         if script is None and not sys.stdin.isatty():
             script = "-"
+        if script is None or args.format == "text":
+            _print_briefing(scenario, session, sys.stdout)
         if script is None:
             return _interactive(session, opening)
         return _scripted(session, opening, script, args.format)
     finally:
         if store is not None:
             store.close()
+
+
+def _print_briefing(scenario: Scenario, session: Session, out: TextIO) -> None:
+    """The account card and objectives, shared with the app's briefing screen, so the
+    trainee knows who is called and for what before the debtor's first line."""
+    from trainer.services.briefing import briefing_lines
+
+    title = f"{scenario.title} ({scenario.id})"
+    clock = session.call_time
+    lines = briefing_lines(
+        scenario.locale, scenario, clock.strftime("%H:%M") if clock is not None else None
+    )
+    out.write("\n".join([title, *lines]) + "\n\n")
 
 
 def _script_lines(script: str) -> Iterator[tuple[int, str]]:

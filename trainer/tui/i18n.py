@@ -8,6 +8,8 @@ in one place makes a missing translation a failing test instead of a surprise.
 
 from __future__ import annotations
 
+from trainer.services.briefing import BRIEFING_STRINGS
+
 #: Interface languages the trainee can pick, in the order the start screen lists them.
 LANGUAGES: tuple[str, ...] = ("zh-CN", "en")
 
@@ -64,21 +66,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     # briefing
     "briefing.heading": ("通话前简报", "Briefing"),
     "briefing.persona": ("客户", "Debtor"),
-    "briefing.account": ("账户信息", "Account"),
-    "briefing.debtor": ("持卡人", "Cardholder"),
     "briefing.institution": ("机构", "Institution"),
-    "briefing.you": ("您的身份", "You are"),
-    "briefing.amount": ("欠款金额", "Amount owed"),
-    "briefing.minimum": ("最低还款额", "Minimum payment"),
-    "briefing.days": ("逾期天数", "Days past due"),
-    "briefing.card": ("卡号尾号", "Card ending"),
-    "briefing.channel": ("官方还款渠道", "Official channel"),
-    "briefing.call_time": ("通话时间", "Call time"),
-    "briefing.promises": ("此前承诺", "Earlier promises"),
-    "briefing.promises.none": ("无", "none"),
-    "briefing.promise.kept": ("已兑现", "kept"),
-    "briefing.promise.broken": ("未兑现", "broken"),
-    "briefing.objectives": ("本次目标", "Objectives"),
     "briefing.passing": ("及格标准", "What counts as passing"),
     "briefing.passing.text": (
         "得分达到 {mark}/100 即及格;出现任何严重(critical)违规,无论得分多少都不及格。",
@@ -276,6 +264,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "quality.best": ("最佳", "best"),
     "quality.acceptable": ("可以", "acceptable"),
     "quality.poor": ("欠妥", "poor"),
+    # the account card, shared with `trainer play`
+    **BRIEFING_STRINGS,
 }
 
 

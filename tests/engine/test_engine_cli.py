@@ -235,6 +235,26 @@ def test_test_command_expected_finding(tmp_path: Path, capsys: pytest.CaptureFix
     assert code == 0
 
 
+def test_test_command_with_nothing_found_fails_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A CI gate must not pass with nothing tested: no golden transcript is exit 1."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, out, err = run(capsys, "test", str(empty), "--content", str(FIXTURES), "--rules", "none")
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "no golden transcripts found in" in err
+    assert str(empty) in err
+    # a scenario file with no golden file beside it finds nothing too
+    lone = tmp_path / "lone.yaml"
+    source = FIXTURES / "zh-CN" / "scenarios" / "first_contact" / f"{ZH}.yaml"
+    lone.write_text(
+        source.read_text(encoding="utf-8").replace(f"id: {ZH}", "id: zh-lone"), encoding="utf-8"
+    )
+    code, out, err = run(capsys, "test", str(lone), "--content", str(FIXTURES), "--rules", "none")
+    assert code == 1 and "no golden transcripts found" in err, out + err
+
+
 def test_test_command_bad_golden_is_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -504,6 +504,14 @@ def cmd_test(args: argparse.Namespace) -> int:
         sys.stderr.write(diag.format() + "\n")
     if fatal:
         return 2
+    if not goldens:  # every golden file holds at least one transcript (its schema says so)
+        # A CI gate must not pass with nothing tested: one line, exit 1.
+        where = args.path or ", ".join(str(root) for root in roots)
+        sys.stderr.write(
+            f"trainer test: no golden transcripts found in {where}"
+            " (they live beside each scenario as <scenario>.golden.yaml)\n"
+        )
+        return 1
     results = []
     for loaded in goldens:
         golden = loaded.obj
@@ -551,8 +559,6 @@ def cmd_test(args: argparse.Namespace) -> int:
         for result in results:
             sys.stdout.write(result.format() + "\n")
         sys.stdout.write(f"{len(results) - len(failed)} passed, {len(failed)} failed\n")
-    if not results:
-        sys.stderr.write("no golden transcripts found\n")
     return 1 if failed else 0
 
 

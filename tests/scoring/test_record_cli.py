@@ -52,6 +52,28 @@ def test_debrief_of_an_unknown_session(home: Path, capsys: pytest.CaptureFixture
     assert code == 2 and out == "" and err.count("\n") == 1 and "no session" in err
 
 
+def test_debrief_of_an_interrupted_call_covers_what_was_said(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An in-progress session is debriefed as far as it went, marked unfinished, not failed."""
+    home = tmp_path / "home"
+    opening = "您好,我是华信银行信用卡中心客户服务部的王丽,工号1024。"
+    monkeypatch.setattr("sys.stdin", io.StringIO(opening + "\n"))  # one line, then the call stops
+    code, _, err = run(capsys, "--home", str(home), "play", "zh-first-forgetful")
+    assert code == 0, err
+    code, out, err = run(capsys, "--home", str(home), "debrief", "last")
+    assert code == 0, err
+    assert "未完成" in out.splitlines()[1] and "通话未结束" in out
+    assert "第1轮" in out and opening in out
+    assert "unfinished" in err and "--resume" in err
+    code, out, _ = run(capsys, "--home", str(home), "debrief", "last", "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["finished"] is False and data["passed"] is False
+    assert data["ending_id"] is None and data["checks"]
+    code, out, _ = run(capsys, "--home", str(home), "debrief", "last", "--format", "html")
+    assert code == 0 and "通话未结束" in out
+
+
 def test_history(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(
         capsys, "--home", str(home), "history", "--trainee", "bob", "--format", "json"

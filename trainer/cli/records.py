@@ -237,9 +237,14 @@ def cmd_debrief(args: argparse.Namespace) -> int:
     with _store(args) as store:
         record = store.load(_session_id(store, args.session))
     scorer = Scorer(_content(args))
-    debrief = scorer.debrief(record)
+    debrief = scorer.debrief_so_far(record)
     if debrief is None:
         raise UsageError(f"session {record.id} cannot be scored: {scorer.reason(record.id)}")
+    if not debrief.finished:
+        sys.stderr.write(
+            f"note: session {record.id} is unfinished; this debrief covers what was said so far"
+            f" (continue with: trainer play --resume {record.id})\n"
+        )
     if scorer.stale(record):
         sys.stderr.write(f"note: scenario '{record.scenario_id}' changed since this call\n")
     if args.format == "json":

@@ -38,6 +38,8 @@ LABELS: dict[str, dict[str, str]] = {
         "customer": "客户",
         "penalty": "扣分",
         "approx": "(场景已修改,上下文为近似还原)",
+        "unfinished": "未完成",
+        "unfinished_note": "(通话未结束:以下只复盘已说的部分,未完成的通话不算及格)",
     },
     "en-US": {
         "debrief": "Debrief",
@@ -59,6 +61,9 @@ LABELS: dict[str, dict[str, str]] = {
         "customer": "customer",
         "penalty": "points off",
         "approx": "(the scenario changed since the call; contexts are approximate)",
+        "unfinished": "UNFINISHED",
+        "unfinished_note": "(the call was not finished: this debriefs what was said so far;"
+        " an unfinished call does not pass)",
     },
 }
 
@@ -77,6 +82,8 @@ def render_text(debrief: Debrief) -> str:
     """The debrief as plain text for a terminal."""
     lab = labels(debrief.locale)
     verdict = lab["passed"] if debrief.passed else lab["failed"]
+    if not debrief.finished:
+        verdict = lab["unfinished"]
     lines = [
         f"{lab['debrief']} · {debrief.scenario_title or debrief.scenario_id}"
         f" · {debrief.session_id}" + (f" · {debrief.trainee}" if debrief.trainee else ""),
@@ -87,6 +94,8 @@ def render_text(debrief: Debrief) -> str:
         f"{lab['ending']}: {debrief.ending_id or '-'} ({debrief.outcome or '-'})"
         f" · {lab['duration']} {_clock(debrief.duration_seconds)}",
     ]
+    if not debrief.finished:
+        lines.append(lab["unfinished_note"])
     if not debrief.exact:
         lines.append(lab["approx"])
     lines += ["", f"{lab['checks']}:"]
@@ -145,6 +154,8 @@ def render_html(debrief: Debrief, record: SessionRecord | None = None) -> str:
     lab = labels(debrief.locale)
     esc = html.escape
     verdict = lab["passed"] if debrief.passed else lab["failed"]
+    if not debrief.finished:
+        verdict = lab["unfinished"]
     parts = [
         "<!DOCTYPE html>",
         f'<html lang="{esc(debrief.locale or "en")}"><head>',
@@ -160,6 +171,7 @@ def render_html(debrief: Debrief, record: SessionRecord | None = None) -> str:
         f" {esc(lab['pass_mark'])} {debrief.pass_mark} · <strong>{esc(verdict)}</strong>"
         + (f" · {esc(lab['hard_fail'])}" if debrief.hard_fail else "")
         + "</p>",
+        *([f"<p>{esc(lab['unfinished_note'])}</p>"] if not debrief.finished else []),
         f"<p>{esc(lab['ending'])}: {esc(debrief.ending_id or '-')}"
         f" ({esc(debrief.outcome or '-')}) · {esc(lab['duration'])}"
         f" {_clock(debrief.duration_seconds)}</p>",

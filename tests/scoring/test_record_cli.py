@@ -358,3 +358,26 @@ def test_sessions_record_rulebook_and_scenario_hash(home: Path) -> None:
             book = load_rulebook(scenario.locale)
             assert (row.rulebook_id, row.rulebook_version) == (book.id, book.version)
             assert row.scenario_hash == scenario_hash(scenario)
+
+
+def test_history_aligns_columns_by_display_width(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chinese names take two columns a character; the columns after them still line up."""
+    from trainer.cli.util import display_width
+
+    assert display_width("王丽") == 4 and display_width("alice") == 5
+    assert display_width("e\u0301") == 1  # a combining accent takes no column
+    home = tmp_path / "home"
+    for trainee in ("王丽", "alice", "欧阳娜娜娜娜娜娜", "李"):
+        monkeypatch.setattr("sys.stdin", io.StringIO("您好\n"))
+        code, _, err = run(
+            capsys, "--home", str(home), "play", "zh-first-forgetful", "--trainee", trainee
+        )
+        assert code == 0, err
+    code, out, _ = run(capsys, "--home", str(home), "history")
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 4
+    starts = {display_width(line[: line.index("zh-first-forgetful")]) for line in lines}
+    ends = {display_width(line[: line.index("in_progress")]) for line in lines}
+    assert len(starts) == 1 and len(ends) == 1, out

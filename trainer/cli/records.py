@@ -275,7 +275,13 @@ def cmd_history(args: argparse.Namespace) -> int:
     if not rows:
         sys.stdout.write("no saved sessions\n")
         return 0
-    for row in rows:
+    from trainer.cli.util import display_width, pad
+
+    # Columns by display width, not characters: a Chinese name takes two columns a character.
+    trainees = [row["trainee"] or "-" for row in rows]
+    who_width = max(12, *(display_width(name) for name in trainees))
+    what_width = max(28, *(display_width(row["scenario_id"]) for row in rows))
+    for row, who in zip(rows, trainees, strict=True):
         score = "  -" if row["score"] is None else f"{row['score']:3d}"
         verdict = (
             ""
@@ -286,8 +292,8 @@ def cmd_history(args: argparse.Namespace) -> int:
         )
         sys.stdout.write(
             f"{row['id']}  {row['started_at'][:16].replace('T', ' ')}  "
-            f"{(row['trainee'] or '-'):<12} {row['scenario_id']:<28} {score} {verdict:<15}"
-            f" {row['ending_id'] or row['status']}\n"
+            f"{pad(who, who_width)} {pad(row['scenario_id'], what_width)} {score}"
+            f" {pad(verdict, 15)} {row['ending_id'] or row['status']}\n"
         )
     return 0
 

@@ -154,6 +154,38 @@ def test_guided_call_with_best_lines_reaches_a_promise(home: Path) -> None:
     run(scenario)
 
 
+def test_guided_number_keys_pick_the_options_they_label(home: Path) -> None:
+    async def scenario() -> None:
+        app = build_app(home)
+        app.set_mode("guided")
+        async with app.run_test(size=SIZE) as pilot:
+            await open_call(pilot)
+            call = app.screen
+            assert isinstance(call, CallScreen)
+            choices = call.query_one("#choices", OptionList)
+            options = call.session.options()
+            assert len(options) >= 2 and choices.highlighted == 0
+            await pilot.press(str(len(options) + 1))  # no such option: nothing is said
+            await pilot.pause()
+            assert call.session.agent_turns == 0
+            await pilot.press("f3")  # free mode: a digit is typed into the line, not chosen
+            await pilot.pause()
+            await pilot.press("1")
+            await pilot.pause()
+            say = call.query_one("#say", Input)
+            assert say.value == "1" and call.session.agent_turns == 0
+            say.value = ""
+            await pilot.press("f3")  # back to choosing
+            await pilot.pause()
+            await pilot.press("2")  # the second line, not the highlighted first
+            await pilot.pause()
+            entry = call.query_one("#transcript", Transcript).last_agent()
+            assert entry is not None and entry.entry.text == options[1].text
+            assert call.session.agent_turns == 1
+
+    run(scenario)
+
+
 def test_finding_highlights_the_words_and_assessment_hides_it(home: Path) -> None:
     async def scenario() -> None:
         app = build_app(home)

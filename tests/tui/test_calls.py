@@ -186,6 +186,49 @@ def test_guided_number_keys_pick_the_options_they_label(home: Path) -> None:
     run(scenario)
 
 
+def test_search_opens_the_highlighted_call_on_the_first_enter(home: Path) -> None:
+    async def scenario() -> None:
+        app = build_app(home)
+        async with app.run_test(size=SIZE) as pilot:
+            await enter_home(pilot)
+            await pilot.press("f5", *"zzz", "enter")  # nothing matches: Enter stays on the list
+            await pilot.pause()
+            assert isinstance(app.screen, HomeScreen)
+            assert app.screen.query_one("#scenarios", OptionList).has_focus
+            await pilot.press("f5", "escape", "f5", *"李先生", "enter")
+            await pilot.pause()
+            assert isinstance(app.screen, BriefingScreen)
+
+    run(scenario)
+
+
+def test_escape_on_home_never_puts_typing_in_the_name_field(home: Path) -> None:
+    async def scenario() -> None:
+        app = build_app(home)
+        async with app.run_test(size=SIZE) as pilot:
+            await enter_home(pilot, "王小明")
+            home_screen = app.screen
+            assert isinstance(home_screen, HomeScreen)
+            await pilot.press("f5", *"ab", "escape")  # Esc leaves the search, not the screen
+            await pilot.pause()
+            assert app.screen is home_screen
+            assert home_screen.query_one("#search", Input).value == ""
+            assert home_screen.query_one("#scenarios", OptionList).has_focus
+            await pilot.press("escape")  # from the list: back to the start screen
+            await pilot.pause()
+            start = app.screen
+            assert isinstance(start, StartScreen)
+            await pilot.press(*"部分")
+            await pilot.pause()
+            assert start.query_one("#name", Input).value == "王小明"
+            assert not start.query_one("#name", Input).has_focus
+            await pilot.press("enter")  # the focused Start button goes on under the same name
+            await pilot.pause()
+            assert isinstance(app.screen, HomeScreen) and app.trainee == "王小明"
+
+    run(scenario)
+
+
 def test_finding_highlights_the_words_and_assessment_hides_it(home: Path) -> None:
     async def scenario() -> None:
         app = build_app(home)

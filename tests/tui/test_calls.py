@@ -353,6 +353,25 @@ def test_settings_are_remembered(home: Path) -> None:
     run(second)
 
 
+def test_language_given_on_the_command_line_is_remembered(home: Path) -> None:
+    async def first() -> None:
+        app = build_app(home, language="en")  # `trainer tui --language en`
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert app.language == "en"
+            assert "Your name" in " ".join(shown_text(w) for w in app.screen.query("Label"))
+
+    async def second() -> None:
+        app = build_app(home)  # plain `trainer` afterwards
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert app.language == "en"
+            assert "Your name" in " ".join(shown_text(w) for w in app.screen.query("Label"))
+
+    run(first)
+    run(second)
+
+
 def test_help_lists_the_call_keys(home: Path) -> None:
     async def scenario() -> None:
         app = build_app(home)

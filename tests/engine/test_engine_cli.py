@@ -495,8 +495,14 @@ def test_play_guided_in_the_terminal(
         choices.append(str(number + 1))
         probe.choose(number)
     typed = iter(["/options", "7", *choices])
+    prompts: list[str] = []
+
+    def answer(prompt: str = "") -> str:
+        prompts.append(prompt)
+        return next(typed)
+
     monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
-    monkeypatch.setattr("builtins.input", lambda prompt="": next(typed))
+    monkeypatch.setattr("builtins.input", answer)
     code, out, err = run(
         capsys,
         "play",
@@ -512,7 +518,10 @@ def test_play_guided_in_the_terminal(
     )
     assert code == 0, err
     assert "choice 7 is not between 1 and 2" in out
-    assert "== ending: ptp_secured (promise_to_pay, good)" in out
+    # a Chinese scenario is played in Chinese: speakers, prompt and the outcome's name
+    assert "== 通话结束: ptp_secured (承诺还款, 好结果)" in out
+    assert "] 客户: " in out and "] 坐席: " in out and "customer" not in out
+    assert set(prompts) == {"坐席> "}
 
 
 def test_cli_module_imports_nothing_heavy() -> None:

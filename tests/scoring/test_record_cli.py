@@ -381,3 +381,33 @@ def test_history_aligns_columns_by_display_width(
     starts = {display_width(line[: line.index("zh-first-forgetful")]) for line in lines}
     ends = {display_width(line[: line.index("in_progress")]) for line in lines}
     assert len(starts) == 1 and len(ends) == 1, out
+
+
+def test_debrief_numbers_turns_as_the_app_and_names_the_outcome(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``trainer debrief`` counts the trainee's own lines, as the app's 第 N 轮 does, and
+    names the outcome in the scenario's language."""
+    from trainer.services.content import load_content
+    from trainer.services.debrief_view import debrief_for
+
+    with Store(home / DB_NAME) as store:
+        summary = next(
+            r
+            for r in store.list_sessions(trainee="alice")
+            if r.scenario_id == "zh-first-forgetful" and r.ending_id == "ptp_full"
+        )
+        record = store.load(summary.id)
+    code, out, _ = run(capsys, "--home", str(home), "debrief", record.id)
+    assert code == 0
+    assert "结果: 承诺还款 (ptp_full)" in out
+    code, raw, _ = run(capsys, "--home", str(home), "debrief", record.id, "--format", "json")
+    checks = json.loads(raw)["checks"]
+    agent_lines = [t.index for t in record.turns if t.speaker == "agent"]
+    late = max((c for c in checks if c["turn"] in agent_lines), key=lambda c: c["turn"])
+    assert late["turn"] > agent_lines.index(late["turn"]) + 1  # the numberings differ here
+    own = agent_lines.index(late["turn"]) + 1  # the trainee's own line number
+    assert f"{late['title']} ({late['weight']}) [第{own}轮]" in out
+    content, _ = load_content()
+    view = debrief_for(record, content.scenarios[record.scenario_id], content)
+    assert view.agent_turn(late["turn"]) == own  # the app's debrief says the same

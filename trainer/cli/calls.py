@@ -287,6 +287,34 @@ def cmd_play(args: argparse.Namespace) -> int:
             store.close()
 
 
+#: The words ``trainer play`` prints around the call, in the scenario's language.
+PLAY_WORDS: dict[str, dict[str, str]] = {
+    "zh-CN": {
+        "intro": "输入您要说的话。命令:/options 选项 /hint 提示 /meters 状态 /quit 退出",
+        "customer": "客户",
+        "agent": "坐席",
+        "prompt": "坐席> ",
+        "ending": "通话结束",
+        "good": "好结果",
+        "bad": "坏结果",
+    },
+    "en-US": {
+        "intro": "Type what you would say. Commands: /options /hint /meters /quit",
+        "customer": "customer",
+        "agent": "agent",
+        "prompt": "agent> ",
+        "ending": "ending",
+        "good": "good",
+        "bad": "bad",
+    },
+}
+
+
+def play_words(locale: str) -> dict[str, str]:
+    """`PLAY_WORDS` for ``locale`` (English when the locale has none)."""
+    return PLAY_WORDS.get(locale, PLAY_WORDS["en-US"])
+
+
 def _print_briefing(scenario: Scenario, session: Session, out: TextIO) -> None:
     """The account card and objectives, shared with the app's briefing screen, so the
     trainee knows who is called and for what before the debtor's first line."""
@@ -376,13 +404,14 @@ def _scripted(session: Session, opening: list[Event], script: str, fmt: str) -> 
 
 def _interactive(session: Session, opening: list[Event]) -> int:
     out = sys.stdout
-    out.write("Type what you would say. Commands: /options /hint /meters /quit\n")
+    words = play_words(session.scenario.locale)
+    out.write(words["intro"] + "\n")
     _print_events(opening, session, out)
     while not session.finished:
         if session.mode == "guided":
             _print_options(session, out)
         try:
-            line = input("agent> ").strip()
+            line = input(words["prompt"]).strip()
         except EOFError:
             line = "/quit"
         if not line:
@@ -422,6 +451,7 @@ def _print_options(session: Session, out: TextIO) -> None:
 
 def _print_events(events: list[Event], session: Session, out: TextIO) -> None:
     """Text rendering of a turn's events (the TUI renders the same events richly)."""
+    from trainer.cli.util import display_width, pad
     from trainer.engine.events import (
         EndingEvent,
         FindingEvent,
@@ -429,14 +459,18 @@ def _print_events(events: list[Event], session: Session, out: TextIO) -> None:
         RecognitionEvent,
         TurnEvent,
     )
+    from trainer.scoring.render import outcome_label
 
+    locale = session.scenario.locale
+    words = play_words(locale)
+    width = max(display_width(words["customer"]), display_width(words["agent"]))
     meters: list[str] = []
     for event in events:
         if isinstance(event, TurnEvent):
             if meters:
                 out.write("        " + ", ".join(meters) + "\n")
                 meters = []
-            who = "customer" if event.speaker == "customer" else "agent   "
+            who = pad(words["customer"] if event.speaker == "customer" else words["agent"], width)
             out.write(f"[{event.node}] {who}: {event.text}\n")
         elif isinstance(event, RecognitionEvent):
             agent = [t for t in session.turns if t.speaker == "agent"]
@@ -463,8 +497,9 @@ def _print_events(events: list[Event], session: Session, out: TextIO) -> None:
             if meters:
                 out.write("        " + ", ".join(meters) + "\n")
                 meters = []
-            verdict = "good" if event.good else "bad"
-            out.write(f"== ending: {event.id} ({event.outcome}, {verdict})\n")
+            verdict = words["good"] if event.good else words["bad"]
+            outcome = outcome_label(locale, event.outcome)
+            out.write(f"== {words['ending']}: {event.id} ({outcome}, {verdict})\n")
     if meters:
         out.write("        " + ", ".join(meters) + "\n")
 

@@ -252,7 +252,7 @@ def cmd_debrief(args: argparse.Namespace) -> int:
     elif args.format == "html":
         _write(args, render_html(debrief, record))
     else:
-        _write(args, render_text(debrief))
+        _write(args, render_text(debrief, record))
     return 0
 
 

@@ -8,6 +8,7 @@ in one place makes a missing translation a failing test instead of a surprise.
 
 from __future__ import annotations
 
+from trainer.scenarios.model import OUTCOME_LABELS
 from trainer.services.briefing import BRIEFING_STRINGS
 
 #: Interface languages the trainee can pick, in the order the start screen lists them.
@@ -134,6 +135,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     # history
     "history.heading": ("{name} 的练习记录", "{name}'s practice history"),
     "history.chart": ("得分走势", "Scores over time"),
+    "history.best_last": ("(最高 {best},最近 {last})", "(max {best}, last {last})"),
     "history.none": ("还没有练习记录。", "No sessions yet."),
     "history.no_scores": (
         "还没有得分(完成并评分的通话才会计入)。",
@@ -232,19 +234,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "meter.trust": ("信任", "trust"),
     "meter.patience": ("耐心", "patience"),
     "meter.anger": ("怒气", "anger"),
-    # outcomes
-    "outcome.promise_to_pay": ("承诺还款", "promise to pay"),
-    "outcome.paid": ("已还款", "paid"),
-    "outcome.payment_plan": ("达成分期", "payment plan"),
-    "outcome.dispute_logged": ("已登记争议", "dispute logged"),
-    "outcome.callback_arranged": ("约定回电", "callback arranged"),
-    "outcome.message_left": ("已请转告", "message left"),
-    "outcome.case_referred": ("已转交处理", "case referred"),
-    "outcome.contact_updated": ("联系方式已更新", "contact updated"),
-    "outcome.hung_up": ("客户挂断", "hung up"),
-    "outcome.complaint": ("客户投诉", "complaint"),
-    "outcome.nothing_agreed": ("未达成任何约定", "nothing agreed"),
-    "outcome.disclosure": ("向第三人泄露债务", "debt disclosed"),
+    # outcomes (named in the scenario model, shared with the command line's debrief)
+    **{f"outcome.{name}": names for name, names in OUTCOME_LABELS.items()},
     # finding categories
     "category.impersonation": ("冒充公检法", "impersonation"),
     "category.threat": ("威胁恐吓", "threat"),

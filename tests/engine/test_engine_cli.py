@@ -96,7 +96,7 @@ def test_play_guided_text_and_scenario_path(
     )
     assert code == 0, err
     assert "= greet_identify (1.00)" in out
-    assert "(call not finished: at node" in out
+    assert "(通话未结束:停在节点" in out
 
 
 def test_play_bad_input_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -473,10 +473,10 @@ def test_play_in_the_terminal(
         "ana",
     )
     assert code == 0, err
-    assert "hint: 您好,我是示例银行信用卡中心账户管理部" in out
+    assert "提示: 您好,我是示例银行信用卡中心账户管理部" in out
     assert "trust=50" in out
     assert "= confirm_identity" in out
-    assert "Saved. Continue with: trainer play --resume" in out
+    assert "已保存。继续练习:trainer play --resume" in out
 
 
 def test_play_guided_in_the_terminal(

@@ -297,6 +297,13 @@ PLAY_WORDS: dict[str, dict[str, str]] = {
         "ending": "通话结束",
         "good": "好结果",
         "bad": "坏结果",
+        "unfinished": "(通话未结束:停在节点 {node})",
+        "saved": "已保存。继续练习:trainer play --resume {id}",
+        "no_options": "(这里没有可选的话术:请自己输入)",
+        "hint": "提示",
+        "why": "原因",
+        "no_hint": "(这里没有提示)",
+        "instead": "更好的说法",
     },
     "en-US": {
         "intro": "Type what you would say. Commands: /options /hint /meters /quit",
@@ -306,6 +313,13 @@ PLAY_WORDS: dict[str, dict[str, str]] = {
         "ending": "ending",
         "good": "good",
         "bad": "bad",
+        "unfinished": "(call not finished: at node {node})",
+        "saved": "Saved. Continue with: trainer play --resume {id}",
+        "no_options": "(no options here: type your line)",
+        "hint": "hint",
+        "why": "why",
+        "no_hint": "(no hint here)",
+        "instead": "instead",
     },
 }
 
@@ -398,7 +412,8 @@ def _scripted(session: Session, opening: list[Event], script: str, fmt: str) -> 
         json.dump(session.to_json(), out, ensure_ascii=False, indent=2)
         out.write("\n")
     elif not session.finished:
-        out.write(f"(call not finished: at node {session.node})\n")
+        out.write(play_words(session.scenario.locale)["unfinished"].format(node=session.node))
+        out.write("\n")
     return 0
 
 
@@ -418,7 +433,7 @@ def _interactive(session: Session, opening: list[Event]) -> int:
             continue
         if line in ("/quit", "/q", "/exit"):
             if session.id is not None:
-                out.write(f"Saved. Continue with: trainer play --resume {session.id}\n")
+                out.write(words["saved"].format(id=session.id) + "\n")
             return 0
         if line == "/options":
             _print_options(session, out)
@@ -426,7 +441,9 @@ def _interactive(session: Session, opening: list[Event]) -> int:
         if line == "/hint":
             hint = session.hint()
             out.write(
-                f"  hint: {hint.text}\n        why: {hint.why}\n" if hint else "  (no hint here)\n"
+                f"  {words['hint']}: {hint.text}\n  {words['why']}: {hint.why}\n"
+                if hint
+                else f"  {words['no_hint']}\n"
             )
             continue
         if line == "/meters":
@@ -444,7 +461,7 @@ def _interactive(session: Session, opening: list[Event]) -> int:
 def _print_options(session: Session, out: TextIO) -> None:
     options = session.options()
     if not options:
-        out.write("  (no options here: type your line)\n")
+        out.write(f"  {play_words(session.scenario.locale)['no_options']}\n")
     for number, option in enumerate(options, start=1):
         out.write(f"  {number}. {option.text}\n")
 
@@ -490,7 +507,7 @@ def _print_events(events: list[Event], session: Session, out: TextIO) -> None:
                 f"        ! {f.rule} {f.category} ({f.severity}): {f.match!r} — {f.message}\n"
             )
             if f.suggestion:
-                out.write(f"          instead: {f.suggestion}\n")
+                out.write(f"          {words['instead']}: {f.suggestion}\n")
         elif isinstance(event, MeterEvent):
             meters.append(f"{event.name} {event.old}→{event.new}")
         elif isinstance(event, EndingEvent):

@@ -372,6 +372,19 @@ def test_language_given_on_the_command_line_is_remembered(home: Path) -> None:
     run(second)
 
 
+def test_the_footer_names_the_palette_key_in_the_interface_language(home: Path) -> None:
+    async def scenario() -> None:
+        app = build_app(home)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            (palette,) = [b for _, b in app._bindings if b.action == "command_palette"]
+            assert palette.description == "命令面板"
+            footer = " ".join(shown_text(k) for k in app.screen.query("FooterKey"))
+            assert "命令面板" in footer and "palette" not in footer
+
+    run(scenario)
+
+
 def test_help_lists_the_call_keys(home: Path) -> None:
     async def scenario() -> None:
         app = build_app(home)

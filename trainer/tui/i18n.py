@@ -184,6 +184,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "key.open": ("打开", "Open"),
     "key.theme": ("明/暗", "Light/dark"),
     "key.debrief": ("复盘", "Debrief"),
+    "key.palette": ("命令面板", "palette"),
     # command palette
     "cmd.start": ("开始场景:{title}", "Start call: {title}"),
     "cmd.start.help": ("打开这个场景的简报", "Open this call's briefing"),

@@ -96,7 +96,7 @@ def test_play_guided_text_and_scenario_path(
     )
     assert code == 0, err
     assert "= greet_identify (1.00)" in out
-    assert "(call not finished: at node" in out
+    assert "(通话未结束:停在节点" in out
 
 
 def test_play_bad_input_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -233,6 +233,26 @@ def test_test_command_expected_finding(tmp_path: Path, capsys: pytest.CaptureFix
         pytest.skip("the shipped zh-CN rulebook does not load yet")
     assert "ok   zh-fixture-forgetful › impersonation is flagged" in out, out + err
     assert code == 0
+
+
+def test_test_command_with_nothing_found_fails_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A CI gate must not pass with nothing tested: no golden transcript is exit 1."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, out, err = run(capsys, "test", str(empty), "--content", str(FIXTURES), "--rules", "none")
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "no golden transcripts found in" in err
+    assert str(empty) in err
+    # a scenario file with no golden file beside it finds nothing too
+    lone = tmp_path / "lone.yaml"
+    source = FIXTURES / "zh-CN" / "scenarios" / "first_contact" / f"{ZH}.yaml"
+    lone.write_text(
+        source.read_text(encoding="utf-8").replace(f"id: {ZH}", "id: zh-lone"), encoding="utf-8"
+    )
+    code, out, err = run(capsys, "test", str(lone), "--content", str(FIXTURES), "--rules", "none")
+    assert code == 1 and "no golden transcripts found" in err, out + err
 
 
 def test_test_command_bad_golden_is_exit_2(
@@ -453,10 +473,10 @@ def test_play_in_the_terminal(
         "ana",
     )
     assert code == 0, err
-    assert "hint: 您好,我是示例银行信用卡中心账户管理部" in out
+    assert "提示: 您好,我是示例银行信用卡中心账户管理部" in out
     assert "trust=50" in out
     assert "= confirm_identity" in out
-    assert "Saved. Continue with: trainer play --resume" in out
+    assert "已保存。继续练习:trainer play --resume" in out
 
 
 def test_play_guided_in_the_terminal(
@@ -475,8 +495,14 @@ def test_play_guided_in_the_terminal(
         choices.append(str(number + 1))
         probe.choose(number)
     typed = iter(["/options", "7", *choices])
+    prompts: list[str] = []
+
+    def answer(prompt: str = "") -> str:
+        prompts.append(prompt)
+        return next(typed)
+
     monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
-    monkeypatch.setattr("builtins.input", lambda prompt="": next(typed))
+    monkeypatch.setattr("builtins.input", answer)
     code, out, err = run(
         capsys,
         "play",
@@ -492,7 +518,10 @@ def test_play_guided_in_the_terminal(
     )
     assert code == 0, err
     assert "choice 7 is not between 1 and 2" in out
-    assert "== ending: ptp_secured (promise_to_pay, good)" in out
+    # a Chinese scenario is played in Chinese: speakers, prompt and the outcome's name
+    assert "== 通话结束: ptp_secured (承诺还款, 好结果)" in out
+    assert "] 客户: " in out and "] 坐席: " in out and "customer" not in out
+    assert set(prompts) == {"坐席> "}
 
 
 def test_cli_module_imports_nothing_heavy() -> None:

@@ -63,3 +63,19 @@ def test_list_bad_path(run_cli, tmp_path: Path) -> None:  # type: ignore[no-unty
     result = run_cli("list", str(tmp_path / "missing"))
     assert result.returncode == 2
     assert "Y100" in result.stderr
+
+
+def test_list_takes_content_like_play_and_test(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    by_path = run_cli("list", "--format", "json", str(VALID))
+    by_option = run_cli("list", "--format", "json", "--content", str(VALID))
+    assert by_option.returncode == 0, by_option.stderr
+    assert json.loads(by_option.stdout) == json.loads(by_path.stdout) != []
+    missing = run_cli("list", "--content", str(tmp_path / "nowhere"))
+    assert missing.returncode == 2 and missing.stderr.count("\n") == 1
+    assert "no such content folder" in missing.stderr
+    # play takes the same option: the fixture pack's scenario is found there
+    played = run_cli(
+        "play", "fx-first-forgetful-easy", "--content", str(VALID), "--no-save", "--rules", "none"
+    )
+    assert played.returncode == 0, played.stderr
+    assert "fx-first-forgetful-easy" in played.stdout

@@ -52,6 +52,28 @@ def test_debrief_of_an_unknown_session(home: Path, capsys: pytest.CaptureFixture
     assert code == 2 and out == "" and err.count("\n") == 1 and "no session" in err
 
 
+def test_debrief_of_an_interrupted_call_covers_what_was_said(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An in-progress session is debriefed as far as it went, marked unfinished, not failed."""
+    home = tmp_path / "home"
+    opening = "您好,我是华信银行信用卡中心客户服务部的王丽,工号1024。"
+    monkeypatch.setattr("sys.stdin", io.StringIO(opening + "\n"))  # one line, then the call stops
+    code, _, err = run(capsys, "--home", str(home), "play", "zh-first-forgetful")
+    assert code == 0, err
+    code, out, err = run(capsys, "--home", str(home), "debrief", "last")
+    assert code == 0, err
+    assert "未完成" in out.splitlines()[1] and "通话未结束" in out
+    assert "第1轮" in out and opening in out
+    assert "unfinished" in err and "--resume" in err
+    code, out, _ = run(capsys, "--home", str(home), "debrief", "last", "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["finished"] is False and data["passed"] is False
+    assert data["ending_id"] is None and data["checks"]
+    code, out, _ = run(capsys, "--home", str(home), "debrief", "last", "--format", "html")
+    assert code == 0 and "通话未结束" in out
+
+
 def test_history(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(
         capsys, "--home", str(home), "history", "--trainee", "bob", "--format", "json"
@@ -336,3 +358,56 @@ def test_sessions_record_rulebook_and_scenario_hash(home: Path) -> None:
             book = load_rulebook(scenario.locale)
             assert (row.rulebook_id, row.rulebook_version) == (book.id, book.version)
             assert row.scenario_hash == scenario_hash(scenario)
+
+
+def test_history_aligns_columns_by_display_width(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chinese names take two columns a character; the columns after them still line up."""
+    from trainer.cli.util import display_width
+
+    assert display_width("王丽") == 4 and display_width("alice") == 5
+    assert display_width("e\u0301") == 1  # a combining accent takes no column
+    home = tmp_path / "home"
+    for trainee in ("王丽", "alice", "欧阳娜娜娜娜娜娜", "李"):
+        monkeypatch.setattr("sys.stdin", io.StringIO("您好\n"))
+        code, _, err = run(
+            capsys, "--home", str(home), "play", "zh-first-forgetful", "--trainee", trainee
+        )
+        assert code == 0, err
+    code, out, _ = run(capsys, "--home", str(home), "history")
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 4
+    starts = {display_width(line[: line.index("zh-first-forgetful")]) for line in lines}
+    ends = {display_width(line[: line.index("in_progress")]) for line in lines}
+    assert len(starts) == 1 and len(ends) == 1, out
+
+
+def test_debrief_numbers_turns_as_the_app_and_names_the_outcome(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``trainer debrief`` counts the trainee's own lines, as the app's 第 N 轮 does, and
+    names the outcome in the scenario's language."""
+    from trainer.services.content import load_content
+    from trainer.services.debrief_view import debrief_for
+
+    with Store(home / DB_NAME) as store:
+        summary = next(
+            r
+            for r in store.list_sessions(trainee="alice")
+            if r.scenario_id == "zh-first-forgetful" and r.ending_id == "ptp_full"
+        )
+        record = store.load(summary.id)
+    code, out, _ = run(capsys, "--home", str(home), "debrief", record.id)
+    assert code == 0
+    assert "结果: 承诺还款 (ptp_full)" in out
+    code, raw, _ = run(capsys, "--home", str(home), "debrief", record.id, "--format", "json")
+    checks = json.loads(raw)["checks"]
+    agent_lines = [t.index for t in record.turns if t.speaker == "agent"]
+    late = max((c for c in checks if c["turn"] in agent_lines), key=lambda c: c["turn"])
+    assert late["turn"] > agent_lines.index(late["turn"]) + 1  # the numberings differ here
+    own = agent_lines.index(late["turn"]) + 1  # the trainee's own line number
+    assert f"{late['title']} ({late['weight']}) [第{own}轮]" in out
+    content, _ = load_content()
+    view = debrief_for(record, content.scenarios[record.scenario_id], content)
+    assert view.agent_turn(late["turn"]) == own  # the app's debrief says the same

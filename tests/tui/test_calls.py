@@ -154,6 +154,81 @@ def test_guided_call_with_best_lines_reaches_a_promise(home: Path) -> None:
     run(scenario)
 
 
+def test_guided_number_keys_pick_the_options_they_label(home: Path) -> None:
+    async def scenario() -> None:
+        app = build_app(home)
+        app.set_mode("guided")
+        async with app.run_test(size=SIZE) as pilot:
+            await open_call(pilot)
+            call = app.screen
+            assert isinstance(call, CallScreen)
+            choices = call.query_one("#choices", OptionList)
+            options = call.session.options()
+            assert len(options) >= 2 and choices.highlighted == 0
+            await pilot.press(str(len(options) + 1))  # no such option: nothing is said
+            await pilot.pause()
+            assert call.session.agent_turns == 0
+            await pilot.press("f3")  # free mode: a digit is typed into the line, not chosen
+            await pilot.pause()
+            await pilot.press("1")
+            await pilot.pause()
+            say = call.query_one("#say", Input)
+            assert say.value == "1" and call.session.agent_turns == 0
+            say.value = ""
+            await pilot.press("f3")  # back to choosing
+            await pilot.pause()
+            await pilot.press("2")  # the second line, not the highlighted first
+            await pilot.pause()
+            entry = call.query_one("#transcript", Transcript).last_agent()
+            assert entry is not None and entry.entry.text == options[1].text
+            assert call.session.agent_turns == 1
+
+    run(scenario)
+
+
+def test_search_opens_the_highlighted_call_on_the_first_enter(home: Path) -> None:
+    async def scenario() -> None:
+        app = build_app(home)
+        async with app.run_test(size=SIZE) as pilot:
+            await enter_home(pilot)
+            await pilot.press("f5", *"zzz", "enter")  # nothing matches: Enter stays on the list
+            await pilot.pause()
+            assert isinstance(app.screen, HomeScreen)
+            assert app.screen.query_one("#scenarios", OptionList).has_focus
+            await pilot.press("f5", "escape", "f5", *"李先生", "enter")
+            await pilot.pause()
+            assert isinstance(app.screen, BriefingScreen)
+
+    run(scenario)
+
+
+def test_escape_on_home_never_puts_typing_in_the_name_field(home: Path) -> None:
+    async def scenario() -> None:
+        app = build_app(home)
+        async with app.run_test(size=SIZE) as pilot:
+            await enter_home(pilot, "王小明")
+            home_screen = app.screen
+            assert isinstance(home_screen, HomeScreen)
+            await pilot.press("f5", *"ab", "escape")  # Esc leaves the search, not the screen
+            await pilot.pause()
+            assert app.screen is home_screen
+            assert home_screen.query_one("#search", Input).value == ""
+            assert home_screen.query_one("#scenarios", OptionList).has_focus
+            await pilot.press("escape")  # from the list: back to the start screen
+            await pilot.pause()
+            start = app.screen
+            assert isinstance(start, StartScreen)
+            await pilot.press(*"部分")
+            await pilot.pause()
+            assert start.query_one("#name", Input).value == "王小明"
+            assert not start.query_one("#name", Input).has_focus
+            await pilot.press("enter")  # the focused Start button goes on under the same name
+            await pilot.pause()
+            assert isinstance(app.screen, HomeScreen) and app.trainee == "王小明"
+
+    run(scenario)
+
+
 def test_finding_highlights_the_words_and_assessment_hides_it(home: Path) -> None:
     async def scenario() -> None:
         app = build_app(home)
@@ -276,6 +351,38 @@ def test_settings_are_remembered(home: Path) -> None:
 
     run(first)
     run(second)
+
+
+def test_language_given_on_the_command_line_is_remembered(home: Path) -> None:
+    async def first() -> None:
+        app = build_app(home, language="en")  # `trainer tui --language en`
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert app.language == "en"
+            assert "Your name" in " ".join(shown_text(w) for w in app.screen.query("Label"))
+
+    async def second() -> None:
+        app = build_app(home)  # plain `trainer` afterwards
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert app.language == "en"
+            assert "Your name" in " ".join(shown_text(w) for w in app.screen.query("Label"))
+
+    run(first)
+    run(second)
+
+
+def test_the_footer_names_the_palette_key_in_the_interface_language(home: Path) -> None:
+    async def scenario() -> None:
+        app = build_app(home)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            (palette,) = [b for _, b in app._bindings if b.action == "command_palette"]
+            assert palette.description == "命令面板"
+            footer = " ".join(shown_text(k) for k in app.screen.query("FooterKey"))
+            assert "命令面板" in footer and "palette" not in footer
+
+    run(scenario)
 
 
 def test_help_lists_the_call_keys(home: Path) -> None:

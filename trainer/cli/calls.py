@@ -277,12 +277,69 @@ def cmd_play(args: argparse.Namespace) -> int:
         script = args.script
         if script is None and not sys.stdin.isatty():
             script = "-"
+        if script is None or args.format == "text":
+            _print_briefing(scenario, session, sys.stdout)
         if script is None:
             return _interactive(session, opening)
         return _scripted(session, opening, script, args.format)
     finally:
         if store is not None:
             store.close()
+
+
+#: The words ``trainer play`` prints around the call, in the scenario's language.
+PLAY_WORDS: dict[str, dict[str, str]] = {
+    "zh-CN": {
+        "intro": "输入您要说的话。命令:/options 选项 /hint 提示 /meters 状态 /quit 退出",
+        "customer": "客户",
+        "agent": "坐席",
+        "prompt": "坐席> ",
+        "ending": "通话结束",
+        "good": "好结果",
+        "bad": "坏结果",
+        "unfinished": "(通话未结束:停在节点 {node})",
+        "saved": "已保存。继续练习:trainer play --resume {id}",
+        "no_options": "(这里没有可选的话术:请自己输入)",
+        "hint": "提示",
+        "why": "原因",
+        "no_hint": "(这里没有提示)",
+        "instead": "更好的说法",
+    },
+    "en-US": {
+        "intro": "Type what you would say. Commands: /options /hint /meters /quit",
+        "customer": "customer",
+        "agent": "agent",
+        "prompt": "agent> ",
+        "ending": "ending",
+        "good": "good",
+        "bad": "bad",
+        "unfinished": "(call not finished: at node {node})",
+        "saved": "Saved. Continue with: trainer play --resume {id}",
+        "no_options": "(no options here: type your line)",
+        "hint": "hint",
+        "why": "why",
+        "no_hint": "(no hint here)",
+        "instead": "instead",
+    },
+}
+
+
+def play_words(locale: str) -> dict[str, str]:
+    """`PLAY_WORDS` for ``locale`` (English when the locale has none)."""
+    return PLAY_WORDS.get(locale, PLAY_WORDS["en-US"])
+
+
+def _print_briefing(scenario: Scenario, session: Session, out: TextIO) -> None:
+    """The account card and objectives, shared with the app's briefing screen, so the
+    trainee knows who is called and for what before the debtor's first line."""
+    from trainer.services.briefing import briefing_lines
+
+    title = f"{scenario.title} ({scenario.id})"
+    clock = session.call_time
+    lines = briefing_lines(
+        scenario.locale, scenario, clock.strftime("%H:%M") if clock is not None else None
+    )
+    out.write("\n".join([title, *lines]) + "\n\n")
 
 
 def _script_lines(script: str) -> Iterator[tuple[int, str]]:
@@ -355,26 +412,28 @@ def _scripted(session: Session, opening: list[Event], script: str, fmt: str) -> 
         json.dump(session.to_json(), out, ensure_ascii=False, indent=2)
         out.write("\n")
     elif not session.finished:
-        out.write(f"(call not finished: at node {session.node})\n")
+        out.write(play_words(session.scenario.locale)["unfinished"].format(node=session.node))
+        out.write("\n")
     return 0
 
 
 def _interactive(session: Session, opening: list[Event]) -> int:
     out = sys.stdout
-    out.write("Type what you would say. Commands: /options /hint /meters /quit\n")
+    words = play_words(session.scenario.locale)
+    out.write(words["intro"] + "\n")
     _print_events(opening, session, out)
     while not session.finished:
         if session.mode == "guided":
             _print_options(session, out)
         try:
-            line = input("agent> ").strip()
+            line = input(words["prompt"]).strip()
         except EOFError:
             line = "/quit"
         if not line:
             continue
         if line in ("/quit", "/q", "/exit"):
             if session.id is not None:
-                out.write(f"Saved. Continue with: trainer play --resume {session.id}\n")
+                out.write(words["saved"].format(id=session.id) + "\n")
             return 0
         if line == "/options":
             _print_options(session, out)
@@ -382,7 +441,9 @@ def _interactive(session: Session, opening: list[Event]) -> int:
         if line == "/hint":
             hint = session.hint()
             out.write(
-                f"  hint: {hint.text}\n        why: {hint.why}\n" if hint else "  (no hint here)\n"
+                f"  {words['hint']}: {hint.text}\n  {words['why']}: {hint.why}\n"
+                if hint
+                else f"  {words['no_hint']}\n"
             )
             continue
         if line == "/meters":
@@ -400,13 +461,14 @@ def _interactive(session: Session, opening: list[Event]) -> int:
 def _print_options(session: Session, out: TextIO) -> None:
     options = session.options()
     if not options:
-        out.write("  (no options here: type your line)\n")
+        out.write(f"  {play_words(session.scenario.locale)['no_options']}\n")
     for number, option in enumerate(options, start=1):
         out.write(f"  {number}. {option.text}\n")
 
 
 def _print_events(events: list[Event], session: Session, out: TextIO) -> None:
     """Text rendering of a turn's events (the TUI renders the same events richly)."""
+    from trainer.cli.util import display_width, pad
     from trainer.engine.events import (
         EndingEvent,
         FindingEvent,
@@ -414,14 +476,18 @@ def _print_events(events: list[Event], session: Session, out: TextIO) -> None:
         RecognitionEvent,
         TurnEvent,
     )
+    from trainer.scoring.render import outcome_label
 
+    locale = session.scenario.locale
+    words = play_words(locale)
+    width = max(display_width(words["customer"]), display_width(words["agent"]))
     meters: list[str] = []
     for event in events:
         if isinstance(event, TurnEvent):
             if meters:
                 out.write("        " + ", ".join(meters) + "\n")
                 meters = []
-            who = "customer" if event.speaker == "customer" else "agent   "
+            who = pad(words["customer"] if event.speaker == "customer" else words["agent"], width)
             out.write(f"[{event.node}] {who}: {event.text}\n")
         elif isinstance(event, RecognitionEvent):
             agent = [t for t in session.turns if t.speaker == "agent"]
@@ -441,15 +507,16 @@ def _print_events(events: list[Event], session: Session, out: TextIO) -> None:
                 f"        ! {f.rule} {f.category} ({f.severity}): {f.match!r} — {f.message}\n"
             )
             if f.suggestion:
-                out.write(f"          instead: {f.suggestion}\n")
+                out.write(f"          {words['instead']}: {f.suggestion}\n")
         elif isinstance(event, MeterEvent):
             meters.append(f"{event.name} {event.old}→{event.new}")
         elif isinstance(event, EndingEvent):
             if meters:
                 out.write("        " + ", ".join(meters) + "\n")
                 meters = []
-            verdict = "good" if event.good else "bad"
-            out.write(f"== ending: {event.id} ({event.outcome}, {verdict})\n")
+            verdict = words["good"] if event.good else words["bad"]
+            outcome = outcome_label(locale, event.outcome)
+            out.write(f"== {words['ending']}: {event.id} ({outcome}, {verdict})\n")
     if meters:
         out.write("        " + ", ".join(meters) + "\n")
 
@@ -489,6 +556,14 @@ def cmd_test(args: argparse.Namespace) -> int:
         sys.stderr.write(diag.format() + "\n")
     if fatal:
         return 2
+    if not goldens:  # every golden file holds at least one transcript (its schema says so)
+        # A CI gate must not pass with nothing tested: one line, exit 1.
+        where = args.path or ", ".join(str(root) for root in roots)
+        sys.stderr.write(
+            f"trainer test: no golden transcripts found in {where}"
+            " (they live beside each scenario as <scenario>.golden.yaml)\n"
+        )
+        return 1
     results = []
     for loaded in goldens:
         golden = loaded.obj
@@ -536,8 +611,6 @@ def cmd_test(args: argparse.Namespace) -> int:
         for result in results:
             sys.stdout.write(result.format() + "\n")
         sys.stdout.write(f"{len(results) - len(failed)} passed, {len(failed)} failed\n")
-    if not results:
-        sys.stderr.write("no golden transcripts found\n")
     return 1 if failed else 0
 
 

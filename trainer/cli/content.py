@@ -52,6 +52,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     listing.add_argument(
         "paths", nargs="*", metavar="PATH", help="files or folders (default: the shipped content)"
     )
+    listing.add_argument(
+        "--content",
+        metavar="DIR",
+        help="content folder to list instead of the shipped content (as play, test and tui take)",
+    )
     listing.add_argument("--stage", choices=STAGES)
     listing.add_argument("--locale", help="e.g. zh-CN or en-US")
     listing.add_argument("--format", choices=("text", "json"), default="text")
@@ -120,8 +125,12 @@ def run_schema(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     """List the scenarios that load, filtered by stage and locale."""
+    paths = [*([args.content] if args.content else []), *args.paths]
+    if args.content and not Path(args.content).exists():
+        sys.stderr.write(f"trainer list: {args.content}: no such content folder\n")
+        return 2
     try:
-        content, diagnostics = _load(args.paths)
+        content, diagnostics = _load(paths)
     except FileNotFoundError as exc:
         sys.stderr.write(f"trainer list: {exc}\n")
         return 2

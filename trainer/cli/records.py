@@ -237,9 +237,14 @@ def cmd_debrief(args: argparse.Namespace) -> int:
     with _store(args) as store:
         record = store.load(_session_id(store, args.session))
     scorer = Scorer(_content(args))
-    debrief = scorer.debrief(record)
+    debrief = scorer.debrief_so_far(record)
     if debrief is None:
         raise UsageError(f"session {record.id} cannot be scored: {scorer.reason(record.id)}")
+    if not debrief.finished:
+        sys.stderr.write(
+            f"note: session {record.id} is unfinished; this debrief covers what was said so far"
+            f" (continue with: trainer play --resume {record.id})\n"
+        )
     if scorer.stale(record):
         sys.stderr.write(f"note: scenario '{record.scenario_id}' changed since this call\n")
     if args.format == "json":
@@ -247,7 +252,7 @@ def cmd_debrief(args: argparse.Namespace) -> int:
     elif args.format == "html":
         _write(args, render_html(debrief, record))
     else:
-        _write(args, render_text(debrief))
+        _write(args, render_text(debrief, record))
     return 0
 
 
@@ -270,7 +275,13 @@ def cmd_history(args: argparse.Namespace) -> int:
     if not rows:
         sys.stdout.write("no saved sessions\n")
         return 0
-    for row in rows:
+    from trainer.cli.util import display_width, pad
+
+    # Columns by display width, not characters: a Chinese name takes two columns a character.
+    trainees = [row["trainee"] or "-" for row in rows]
+    who_width = max(12, *(display_width(name) for name in trainees))
+    what_width = max(28, *(display_width(row["scenario_id"]) for row in rows))
+    for row, who in zip(rows, trainees, strict=True):
         score = "  -" if row["score"] is None else f"{row['score']:3d}"
         verdict = (
             ""
@@ -281,8 +292,8 @@ def cmd_history(args: argparse.Namespace) -> int:
         )
         sys.stdout.write(
             f"{row['id']}  {row['started_at'][:16].replace('T', ' ')}  "
-            f"{(row['trainee'] or '-'):<12} {row['scenario_id']:<28} {score} {verdict:<15}"
-            f" {row['ending_id'] or row['status']}\n"
+            f"{pad(who, who_width)} {pad(row['scenario_id'], what_width)} {score}"
+            f" {pad(verdict, 15)} {row['ending_id'] or row['status']}\n"
         )
     return 0
 

@@ -77,5 +77,25 @@ def share(text: str) -> float:
     return value
 
 
+def display_width(text: str) -> int:
+    """Terminal columns ``text`` takes: wide and full-width characters (CJK) take two,
+    combining marks none, so columns holding Chinese names line up."""
+    import unicodedata
+
+    return sum(
+        0
+        if unicodedata.combining(ch)
+        else 2
+        if unicodedata.east_asian_width(ch) in ("W", "F")
+        else 1
+        for ch in text
+    )
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` followed by spaces up to ``width`` terminal columns (`display_width`)."""
+    return text + " " * max(0, width - display_width(text))
+
+
 #: The largest seed the store can hold (SQLite INTEGER is 64-bit signed).
 MAX_SEED = 2**63 - 1

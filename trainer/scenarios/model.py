@@ -72,6 +72,22 @@ Outcome = Literal[
     "nothing_agreed",
     "disclosure",
 ]
+#: outcome → (zh-CN, en): its name for trainees. The app's interface table and the
+#: command line's debrief both read it, so an outcome is named once.
+OUTCOME_LABELS: dict[str, tuple[str, str]] = {
+    "promise_to_pay": ("承诺还款", "promise to pay"),
+    "paid": ("已还款", "paid"),
+    "payment_plan": ("达成分期", "payment plan"),
+    "dispute_logged": ("已登记争议", "dispute logged"),
+    "callback_arranged": ("约定回电", "callback arranged"),
+    "message_left": ("已请转告", "message left"),
+    "case_referred": ("已转交处理", "case referred"),
+    "contact_updated": ("联系方式已更新", "contact updated"),
+    "hung_up": ("客户挂断", "hung up"),
+    "complaint": ("客户投诉", "complaint"),
+    "nothing_agreed": ("未达成任何约定", "nothing agreed"),
+    "disclosure": ("向第三人泄露债务", "debt disclosed"),
+}
 GOOD_OUTCOMES: frozenset[str] = frozenset(
     {
         "promise_to_pay",

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import html
 import json
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Protocol
+
+from trainer.scenarios.model import OUTCOME_LABELS
 
 if TYPE_CHECKING:
     from trainer.records import SessionRecord
@@ -38,6 +41,8 @@ LABELS: dict[str, dict[str, str]] = {
         "customer": "客户",
         "penalty": "扣分",
         "approx": "(场景已修改,上下文为近似还原)",
+        "unfinished": "未完成",
+        "unfinished_note": "(通话未结束:以下只复盘已说的部分,未完成的通话不算及格)",
     },
     "en-US": {
         "debrief": "Debrief",
@@ -59,8 +64,47 @@ LABELS: dict[str, dict[str, str]] = {
         "customer": "customer",
         "penalty": "points off",
         "approx": "(the scenario changed since the call; contexts are approximate)",
+        "unfinished": "UNFINISHED",
+        "unfinished_note": "(the call was not finished: this debriefs what was said so far;"
+        " an unfinished call does not pass)",
     },
 }
+
+
+class _Turn(Protocol):
+    """A stored line: its index in the call and who said it."""
+
+    @property
+    def index(self) -> int: ...
+
+    @property
+    def speaker(self) -> str: ...
+
+
+def trainee_numbers(turns: Iterable[_Turn]) -> dict[int, int]:
+    """Stored turn index → the trainee's own line number (1, 2, …), the one numbering the
+    app's call screen ("第 N 轮"), its debrief and ``trainer debrief`` all show.
+
+    Stored indexes count both speakers; a trainee thinks in their own lines. A customer
+    line takes the number of the trainee line before it (at least 1).
+    """
+    numbers: dict[int, int] = {}
+    number = 0
+    for turn in turns:
+        if turn.speaker == "agent":
+            number += 1
+        numbers[turn.index] = max(number, 1)
+    return numbers
+
+
+def outcome_label(locale: str, outcome: str | None) -> str:
+    """An outcome's name in ``locale``'s language (the id itself when it has none)."""
+    if not outcome:
+        return "-"
+    names = OUTCOME_LABELS.get(outcome)
+    if names is None:
+        return outcome
+    return names[1] if locale.lower().startswith("en") else names[0]
 
 
 def labels(locale: str) -> dict[str, str]:
@@ -73,10 +117,18 @@ def _clock(seconds: float) -> str:
     return f"{total // 60}:{total % 60:02d}"
 
 
-def render_text(debrief: Debrief) -> str:
-    """The debrief as plain text for a terminal."""
+def render_text(debrief: Debrief, record: SessionRecord | None = None) -> str:
+    """The debrief as plain text for a terminal; with the ``record``, turns are numbered
+    by the trainee's own lines, as the app numbers them."""
     lab = labels(debrief.locale)
+    numbers = trainee_numbers(record.turns) if record is not None else {}
+
+    def turn(index: int) -> str:
+        return lab["turn"].format(turn=numbers.get(index, index))
+
     verdict = lab["passed"] if debrief.passed else lab["failed"]
+    if not debrief.finished:
+        verdict = lab["unfinished"]
     lines = [
         f"{lab['debrief']} · {debrief.scenario_title or debrief.scenario_id}"
         f" · {debrief.session_id}" + (f" · {debrief.trainee}" if debrief.trainee else ""),
@@ -84,15 +136,17 @@ def render_text(debrief: Debrief) -> str:
         f" — {verdict}"
         + (f" — {lab['hard_fail']}" if debrief.hard_fail else "")
         + (f" — {lab['penalty']} {debrief.penalty}" if debrief.penalty else ""),
-        f"{lab['ending']}: {debrief.ending_id or '-'} ({debrief.outcome or '-'})"
+        f"{lab['ending']}: {_ending(debrief, lab)}"
         f" · {lab['duration']} {_clock(debrief.duration_seconds)}",
     ]
+    if not debrief.finished:
+        lines.append(lab["unfinished_note"])
     if not debrief.exact:
         lines.append(lab["approx"])
     lines += ["", f"{lab['checks']}:"]
     for check in debrief.checks:
         mark = "✓" if check.met else "✗"
-        where = f" [{lab['turn'].format(turn=check.turn)}]" if check.turn is not None else ""
+        where = f" [{turn(check.turn)}]" if check.turn is not None else ""
         lines.append(f"  {mark} {check.title} ({check.weight}){where}")
         if check.evidence:
             lines.append(f"      “{_one_line(check.evidence)}”")
@@ -104,8 +158,7 @@ def render_text(debrief: Debrief) -> str:
     for found in debrief.findings:
         f = found.finding
         lines.append(
-            f"  [{f.severity}] {f.rule} {f.category} — {lab['turn'].format(turn=found.turn)}:"
-            f" “{_one_line(f.match)}”"
+            f"  [{f.severity}] {f.rule} {f.category} — {turn(found.turn)}: “{_one_line(f.match)}”"
         )
         lines.append(f"      {f.message}")
         if f.suggestion:
@@ -114,6 +167,13 @@ def render_text(debrief: Debrief) -> str:
         lines += ["", f"{lab['missed']}:"]
         lines += [f"  • {move}" for move in debrief.missed_moves]
     return "\n".join(lines) + "\n"
+
+
+def _ending(debrief: Debrief, lab: dict[str, str]) -> str:
+    """The outcome in the debrief's language, then the scenario's ending id for instructors."""
+    if not debrief.finished and not debrief.ending_id:
+        return lab["unfinished"]
+    return f"{outcome_label(debrief.locale, debrief.outcome)} ({debrief.ending_id or '-'})"
 
 
 def _one_line(text: str) -> str:
@@ -144,7 +204,14 @@ def render_html(debrief: Debrief, record: SessionRecord | None = None) -> str:
     """A self-contained HTML page: verdict, checks, findings, missed moves, transcript."""
     lab = labels(debrief.locale)
     esc = html.escape
+    numbers = trainee_numbers(record.turns) if record is not None else {}
+
+    def turn(index: int) -> str:
+        return lab["turn"].format(turn=numbers.get(index, index))
+
     verdict = lab["passed"] if debrief.passed else lab["failed"]
+    if not debrief.finished:
+        verdict = lab["unfinished"]
     parts = [
         "<!DOCTYPE html>",
         f'<html lang="{esc(debrief.locale or "en")}"><head>',
@@ -160,14 +227,14 @@ def render_html(debrief: Debrief, record: SessionRecord | None = None) -> str:
         f" {esc(lab['pass_mark'])} {debrief.pass_mark} · <strong>{esc(verdict)}</strong>"
         + (f" · {esc(lab['hard_fail'])}" if debrief.hard_fail else "")
         + "</p>",
-        f"<p>{esc(lab['ending'])}: {esc(debrief.ending_id or '-')}"
-        f" ({esc(debrief.outcome or '-')}) · {esc(lab['duration'])}"
+        *([f"<p>{esc(lab['unfinished_note'])}</p>"] if not debrief.finished else []),
+        f"<p>{esc(lab['ending'])}: {esc(_ending(debrief, lab))} · {esc(lab['duration'])}"
         f" {_clock(debrief.duration_seconds)}</p>",
         f"<h2>{esc(lab['checks'])}</h2><ul>",
     ]
     for check in debrief.checks:
         cls, mark = ("met", "✓") if check.met else ("missed", "✗")
-        where = f" — {esc(lab['turn'].format(turn=check.turn))}" if check.turn is not None else ""
+        where = f" — {esc(turn(check.turn))}" if check.turn is not None else ""
         parts.append(f'<li class="{cls}">{mark} {esc(check.title)} ({check.weight}){where}')
         if check.evidence:
             parts.append(f'<div class="ev">“{esc(check.evidence)}”</div>')
@@ -183,7 +250,7 @@ def render_html(debrief: Debrief, record: SessionRecord | None = None) -> str:
             f = found.finding
             parts.append(
                 f'<li><span class="sev {esc(f.severity)}">{esc(f.severity)}</span>'
-                f" {esc(f.rule)} · {esc(f.category)} · {esc(lab['turn'].format(turn=found.turn))}"
+                f" {esc(f.rule)} · {esc(f.category)} · {esc(turn(found.turn))}"
                 f": <mark>{esc(f.match)}</mark><div>{esc(f.message)}</div>"
                 + (f"<div>{esc(lab['better'])}: {esc(f.suggestion)}</div>" if f.suggestion else "")
                 + "</li>"
@@ -195,11 +262,11 @@ def render_html(debrief: Debrief, record: SessionRecord | None = None) -> str:
         parts.append("</ul>")
     if record is not None and record.turns:
         parts.append(f"<h2>{esc(lab['transcript'])}</h2>")
-        for turn in record.turns:
-            who = lab["agent"] if turn.speaker == "agent" else lab["customer"]
+        for said in record.turns:
+            who = lab["agent"] if said.speaker == "agent" else lab["customer"]
             parts.append(
-                f'<div class="turn {turn.speaker}"><span class="who">{turn.index}'
-                f' {esc(who)}</span><span class="txt">{esc(turn.text)}</span></div>'
+                f'<div class="turn {said.speaker}"><span class="who">{numbers[said.index]}'
+                f' {esc(who)}</span><span class="txt">{esc(said.text)}</span></div>'
             )
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"

@@ -66,6 +66,25 @@ class Scorer:
         self._cache[record.id] = debrief
         return debrief
 
+    def debrief_so_far(self, record: SessionRecord) -> Debrief | None:
+        """The debrief of a full record, finished or not: an interrupted call is scored on
+        what was said so far (``Debrief.finished`` is False and it does not pass), so the
+        trainee still sees their findings and checks. None when `debrief` gives a reason
+        other than the call being unfinished."""
+        if record.finished:
+            return self.debrief(record)
+        from trainer.scoring.scorecard import build_debrief
+
+        scenario = self.scenario(record)
+        if scenario is None:
+            self._cache[record.id] = f"scenario '{record.scenario_id}' is not in the content"
+            return None
+        try:
+            return build_debrief(record, scenario, self.content)
+        except LookupError as exc:
+            self._cache[record.id] = str(exc)
+            return None
+
     def reason(self, session_id: str) -> str:
         """Why `debrief` returned None for this session ('' when it did not)."""
         cached = self._cache.get(session_id)

@@ -98,6 +98,9 @@ class Debrief:
     rulebook_version: str = ""
     penalty: int = 0
     exact: bool = True
+    #: False for a call that was interrupted: the debrief covers what was said so far,
+    #: and an unfinished call never passes.
+    finished: bool = True
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON form (``trainer debrief --format json``)."""
@@ -216,7 +219,7 @@ def build_debrief(
         good_ending=call.good_ending,
         score=score,
         pass_mark=pass_mark,
-        passed=not hard_fail and score >= pass_mark,
+        passed=record.finished and not hard_fail and score >= pass_mark,
         hard_fail=hard_fail,
         checks=tuple(results),
         findings=debrief_findings,
@@ -230,6 +233,7 @@ def build_debrief(
         rulebook_version=record.rulebook_version,
         penalty=penalty,
         exact=call.exact,
+        finished=record.finished,
     )
 
 

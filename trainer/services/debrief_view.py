@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from trainer.engine.events import finding_from_json
 from trainer.grading.findings import Finding, TurnFinding
 from trainer.scenarios.model import GOOD_OUTCOMES
+from trainer.scoring.render import trainee_numbers
 from trainer.scoring.scorecard import CheckResult, Debrief, build_debrief
 
 if TYPE_CHECKING:
@@ -66,13 +67,7 @@ class DebriefView:
         """
         if index is None:
             return None
-        number = 0
-        for turn in self.turns:
-            if turn.speaker == "agent":
-                number += 1
-            if turn.index == index:
-                return number if turn.speaker == "agent" else max(number, 1)
-        return index
+        return trainee_numbers(self.turns).get(index, index)
 
 
 def debrief_for(

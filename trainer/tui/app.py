@@ -57,6 +57,8 @@ class TrainerApp(App[None]):
         self.cursor_blink = cursor_blink
         self.trainee = backend.setting(SETTING_NAME)
         self.language = normalize_language(language or backend.setting(SETTING_LANGUAGE) or None)
+        if language:  # `trainer tui --language en` is remembered, like the name and theme
+            backend.remember(SETTING_LANGUAGE, self.language)
         self.mode = backend.setting(SETTING_MODE, "free")
         if self.mode not in ("free", "guided"):
             self.mode = "free"

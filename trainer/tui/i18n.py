@@ -8,6 +8,9 @@ in one place makes a missing translation a failing test instead of a surprise.
 
 from __future__ import annotations
 
+from trainer.scenarios.model import OUTCOME_LABELS
+from trainer.services.briefing import BRIEFING_STRINGS
+
 #: Interface languages the trainee can pick, in the order the start screen lists them.
 LANGUAGES: tuple[str, ...] = ("zh-CN", "en")
 
@@ -64,21 +67,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     # briefing
     "briefing.heading": ("通话前简报", "Briefing"),
     "briefing.persona": ("客户", "Debtor"),
-    "briefing.account": ("账户信息", "Account"),
-    "briefing.debtor": ("持卡人", "Cardholder"),
     "briefing.institution": ("机构", "Institution"),
-    "briefing.you": ("您的身份", "You are"),
-    "briefing.amount": ("欠款金额", "Amount owed"),
-    "briefing.minimum": ("最低还款额", "Minimum payment"),
-    "briefing.days": ("逾期天数", "Days past due"),
-    "briefing.card": ("卡号尾号", "Card ending"),
-    "briefing.channel": ("官方还款渠道", "Official channel"),
-    "briefing.call_time": ("通话时间", "Call time"),
-    "briefing.promises": ("此前承诺", "Earlier promises"),
-    "briefing.promises.none": ("无", "none"),
-    "briefing.promise.kept": ("已兑现", "kept"),
-    "briefing.promise.broken": ("未兑现", "broken"),
-    "briefing.objectives": ("本次目标", "Objectives"),
     "briefing.passing": ("及格标准", "What counts as passing"),
     "briefing.passing.text": (
         "得分达到 {mark}/100 即及格;出现任何严重(critical)违规,无论得分多少都不及格。",
@@ -146,6 +135,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     # history
     "history.heading": ("{name} 的练习记录", "{name}'s practice history"),
     "history.chart": ("得分走势", "Scores over time"),
+    "history.best_last": ("(最高 {best},最近 {last})", "(max {best}, last {last})"),
     "history.none": ("还没有练习记录。", "No sessions yet."),
     "history.no_scores": (
         "还没有得分(完成并评分的通话才会计入)。",
@@ -194,6 +184,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "key.open": ("打开", "Open"),
     "key.theme": ("明/暗", "Light/dark"),
     "key.debrief": ("复盘", "Debrief"),
+    "key.palette": ("命令面板", "palette"),
     # command palette
     "cmd.start": ("开始场景:{title}", "Start call: {title}"),
     "cmd.start.help": ("打开这个场景的简报", "Open this call's briefing"),
@@ -244,19 +235,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "meter.trust": ("信任", "trust"),
     "meter.patience": ("耐心", "patience"),
     "meter.anger": ("怒气", "anger"),
-    # outcomes
-    "outcome.promise_to_pay": ("承诺还款", "promise to pay"),
-    "outcome.paid": ("已还款", "paid"),
-    "outcome.payment_plan": ("达成分期", "payment plan"),
-    "outcome.dispute_logged": ("已登记争议", "dispute logged"),
-    "outcome.callback_arranged": ("约定回电", "callback arranged"),
-    "outcome.message_left": ("已请转告", "message left"),
-    "outcome.case_referred": ("已转交处理", "case referred"),
-    "outcome.contact_updated": ("联系方式已更新", "contact updated"),
-    "outcome.hung_up": ("客户挂断", "hung up"),
-    "outcome.complaint": ("客户投诉", "complaint"),
-    "outcome.nothing_agreed": ("未达成任何约定", "nothing agreed"),
-    "outcome.disclosure": ("向第三人泄露债务", "debt disclosed"),
+    # outcomes (named in the scenario model, shared with the command line's debrief)
+    **{f"outcome.{name}": names for name, names in OUTCOME_LABELS.items()},
     # finding categories
     "category.impersonation": ("冒充公检法", "impersonation"),
     "category.threat": ("威胁恐吓", "threat"),
@@ -276,6 +256,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "quality.best": ("最佳", "best"),
     "quality.acceptable": ("可以", "acceptable"),
     "quality.poor": ("欠妥", "poor"),
+    # the account card, shared with `trainer play`
+    **BRIEFING_STRINGS,
 }
 
 

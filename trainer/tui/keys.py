@@ -27,13 +27,19 @@ def localize(node: DOMNode, language: str) -> None:
         node._untranslated_bindings = source  # type: ignore[attr-defined]
     keys: dict[str, list[Binding]] = {}
     for key, bindings in source.key_to_bindings.items():
-        keys[key] = [
-            replace(b, description=text(language, b.description))
-            if b.description.startswith("key.")
-            else b
-            for b in bindings
-        ]
+        keys[key] = [_translated(b, language) for b in bindings]
     node._bindings = BindingsMap.from_keys(keys)
+
+
+def _translated(binding: Binding, language: str) -> Binding:
+    """``binding`` with its description in ``language``: our ``key.*`` descriptions, and
+    Textual's own command-palette key (its footer label is English, "palette")."""
+    if binding.description.startswith("key."):
+        return replace(binding, description=text(language, binding.description))
+    if binding.action in ("command_palette", "app.command_palette"):
+        label = text(language, "key.palette")
+        return replace(binding, description=label, tooltip=label)
+    return binding
 
 
 def described(node: DOMNode) -> list[Binding]:

@@ -12,45 +12,10 @@ from textual.content import Content
 from textual.widgets import Button, Footer, Static
 
 from trainer.scenarios.model import Scenario
-from trainer.tui.i18n import label, text
+from trainer.services.briefing import fact_rows, objectives
+from trainer.tui.i18n import label
 from trainer.tui.screens.base import TrainerScreen
 from trainer.tui.textfmt import tidy
-
-
-def money(value: float) -> str:
-    """An amount as the briefing writes it: ``8,650.00``."""
-    return f"{value:,.2f}"
-
-
-def fact_rows(language: str, scenario: Scenario) -> list[tuple[str, str]]:
-    """(label, value) rows of the account card, in reading order."""
-    b = scenario.briefing
-    you = " · ".join(part for part in (b.institution, b.unit, b.agent_name, b.staff_id) if part)
-    rows = [
-        (text(language, "briefing.debtor"), f"{b.debtor_name} ({b.honorific})"),
-        (text(language, "briefing.you"), you),
-        (text(language, "briefing.amount"), money(b.amount_owed)),
-        (text(language, "briefing.minimum"), money(b.minimum_payment)),
-        (text(language, "briefing.days"), f"{b.days_past_due} ({b.bucket})"),
-        (text(language, "briefing.card"), b.card_last4),
-        (text(language, "briefing.channel"), b.channel),
-        (text(language, "briefing.call_time"), b.call_time),
-    ]
-    if b.earlier_promises:
-        for promise in b.earlier_promises:
-            state = text(
-                language, "briefing.promise.kept" if promise.kept else "briefing.promise.broken"
-            )
-            note = f" — {promise.note}" if promise.note else ""
-            rows.append(
-                (
-                    text(language, "briefing.promises"),
-                    f"{promise.date}: {money(promise.amount)} ({state}){note}",
-                )
-            )
-    else:
-        rows.append((text(language, "briefing.promises"), text(language, "briefing.promises.none")))
-    return rows
 
 
 def table(rows: list[tuple[str, str]]) -> Content:
@@ -115,10 +80,9 @@ class BriefingScreen(TrainerScreen):
                     yield Static(table(fact_rows(language, scenario)))
             with Vertical(classes="card", id="objectives") as card:
                 card.border_title = self.t("briefing.objectives")
-                objectives = scenario.objectives or (
-                    (scenario.teaches,) if scenario.teaches else ()
+                yield Static(
+                    Content("\n").join(Content(f"• {tidy(o)}") for o in objectives(scenario))
                 )
-                yield Static(Content("\n").join(Content(f"• {tidy(o)}") for o in objectives))
             with Vertical(classes="card", id="passing") as card:
                 card.border_title = self.t("briefing.passing")
                 yield Static(self.t("briefing.passing.text", mark=scenario.pass_mark), markup=False)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -242,6 +242,26 @@ class CallScreen(TrainerScreen):
             agent.entry.note, agent.entry.note_quality = tidy(option.why), option.quality
             agent.refresh_entry()
         self._after_turn()
+
+    def on_key(self, event: events.Key) -> None:
+        """Guided mode: a number key picks the option it labels (``2`` says line 2)."""
+        if self.mode != "guided" or self.ended or self.session.finished:
+            return
+        if (
+            event.character is None
+            or len(event.character) != 1
+            or event.character not in "123456789"
+        ):
+            return
+        number = int(event.character)
+        choices = self.query_one("#choices", OptionList)
+        if not choices.display or number > choices.option_count:
+            return
+        if choices.get_option_at_index(number - 1).disabled:
+            return
+        event.stop()
+        choices.highlighted = number - 1
+        choices.action_select()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Enter opens the debrief only once the call has ended."""

@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Footer, Sparkline, Static
 
 from trainer.safetext import visible
 from trainer.services.backend import PastSession
-from trainer.tui.i18n import label
+from trainer.tui.i18n import label, text
 from trainer.tui.screens.base import TrainerScreen
 
 
@@ -31,12 +31,13 @@ def when(stamp: str) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
-def score_line(scores: list[int]) -> str:
-    """The scores as text beside the chart: oldest → newest, latest and best."""
+def score_line(language: str, scores: list[int]) -> str:
+    """The scores as text beside the chart: oldest → newest, then the best and the latest,
+    in the interface language."""
     if not scores:
         return ""
     shown = " ".join(str(s) for s in scores[-12:])
-    return f"{shown}   (max {max(scores)}, last {scores[-1]})"
+    return f"{shown}   " + text(language, "history.best_last", best=max(scores), last=scores[-1])
 
 
 class HistoryScreen(TrainerScreen):
@@ -77,7 +78,7 @@ class HistoryScreen(TrainerScreen):
         spark.data = [float(s) for s in scores] if scores else [0.0]
         self.query_one("#spark-row").display = bool(scores)
         self.query_one("#scores", Static).update(
-            score_line(scores) if scores else self.t("history.no_scores")
+            score_line(self.trainer.language, scores) if scores else self.t("history.no_scores")
         )
         table = self.query_one("#sessions", DataTable)
         table.clear(columns=True)

@@ -208,7 +208,14 @@ class HomeScreen(TrainerScreen):
 
     @on(Input.Submitted, "#search")
     def _search_done(self) -> None:
-        self.query_one("#scenarios", OptionList).focus()
+        """Enter in the search box opens the highlighted call at once (one Enter, not two);
+        with nothing to open it moves to the list."""
+        options = self.query_one("#scenarios", OptionList)
+        option = options.highlighted_option
+        if option is not None and option.id and not option.disabled:
+            self.trainer.open_briefing(option.id)
+            return
+        options.focus()
 
     @on(OptionList.OptionSelected, "#scenarios")
     def _selected(self, event: OptionList.OptionSelected) -> None:
@@ -236,9 +243,12 @@ class HomeScreen(TrainerScreen):
         self.reload()
 
     def action_back(self) -> None:
+        """Esc in the search box clears it and returns to the list; Esc on the list goes
+        back to the start screen (whose name field does not take the focus)."""
         search = self.query_one("#search", Input)
-        if search.has_focus and search.value:
+        if search.has_focus:
             search.value = ""
+            self.query_one("#scenarios", OptionList).focus()
             return
         self.trainer.pop_screen()
 

@@ -62,6 +62,13 @@ class StartScreen(TrainerScreen):
         name.cursor_blink = self.trainer.cursor_blink
         name.focus()  # Enter in the name field starts; Tab reaches the choices
 
+    def on_screen_resume(self) -> None:
+        """Back from the list of calls (Esc): focus the Start button, not the name field,
+        so keys meant for the list or its search box never edit the trainee's name."""
+        name = self.query_one("#name", Input)
+        if name.value.strip():
+            self.call_after_refresh(self.query_one("#continue", Button).focus)
+
     @on(RadioSet.Changed, "#language")
     def _language(self, event: RadioSet.Changed) -> None:
         language = LANGUAGES[event.index]

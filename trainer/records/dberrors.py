@@ -3,8 +3,10 @@
 Every `Store` method runs under `guarded`, so a damaged page, a dropped table,
 a full disk or a read-only data folder becomes one `StoreError` line naming the
 database file and the way out, never a sqlite traceback. A row with a bad cell
-(a seed that is not a number, text stored as a blob) is `BadRow`: listings skip
-it with a warning, opening that one session names it.
+(a seed that is not a number, text stored as a blob, findings that are not a JSON
+list of objects) is `BadRow`: listings skip the session with a warning, opening that
+one session names it, and a bad ``turns`` row is left out of the loaded call with a
+warning (the rest of the call is still shown; the row stays in the file to repair).
 """
 
 from __future__ import annotations

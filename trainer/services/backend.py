@@ -159,9 +159,17 @@ class Backend:
     # ------------------------------------------------------------ content
 
     def scenarios(self) -> list[Scenario]:
-        """Every loaded scenario, by programme stage, difficulty and title."""
+        """Every playable scenario, by programme stage, difficulty and title.
+
+        A scenario whose intents hold a pattern that may backtrack catastrophically
+        (R312, listed with the content problems) is left out: one line typed in it
+        could freeze the app.
+        """
+        from trainer.scenarios.lint import unsafe_patterns
+
+        content = self.content
         return sorted(
-            self.content.scenarios.values(),
+            (s for s in content.scenarios.values() if not unsafe_patterns(content, s)),
             key=lambda s: (
                 _stage_rank(s.stage),
                 DIFFICULTY_ORDER.get(s.difficulty, 9),

@@ -25,15 +25,20 @@ class BadRow(ValueError):
     """A stored row whose cells do not have the types the schema promises."""
 
 
+def read_only_message(path: str) -> str:
+    """The one line for a database whose data folder cannot be written."""
+    return (
+        f"{path}: cannot save: the data folder is read-only"
+        " — run with --home DIR (a folder you can write to) to save"
+    )
+
+
 def explain(path: str, exc: sqlite3.Error) -> StoreError:
     """The one-line error for a database failure on the file at ``path``."""
     text = str(exc)
     lowered = text.lower()
     if "readonly" in lowered or "read-only" in lowered:
-        return StoreError(
-            f"{path}: cannot save: the data folder is read-only"
-            " — run with --home DIR (a folder you can write to) to save"
-        )
+        return StoreError(read_only_message(path))
     if "full" in lowered or "disk i/o" in lowered:
         return StoreError(
             f"{path}: cannot save: {text} — free some space and run it again"

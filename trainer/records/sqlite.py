@@ -115,6 +115,11 @@ class Store:
         try:
             self._db = self._connect()
         except sqlite3.DatabaseError as exc:
+            if self._cannot_create(exc):
+                raise StoreError(
+                    f"{self.path}: cannot create the session database: the data folder"
+                    " cannot be written — run with --home DIR (a folder you can write to)"
+                ) from None
             if not self._cannot_write(exc):
                 raise StoreError(
                     f"{self.path}: cannot open the session database: {exc}"
@@ -132,6 +137,13 @@ class Store:
             db.execute("PRAGMA synchronous = FULL")
         self._migrate()
         return db
+
+    def _cannot_create(self, exc: sqlite3.DatabaseError) -> bool:
+        """True when there is no database yet and its folder cannot be written."""
+        if self.path == ":memory:" or Path(self.path).exists():
+            return False
+        text = str(exc).lower()
+        return Path(self.path).parent.is_dir() and ("readonly" in text or "unable to open" in text)
 
     def _cannot_write(self, exc: sqlite3.DatabaseError) -> bool:
         """True when opening failed because the folder or file cannot be written."""

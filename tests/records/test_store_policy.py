@@ -100,6 +100,20 @@ def test_a_bad_turn_cell_skips_that_turn_with_one_warning(
         assert (tmp_path / "out.jsonl").read_text(encoding="utf-8").count("\n") == 1
 
 
+def test_a_call_with_a_damaged_turn_is_not_resumed(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Resuming it used to collide with the left-out row ("is this session open twice?")."""
+    home = _home_with_turns(tmp_path)
+    _sql(home, "UPDATE turns SET text = CAST(text AS BLOB) WHERE idx = 1")
+    result = run_cli(
+        "--home", str(home), "play", "--resume", "3fa2c1e0b9d4", "--script", "-", stdin="好\n"
+    )
+    assert result.returncode == 2
+    assert "session 3fa2c1e0b9d4: 1 stored turn(s) are damaged, so the call cannot be resumed" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr
+
+
 def test_a_bad_session_cell_outside_the_listed_columns_skips_it(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     home = _home_with_turns(tmp_path)
     _sql(home, "UPDATE sessions SET finished_at = X'00ff', meters = '[1]'")

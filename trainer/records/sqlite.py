@@ -476,7 +476,7 @@ class Store:
                     " — fix or delete that row (sqlite3), or re-import the session"
                 )
         try:
-            return replace(_session(row, len(turns)), turns=tuple(turns))
+            return replace(_session(row, len(turn_rows)), turns=tuple(turns))
         except BadRow as exc:
             raise StoreError(
                 f"{self.path}: session {sid!r} is damaged: {exc}"

@@ -243,8 +243,9 @@ class SessionRecord:
     """One stored call: its header, final or current state and (when loaded) its turns.
 
     ``state`` is the engine's resumable state (current node, party, once-only
-    lines already used…); ``turn_count`` is filled in listings, where ``turns``
-    is left empty to keep them cheap.
+    lines already used…); ``turn_count`` is the number of stored turn rows, filled in
+    listings too, where ``turns`` is left empty to keep them cheap (a loaded session
+    with fewer ``turns`` had damaged rows left out, and cannot be resumed).
     """
 
     id: str

@@ -297,7 +297,7 @@ def test_rules_train_writes_the_model_the_book_names(
     [
         (["--data", "/nonexistent/folder"], "no such file or folder"),
         (["--set", "bogus=1"], "unknown setting"),
-        (["--set", "epochs=many"], "bad value"),
+        (["--set", "epochs=many"], "epochs must be a whole number from 1 to 100"),
     ],
 )
 def test_rules_train_rejects_bad_input(
@@ -319,3 +319,78 @@ def test_rules_train_reports_a_malformed_line(
     data.write_text('{"text": "ok", "expect": null}\nnot json\n', encoding="utf-8")
     assert main(["rules", "train", str(book), "--data", str(data), "--no-scenarios"]) == 2
     assert f"{data}:2" in capsys.readouterr().err
+
+
+HOSTILE = Path(__file__).resolve().parents[1] / "fixtures" / "hostile"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("train-array-row.jsonl", ":1:1: not a training item: the row is a list"),
+        ("train-text-row.jsonl", ":1:1: not a training item: the row is str"),
+        ("train-time-bad.jsonl", ":1:1: not a training item: 'time' is '25:99', not HH:MM"),
+        ("train-time-dict.jsonl", ":1:1: not a training item: 'time' is {'h': 21}, not HH:MM"),
+        ("train-latin1.jsonl", ":1:12: not UTF-8 text (byte 0xfc)"),
+    ],
+)
+def test_rules_train_refuses_a_hostile_data_file_in_one_line(
+    run_cli,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    name: str,
+    message: str,
+) -> None:
+    book, _ = _tiny(tmp_path)
+    result = run_cli("rules", "train", str(book), "--data", str(HOSTILE / name), "--no-scenarios")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and f"{name}{message}" in result.stderr
+    assert not (tmp_path / "tiny.model.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("folds=0", "folds must be from 2 to 20, not 0"),
+        ("folds=100000", "folds must be from 2 to 20, not 100000"),
+        ("alpha=nan", "alpha must be from 1e-06 to 10, not nan"),
+        ("epochs=inf", "epochs must be a whole number from 1 to 100, not 'inf'"),
+    ],
+)
+def test_rules_train_refuses_settings_out_of_range_before_training(
+    run_cli,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    setting: str,
+    message: str,
+) -> None:
+    from trainer.training import learning
+
+    def started(*args: object, **kwargs: object) -> None:
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(learning, "train", started)
+    book, _ = _tiny(tmp_path)
+    result = run_cli("rules", "train", str(book), "--no-scenarios", "--set", setting)
+    assert result.returncode == 2 and result.stderr == f"trainer: --set {setting}: {message}\n"
+
+
+@pytest.mark.parametrize("where", ["missing-folder/m.json", "."])
+def test_an_unwritable_out_is_found_before_training(
+    run_cli,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    where: str,
+) -> None:
+    """The model used to be lost: the file was opened only after minutes of training."""
+    from trainer.training import learning
+
+    def started(*args: object, **kwargs: object) -> None:
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(learning, "train", started)
+    book, _ = _tiny(tmp_path)
+    out = tmp_path / where
+    result = run_cli("rules", "train", str(book), "--no-scenarios", "--out", str(out))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"trainer: cannot write the model to {out}: ")
+    assert "choose another --out" in result.stderr or "give a file name" in result.stderr

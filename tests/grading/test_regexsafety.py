@@ -10,8 +10,8 @@ import pytest
 
 from trainer.diagnostics import ContentError
 from trainer.grading.content import RulebookSpec, regexes
-from trainer.grading.regexsafety import MAX_COUNT, unsafe_regex
 from trainer.grading.rulebook import load_rulebook, shipped_dir
+from trainer.regexsafety import MAX_COUNT, unsafe_regex
 from trainer.yamlio import load_yaml
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -176,6 +176,10 @@ def load_scenario(args: argparse.Namespace, ref: str) -> tuple[Scenario, Content
     errors = [
         d for d in diags if d.severity == "error" and source is not None and d.file == source.file
     ]
+    from trainer.scenarios.lint import unsafe_patterns
+
+    if not errors and unsafe_patterns(content, scenario):  # written in another file
+        errors = [d for d in diags if d.code == "R312"]
     if errors:
         from trainer.diagnostics import ContentError
 

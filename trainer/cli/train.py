@@ -138,15 +138,23 @@ def run(args: argparse.Namespace) -> int:
         settings.fp_budget = args.fp_budget
     for pair in args.set:
         name, _, value = pair.partition("=")
-        current = getattr(settings, name, None)
-        if name.startswith("_") or current is None or not value:
-            print(f"trainer: unknown setting '{pair}' (use NAME=VALUE)", file=sys.stderr)
+        if name.startswith("_") or name not in learning.LIMITS or not value:
+            print(
+                f"trainer: unknown setting '{pair}' (use NAME=VALUE; names:"
+                f" {', '.join(learning.LIMITS)})",
+                file=sys.stderr,
+            )
             return 2
         try:
-            setattr(settings, name, type(current)(value))
-        except ValueError:
-            print(f"trainer: bad value for {name}: {value!r}", file=sys.stderr)
+            setattr(settings, name, learning.setting_value(name, value))
+        except ValueError as exc:
+            print(f"trainer: --set {pair}: {exc}", file=sys.stderr)
             return 2
+    out = Path(args.out) if args.out else path.parent / (spec.model or f"{spec.id}.model.json")
+    problem = _unwritable(out)
+    if problem is not None:  # found now, not after minutes of training
+        print(f"trainer: cannot write the model to {out}: {problem}", file=sys.stderr)
+        return 2
     night = (spec.night.start, spec.night.end) if spec.night else DEFAULT_NIGHT[lang]
     from trainer.grading.learned import file_digest
 
@@ -164,8 +172,11 @@ def run(args: argparse.Namespace) -> int:
         },
     )
     out_of_fold = data.pop("_out_of_fold")
-    out = Path(args.out) if args.out else path.parent / (spec.model or f"{spec.id}.model.json")
-    out.write_text(dump(data), encoding="utf-8")
+    try:
+        out.write_text(dump(data), encoding="utf-8")
+    except OSError as exc:
+        print(f"trainer: cannot write the model to {out}: {exc.strerror}", file=sys.stderr)
+        return 2
     print(f"wrote {out}: {len(data['weights'])} features, {len(items)} training lines")
     for category in categories:
         m = data["metrics"][category]
@@ -217,6 +228,27 @@ def _print_combined(
         f"({caught}/{positives}), false-positive rate {flagged / max(compliant, 1):.3f} "
         f"({flagged}/{compliant})"
     )
+
+
+def _unwritable(out: Path) -> str | None:
+    """Why the model file ``out`` cannot be written, or None: checked before training,
+    so a typo in ``--out`` does not throw away the trained model."""
+    import os
+    import tempfile
+
+    folder = out.parent
+    if out.is_dir():
+        return "it is a folder — give a file name"
+    if not folder.is_dir():
+        return f"there is no folder {folder} — create it or choose another --out"
+    if out.exists() and not os.access(out, os.W_OK):
+        return "the file is read-only — choose another --out"
+    try:  # a real probe: permission bits say nothing of a read-only disk
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        return f"{exc.strerror} in {folder} — choose another --out"
+    return None
 
 
 def _holds(when: When) -> Callable[[CallContext], bool]:

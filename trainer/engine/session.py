@@ -704,6 +704,13 @@ class Session:
         scenario changed since the call was recorded.
         """
         record = store.load(session_id)
+        if record.turn_count > len(record.turns):
+            # a damaged turn row was left out (the store warns): new turns would collide
+            raise EngineError(
+                f"session {record.id}: {record.turn_count - len(record.turns)} stored turn(s)"
+                " are damaged, so the call cannot be resumed — its debrief and history"
+                " still show the rest; fix or delete the row (sqlite3), or re-import the session"
+            )
         scenario = scenario or content.scenarios.get(record.scenario_id)
         if scenario is None:
             raise EngineError(f"session {record.id}: scenario '{record.scenario_id}' not found")

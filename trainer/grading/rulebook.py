@@ -41,7 +41,7 @@ from trainer.grading.content import (
 from trainer.grading.findings import CallContext, Citation, Finding
 from trainer.grading.learned import Classifier, ModelError, load_classifier, logit
 from trainer.grading.normalize import OffsetMap, normalize
-from trainer.grading.regexsafety import unsafe_regex
+from trainer.regexsafety import unsafe_regex
 from trainer.scenarios.extends import BrokenChain, base_chain
 from trainer.vocab import CATEGORIES as CATEGORY_CODES
 from trainer.vocab import SEVERITY_RANK

@@ -30,7 +30,7 @@ _MODULES = (
     "findings",
     "verification",
     "learned",
-    "regexsafety",
+    "../regexsafety",
 )
 _FILE = "verified-rulebooks.txt"
 _KEEP = 256

@@ -3,8 +3,10 @@
 Every `Store` method runs under `guarded`, so a damaged page, a dropped table,
 a full disk or a read-only data folder becomes one `StoreError` line naming the
 database file and the way out, never a sqlite traceback. A row with a bad cell
-(a seed that is not a number, text stored as a blob) is `BadRow`: listings skip
-it with a warning, opening that one session names it.
+(a seed that is not a number, text stored as a blob, findings that are not a JSON
+list of objects) is `BadRow`: listings skip the session with a warning, opening that
+one session names it, and a bad ``turns`` row is left out of the loaded call with a
+warning (the rest of the call is still shown; the row stays in the file to repair).
 """
 
 from __future__ import annotations
@@ -23,15 +25,20 @@ class BadRow(ValueError):
     """A stored row whose cells do not have the types the schema promises."""
 
 
+def read_only_message(path: str) -> str:
+    """The one line for a database whose data folder cannot be written."""
+    return (
+        f"{path}: cannot save: the data folder is read-only"
+        " — run with --home DIR (a folder you can write to) to save"
+    )
+
+
 def explain(path: str, exc: sqlite3.Error) -> StoreError:
     """The one-line error for a database failure on the file at ``path``."""
     text = str(exc)
     lowered = text.lower()
     if "readonly" in lowered or "read-only" in lowered:
-        return StoreError(
-            f"{path}: cannot save: the data folder is read-only"
-            " — run with --home DIR (a folder you can write to) to save"
-        )
+        return StoreError(read_only_message(path))
     if "full" in lowered or "disk i/o" in lowered:
         return StoreError(
             f"{path}: cannot save: {text} — free some space and run it again"

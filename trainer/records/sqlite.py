@@ -115,6 +115,11 @@ class Store:
         try:
             self._db = self._connect()
         except sqlite3.DatabaseError as exc:
+            if self._cannot_create(exc):
+                raise StoreError(
+                    f"{self.path}: cannot create the session database: the data folder"
+                    " cannot be written — run with --home DIR (a folder you can write to)"
+                ) from None
             if not self._cannot_write(exc):
                 raise StoreError(
                     f"{self.path}: cannot open the session database: {exc}"
@@ -132,6 +137,13 @@ class Store:
             db.execute("PRAGMA synchronous = FULL")
         self._migrate()
         return db
+
+    def _cannot_create(self, exc: sqlite3.DatabaseError) -> bool:
+        """True when there is no database yet and its folder cannot be written."""
+        if self.path == ":memory:" or Path(self.path).exists():
+            return False
+        text = str(exc).lower()
+        return Path(self.path).parent.is_dir() and ("readonly" in text or "unable to open" in text)
 
     def _cannot_write(self, exc: sqlite3.DatabaseError) -> bool:
         """True when opening failed because the folder or file cannot be written."""
@@ -454,23 +466,17 @@ class Store:
                 " FROM turns WHERE session_id = ? ORDER BY idx",
                 (sid,),
             ).fetchall()
-        turns = tuple(
-            TurnRecord(
-                index=r["idx"],
-                speaker=r["speaker"],
-                text=r["text"],
-                node=r["node"],
-                intent=r["intent"],
-                score=r["score"],
-                findings=tuple(_load(r["findings"], [])),
-                meters=_load(r["meters"], {}),
-                at=r["at"],
-                moves=tuple(str(x) for x in _load(r["moves"], [])),
-            )
-            for r in turn_rows
-        )
+        turns = []
+        for r in turn_rows:
+            try:
+                turns.append(_turn(r))
+            except BadRow as exc:  # the rest of the call is still worth showing
+                self.skipped.append(
+                    f"{self.path}: skipped turn {r['idx']!r} of session {sid!r}: {exc}"
+                    " — fix or delete that row (sqlite3), or re-import the session"
+                )
         try:
-            return replace(_session(row, len(turns)), turns=turns)
+            return replace(_session(row, len(turn_rows)), turns=tuple(turns))
         except BadRow as exc:
             raise StoreError(
                 f"{self.path}: session {sid!r} is damaged: {exc}"
@@ -584,13 +590,65 @@ def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _load(text: str | None, default: Any) -> Any:
-    if not text:
-        return default
+def _json_cell(value: object, column: str, kind: type[list[Any]] | type[dict[str, Any]]) -> Any:
+    """A cell holding JSON of ``kind`` (a list or an object); empty or NULL is an empty
+    one. Anything else is `BadRow`: a damaged cell is named, never read as empty."""
+    if value is None or value == "":
+        return kind()
+    if not isinstance(value, str):
+        raise BadRow(f"'{column}' holds {type(value).__name__} data, not JSON text")
     try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return default
+        data = json.loads(value)
+    except (ValueError, RecursionError):
+        raise BadRow(f"'{column}' holds {value[:30]!r}, not JSON") from None
+    if not isinstance(data, kind):
+        raise BadRow(f"'{column}' holds {type(data).__name__} JSON, not {kind.__name__}")
+    return data
+
+
+def _texts(value: object, column: str) -> tuple[str, ...]:
+    """A JSON list of texts (moves, facts)."""
+    items = _json_cell(value, column, list)
+    if not all(isinstance(x, str) for x in items):
+        raise BadRow(f"'{column}' holds a list with something other than text")
+    return tuple(items)
+
+
+def _counters(value: object, column: str) -> dict[str, int]:
+    """A JSON object of whole numbers (meters)."""
+    data: dict[str, int] = _json_cell(value, column, dict)
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in data.values()):
+        raise BadRow(f"'{column}' holds a value that is not a whole number")
+    return data
+
+
+def _optional_text(value: object, column: str) -> str | None:
+    return None if value is None else text_cell(value, column)
+
+
+def _turn(r: sqlite3.Row) -> TurnRecord:
+    """A ``turns`` row as a record; `BadRow` when a cell has the wrong type."""
+    speaker = text_cell(r["speaker"], "speaker")
+    if speaker not in ("agent", "customer"):
+        raise BadRow(f"'speaker' holds {speaker[:20]!r}, not agent or customer")
+    score = r["score"]
+    if score is not None and (isinstance(score, bool) or not isinstance(score, (int, float))):
+        raise BadRow(f"'score' holds {str(score)[:20]!r}, not a number")
+    findings = _json_cell(r["findings"], "findings", list)
+    if not all(isinstance(f, dict) for f in findings):
+        raise BadRow("'findings' holds a list with something other than JSON objects")
+    return TurnRecord(
+        index=int_cell(r["idx"], "idx"),
+        speaker=speaker,  # type: ignore[arg-type]
+        text=text_cell(r["text"], "text"),
+        node=text_cell(r["node"] or "", "node"),
+        intent=_optional_text(r["intent"], "intent"),
+        score=None if score is None else float(score),
+        findings=tuple(findings),
+        meters=_counters(r["meters"], "meters"),
+        at=text_cell(r["at"] or "", "at"),
+        moves=_texts(r["moves"], "moves"),
+    )
 
 
 def _session(row: sqlite3.Row, turn_count: int) -> SessionRecord:
@@ -605,15 +663,15 @@ def _session(row: sqlite3.Row, turn_count: int) -> SessionRecord:
         seed=int_cell(row["seed"], "seed"),
         mode=text_cell(row["mode"], "mode"),
         started_at=text_cell(row["started_at"], "started_at"),
-        finished_at=row["finished_at"],
-        ending_id=row["ending_id"],
-        outcome=row["outcome"],
-        rulebook_id=row["rulebook_id"],
-        rulebook_version=row["rulebook_version"],
-        meters=_load(row["meters"], {}),
-        facts=tuple(_load(row["facts"], [])),
+        finished_at=_optional_text(row["finished_at"], "finished_at"),
+        ending_id=_optional_text(row["ending_id"], "ending_id"),
+        outcome=_optional_text(row["outcome"], "outcome"),
+        rulebook_id=text_cell(row["rulebook_id"] or "", "rulebook_id"),
+        rulebook_version=text_cell(row["rulebook_version"] or "", "rulebook_version"),
+        meters=_counters(row["meters"], "meters"),
+        facts=_texts(row["facts"], "facts"),
         status=status,
-        state=_load(row["state"], {}),
+        state=_json_cell(row["state"], "state", dict),
         turn_count=turn_count,
     )
 

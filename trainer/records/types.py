@@ -42,6 +42,130 @@ class StoreError(Exception):
     """A problem with the session database (unknown id, newer schema, bad data)."""
 
 
+#: The range of an SQLite INTEGER: a larger number cannot be stored.
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
+#: How deeply a JSON value (findings, state) may nest in a record from outside.
+_MAX_DEPTH = 32
+
+
+def _json_value(value: object, where: str, depth: int = 0) -> None:
+    """Refuse what a record from outside may hold but the store and the screens cannot:
+    lone surrogates (not Unicode text), NaN or infinities, integers past 64 bits and
+    deep nesting. Raises ValueError naming the field (``where``)."""
+    if depth > _MAX_DEPTH:
+        raise ValueError(f"'{where}' nests deeper than {_MAX_DEPTH} levels")
+    if isinstance(value, str):
+        _text_value(value, where)
+    elif isinstance(value, bool) or value is None:
+        return
+    elif isinstance(value, int):
+        if not _INT_MIN <= value <= _INT_MAX:
+            raise ValueError(
+                f"'{where}' holds a number too large to store ({len(str(value))} digits)"
+            )
+    elif isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(f"'{where}' holds {value}, not a finite number")
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _json_value(key, f"{where} key", depth + 1)
+            _json_value(item, f"{where}.{key}" if isinstance(key, str) else where, depth + 1)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _json_value(item, f"{where}[]", depth + 1)
+    else:
+        raise ValueError(f"'{where}' holds {type(value).__name__} data")
+
+
+def _text_value(value: str, where: str) -> str:
+    """``value`` if it is storable Unicode text (no lone surrogate), else ValueError."""
+    for column, char in enumerate(value, start=1):
+        if "\ud800" <= char <= "\udfff":
+            raise ValueError(
+                f"'{where}' holds a lone surrogate (U+{ord(char):04X} at character {column}),"
+                " which is not Unicode text"
+            )
+    return value
+
+
+def _text(data: Mapping[str, Any], key: str, default: str | None = "") -> str:
+    """A text field: a string (absent or null gives ``default``; required when None)."""
+    value = data.get(key) if default is not None else data[key]
+    if value is None and default is not None:
+        return default
+    if not isinstance(value, str):
+        raise ValueError(f"'{key}' must be text, not {_kind(value)}")
+    return _text_value(value, key)
+
+
+def _optional_text(data: Mapping[str, Any], key: str) -> str | None:
+    """A text field that may be null or absent."""
+    return None if data.get(key) is None else _text(data, key)
+
+
+def _whole(value: object, key: str, low: int = _INT_MIN) -> int:
+    """A whole number from ``low`` to the 64-bit limit (no bool, float or text)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"'{key}' must be a whole number, not {_kind(value)}")
+    if not low <= value <= _INT_MAX:
+        digits = str(value)
+        shown = digits if len(digits) <= 24 else f"a {len(digits.lstrip('-'))}-digit number"
+        raise ValueError(f"'{key}' is {shown}, outside {low}..{_INT_MAX}")
+    return value
+
+
+def _time(data: Mapping[str, Any], key: str, *, required: bool = False) -> str | None:
+    """An ISO 8601 date and time field, as text (null or empty when not ``required``)."""
+    value = _text(data, key, default=None if required else "")
+    if not value and not required:
+        return None
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            f"'{key}' is {value[:40]!r}, not an ISO 8601 time such as 2026-03-01T09:30:00"
+        ) from None
+    return value
+
+
+def _mapping(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """A JSON object field (absent or null gives an empty one)."""
+    value = data.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValueError(f"'{key}' must be a JSON object, not {_kind(value)}")
+    _json_value(value, key)
+    return value
+
+
+def _sequence(data: Mapping[str, Any], key: str) -> list[Any]:
+    """A JSON array field (absent or null gives an empty one)."""
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"'{key}' must be a JSON array, not {_kind(value)}")
+    _json_value(value, key)
+    return list(value)
+
+
+def _meters(data: Mapping[str, Any]) -> dict[str, int]:
+    """Meter name → whole number."""
+    return {
+        _text_value(str(k), "meters"): _whole(v, f"meters.{k}")
+        for k, v in _mapping(data, "meters").items()
+    }
+
+
+def _kind(value: object) -> str:
+    """How a JSON value is named in an error: ``a list``, ``a number``…"""
+    names = {dict: "an object", list: "a list", bool: "true/false", str: "text"}
+    if value is None:
+        return "null"
+    return names.get(type(value), f"a {type(value).__name__}")
+
+
 def now() -> str:
     """The current time as an ISO 8601 UTC string with milliseconds."""
     return datetime.now(UTC).isoformat(timespec="milliseconds")
@@ -84,20 +208,33 @@ class TurnRecord:
         try:
             speaker = data["speaker"]
             if speaker not in ("agent", "customer"):
-                raise ValueError(f"speaker must be agent or customer, not {speaker!r}")
+                raise ValueError(f"speaker must be agent or customer, not {str(speaker)[:20]!r}")
+            score = data.get("score")
+            if score is not None:
+                if isinstance(score, bool) or not isinstance(score, (int, float)):
+                    raise ValueError(f"'score' must be a number, not {_kind(score)}")
+                _json_value(score, "score")
+            findings = _sequence(data, "findings")
+            if not all(isinstance(f, Mapping) for f in findings):
+                raise ValueError("'findings' must be a list of JSON objects")
             return cls(
-                index=int(data["index"]),
+                index=_whole(data["index"], "turn", low=0),
                 speaker=speaker,
-                text=str(data["text"]),
-                node=str(data.get("node") or ""),
-                intent=data.get("intent"),
-                score=None if data.get("score") is None else float(data["score"]),
-                findings=tuple(dict(f) for f in data.get("findings") or ()),
-                meters={str(k): int(v) for k, v in (data.get("meters") or {}).items()},
-                at=str(data.get("at") or ""),
-                moves=tuple(str(x) for x in data.get("moves") or ()),
+                text=_text(data, "text", default=None),
+                node=_text(data, "node"),
+                intent=_optional_text(data, "intent"),
+                score=None if score is None else float(score),
+                findings=tuple(dict(f) for f in findings),
+                meters=_meters(data),
+                at=_time(data, "at") or "",
+                moves=tuple(
+                    _text_value(x, "moves") if isinstance(x, str) else _bad_move(x)
+                    for x in _sequence(data, "moves")
+                ),
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except KeyError as exc:
+            raise StoreError(f"bad turn record: the field {exc} is missing") from None
+        except (TypeError, ValueError) as exc:
             raise StoreError(f"bad turn record: {exc}") from None
 
 
@@ -106,8 +243,9 @@ class SessionRecord:
     """One stored call: its header, final or current state and (when loaded) its turns.
 
     ``state`` is the engine's resumable state (current node, party, once-only
-    lines already used…); ``turn_count`` is filled in listings, where ``turns``
-    is left empty to keep them cheap.
+    lines already used…); ``turn_count`` is the number of stored turn rows, filled in
+    listings too, where ``turns`` is left empty to keep them cheap (a loaded session
+    with fewer ``turns`` had damaged rows left out, and cannot be resumed).
     """
 
     id: str
@@ -168,27 +306,40 @@ class SessionRecord:
             turns = tuple(TurnRecord.from_json(t) for t in data.get("turns") or ())
             return cls(
                 id=check_session_id(data["id"]),
-                trainee=str(data.get("trainee") or ""),
-                scenario_id=str(data["scenario_id"]),
-                scenario_hash=str(data.get("scenario_hash") or ""),
-                locale=str(data.get("locale") or ""),
-                seed=int(data.get("seed") or 0),
-                mode=str(data.get("mode") or "free"),
-                started_at=str(data["started_at"]),
-                finished_at=data.get("finished_at"),
-                ending_id=data.get("ending_id"),
-                outcome=data.get("outcome"),
-                rulebook_id=str(data.get("rulebook_id") or ""),
-                rulebook_version=str(data.get("rulebook_version") or ""),
-                meters={str(k): int(v) for k, v in (data.get("meters") or {}).items()},
-                facts=tuple(str(f) for f in data.get("facts") or ()),
+                trainee=_text(data, "trainee"),
+                scenario_id=_text(data, "scenario_id", default=None),
+                scenario_hash=_text(data, "scenario_hash"),
+                locale=_text(data, "locale"),
+                seed=_whole(data.get("seed") or 0, "seed"),
+                mode=_text(data, "mode") or "free",
+                started_at=_time(data, "started_at", required=True) or "",
+                finished_at=_time(data, "finished_at"),
+                ending_id=_optional_text(data, "ending_id"),
+                outcome=_optional_text(data, "outcome"),
+                rulebook_id=_text(data, "rulebook_id"),
+                rulebook_version=_text(data, "rulebook_version"),
+                meters=_meters(data),
+                facts=tuple(
+                    _text_value(f, "facts") if isinstance(f, str) else _bad_fact(f)
+                    for f in _sequence(data, "facts")
+                ),
                 status=status,
-                state=dict(data.get("state") or {}),
+                state=dict(_mapping(data, "state")),
                 turns=turns,
                 turn_count=len(turns),
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except KeyError as exc:
+            raise StoreError(f"bad session record: the field {exc} is missing") from None
+        except (TypeError, ValueError) as exc:
             raise StoreError(f"bad session record: {exc}") from None
+
+
+def _bad_move(value: object) -> str:
+    raise ValueError(f"'moves' must be a list of texts, not hold {_kind(value)}")
+
+
+def _bad_fact(value: object) -> str:
+    raise ValueError(f"'facts' must be a list of texts, not hold {_kind(value)}")
 
 
 class SessionStore(Protocol):

@@ -12,7 +12,8 @@ Codes (stable, listed in docs/authoring.md):
   R303 unknown persona, R304 bad placeholder, R305 duplicate id, R306 unknown
   name in a condition, R307 effect on an undeclared meter, R308/R309 broken
   ``extends`` (reported by the loader), R310 guided option without a matching
-  move (warning), R311 persona of another locale (warning).
+  move (warning), R311 persona of another locale (warning), R312 an intent
+  pattern that may backtrack catastrophically (`trainer.regexsafety`).
 * G4xx graph lint — G401 unreachable node (warning), G402 dead end (error),
   G403 ending never reached (warning), G404 unused local intent (warning),
   G405 node without guided options (warning), G406 a move that can never be
@@ -41,6 +42,7 @@ from dataclasses import dataclass
 from typing import get_args
 
 from trainer.diagnostics import Diagnostic
+from trainer.regexsafety import unsafe_regex
 from trainer.scenarios import model as m
 from trainer.scenarios.extends import MergedDoc
 from trainer.scenarios.loader import ContentSet, register_check
@@ -936,8 +938,61 @@ def check_examples(content: ContentSet) -> list[Diagnostic]:
     return out
 
 
+def unsafe_patterns(content: ContentSet, scenario: m.Scenario) -> list[str]:
+    """The intent patterns a call of ``scenario`` would run that R312 refuses.
+
+    Front ends refuse to start such a call (its recogniser could freeze on one
+    line); ``trainer validate`` shows where each pattern is written.
+    """
+    return [
+        pattern
+        for intent in content.intents_for(scenario).values()
+        for pattern in intent.patterns
+        if unsafe_regex(pattern) is not None
+    ]
+
+
+def check_patterns(content: ContentSet) -> list[Diagnostic]:
+    """R312: an intent ``patterns:`` regex that may backtrack catastrophically.
+
+    The recogniser runs every pattern against every line a trainee types, so a
+    pattern such as ``(a+)+$`` in a content pack would freeze a call; the same
+    static check that guards rulebooks (`trainer.regexsafety`) refuses it here, on
+    the file that wrote it (a variant's inherited intents are its base's).
+    """
+    out: list[Diagnostic] = []
+    seen: set[int] = set()
+    for loaded in content.files:
+        if not isinstance(loaded.obj, (m.IntentLibrary, m.Scenario)):
+            continue
+        doc = loaded.doc
+        if isinstance(doc, MergedDoc):
+            doc = doc.layers[0]
+        if id(doc) in seen:
+            continue
+        seen.add(id(doc))
+        for intent_id, intent in loaded.obj.intents.items():
+            for k, pattern in enumerate(intent.patterns):
+                path: Path_ = ("intents", intent_id, "patterns", k)
+                if _value_at(doc.data, path) != pattern:
+                    continue  # inherited: reported on the file that wrote it
+                risk = unsafe_regex(pattern)
+                if risk is not None:
+                    out.append(
+                        doc.diag(
+                            path,
+                            "R312",
+                            f"intent pattern may take exponential time: {risk}",
+                            "give each repeated part one way to match (e.g. (a+)+ → a+),"
+                            " drop duplicate alternatives and backreferences",
+                        )
+                    )
+    return out
+
+
 register_check(check_references)
 register_check(check_examples)
+register_check(check_patterns)
 register_check(check_graph)
 register_check(check_paths)
 register_check(check_moves)

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trainer.diagnostics import ContentError, Diagnostic
+from trainer.records import StoreError
+from trainer.records.dberrors import read_only_message
 from trainer.scenarios.model import Scenario
 from trainer.services.debrief_view import DebriefView, debrief_for
 from trainer.vocab import CALL_STAGES
@@ -82,6 +84,12 @@ class Backend:
         self._rulebooks: dict[str, Rulebook | None] = {}
         self._rulebook_sources: dict[str, str | Path] = dict(rulebooks or {})
         self._debriefs: dict[str, DebriefView] = {}
+        #: Settings that could not be saved (a read-only data folder): kept for this run.
+        self._unsaved: dict[str, str] = {}
+        #: Why nothing can be saved (one line naming the database), or None.
+        self.save_problem: str | None = (
+            read_only_message(store.path) if getattr(store, "read_only", False) else None
+        )
 
     @property
     def content(self) -> ContentSet:
@@ -149,19 +157,39 @@ class Backend:
 
     def setting(self, key: str, default: str = "") -> str:
         """One of the trainee's remembered settings."""
+        if key in self._unsaved:
+            return self._unsaved[key]
         value = self.store.get_setting(key, default)
         return default if value is None else value
 
     def remember(self, key: str, value: str) -> None:
-        """Save a setting (name, language, mode, theme, coaching)."""
-        self.store.set_setting(key, value)
+        """Save a setting (name, language, mode, theme, coaching).
+
+        When the data folder cannot be written the setting is kept for this run only
+        and `save_problem` says why: a trainee on a read-only home can still practise.
+        """
+        if self.save_problem is None:
+            try:
+                self.store.set_setting(key, value)
+                return
+            except StoreError as exc:
+                self.save_problem = str(exc)
+        self._unsaved[key] = value
 
     # ------------------------------------------------------------ content
 
     def scenarios(self) -> list[Scenario]:
-        """Every loaded scenario, by programme stage, difficulty and title."""
+        """Every playable scenario, by programme stage, difficulty and title.
+
+        A scenario whose intents hold a pattern that may backtrack catastrophically
+        (R312, listed with the content problems) is left out: one line typed in it
+        could freeze the app.
+        """
+        from trainer.scenarios.lint import unsafe_patterns
+
+        content = self.content
         return sorted(
-            self.content.scenarios.values(),
+            (s for s in content.scenarios.values() if not unsafe_patterns(content, s)),
             key=lambda s: (
                 _stage_rank(s.stage),
                 DIFFICULTY_ORDER.get(s.difficulty, 9),
@@ -328,11 +356,15 @@ class Backend:
         from trainer.records import check_session_id
 
         folder = (self.home or Path.cwd()) / "exports"
-        folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{check_session_id(record.id)}.jsonl"  # never a path from input
-        with path.open("w", encoding="utf-8") as out:
-            for row in transcript_rows(record, self.scenario(record.scenario_id)):
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        rows = transcript_rows(record, self.scenario(record.scenario_id))
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with path.open("w", encoding="utf-8") as out:
+                for row in rows:
+                    out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        except OSError as exc:  # a read-only or full data folder: one line, not a crash
+            raise StoreError(f"{path}: cannot write: {exc.strerror}") from None
         return path
 
 

@@ -14,8 +14,9 @@ header (``session``) on the first line of each call.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -83,55 +84,131 @@ class _Pending:
     header: dict[str, Any] | None
     turns: list[dict[str, Any]]
     line: int
+    indices: set[int] = field(default_factory=set)
+
+
+#: How a bad field's message ends: the way out, and that the import stored nothing.
+_FIX = " — correct that field or export the session again; nothing was imported"
+
+#: The longest number an import may hold, in characters (SQLite INTEGER has 19 digits).
+_MAX_DIGITS = 40
+
+
+class _BadNumber(ValueError):
+    """A JSON number the store cannot hold; ``token`` is as written in the file."""
+
+    def __init__(self, token: str, why: str) -> None:
+        super().__init__(why)
+        self.token = token
+
+
+def _parse_constant(token: str) -> float:
+    raise _BadNumber(token, f"{token} is not a number JSON allows (nor one a session can hold)")
+
+
+def _parse_float(token: str) -> float:
+    value = float(token)
+    if len(token) > _MAX_DIGITS or not math.isfinite(value):
+        raise _BadNumber(token, f"the number {token[:24]} is too large")
+    return value
+
+
+def _parse_int(token: str) -> int:
+    if len(token) > _MAX_DIGITS:
+        raise _BadNumber(token, f"the number {token[:24]}… has {len(token)} digits")
+    return int(token)
+
+
+def _decode(raw: bytes, where: str) -> str:
+    """One line as text, or `TransferError` naming the first byte that is not UTF-8."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        column = len(raw[: exc.start].decode("utf-8", "replace")) + 1
+        raise TransferError(
+            f"{where}:{column}: not UTF-8 text (byte 0x{raw[exc.start]:02x}) — save the file"
+            " as UTF-8 (a trainer export always is); nothing was imported"
+        ) from None
+
+
+def _parse(text: str, where: str) -> Any:
+    """One JSON record, or `TransferError` with the column of the problem."""
+    try:
+        return json.loads(
+            text, parse_constant=_parse_constant, parse_float=_parse_float, parse_int=_parse_int
+        )
+    except json.JSONDecodeError as exc:
+        raise TransferError(f"{where}:{exc.colno}: malformed JSON: {exc.msg}") from None
+    except _BadNumber as exc:
+        column = text.find(exc.token) + 1 or 1
+        raise TransferError(f"{where}:{column}: {exc}; nothing was imported") from None
+    except RecursionError:
+        raise TransferError(
+            f"{where}:1: the record nests too deeply; nothing was imported"
+        ) from None
 
 
 def read_jsonl(path: Path) -> list[SessionRecord]:
-    """Sessions from an export file. Raises TransferError naming the file and line."""
+    """Sessions from an export file. Raises TransferError naming the file and line.
+
+    Every field is checked here (`SessionRecord.from_json`, `TurnRecord.from_json`)
+    before anything is stored: a byte that is not UTF-8, NaN or a number past 64 bits,
+    a list where a time belongs or a lone surrogate is one line naming the file, the
+    line and the field, and the import stores nothing.
+    """
     from trainer.paths import regular_file_problem
-    from trainer.records import SessionRecord, StoreError
+    from trainer.records import SessionRecord, StoreError, TurnRecord
 
     calls: dict[str, _Pending] = {}
     problem = regular_file_problem(path)
     if problem is not None:
         raise TransferError(f"{path}: {problem}")
     try:
-        handle = path.open(encoding="utf-8-sig")
+        handle = path.open("rb")
     except OSError as exc:
         raise TransferError(f"{path}: cannot read: {exc.strerror}") from None
     with handle:
         for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
             where = f"{path}:{number}"
-            try:
-                item = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                raise TransferError(f"{where}:{exc.colno}: malformed JSON: {exc.msg}") from None
+            text = _decode(
+                raw[3:] if number == 1 and raw.startswith(b"\xef\xbb\xbf") else raw, where
+            )
+            if not text.strip():
+                continue
+            item = _parse(text, where)
             if not isinstance(item, dict):
                 raise TransferError(f"{where}:1: a record must be a JSON object")
             call = item.get("call_id")
             if not isinstance(call, str) or not call:
                 raise TransferError(f"{where}:1: record has no 'call_id'")
             pending = calls.setdefault(call, _Pending(None, [], number))
-            if isinstance(item.get("session"), dict):
+            if "session" in item:
+                if not isinstance(item["session"], dict):
+                    raise TransferError(f"{where}:1: 'session' must be a JSON object")
                 pending.header = item["session"]
+            turn = {
+                "index": item.get("turn"),
+                "speaker": item.get("speaker"),
+                "text": item.get("text"),
+                "node": item.get("node"),
+                "intent": item.get("intent"),
+                "score": item.get("score"),
+                "findings": item.get("findings"),
+                "meters": item.get("meters"),
+                "at": item.get("at"),
+                "moves": item.get("moves"),
+            }
             try:
-                pending.turns.append(
-                    {
-                        "index": int(item["turn"]),
-                        "speaker": item["speaker"],
-                        "text": item["text"],
-                        "node": item.get("node") or "",
-                        "intent": item.get("intent"),
-                        "score": item.get("score"),
-                        "findings": item.get("findings") or [],
-                        "meters": item.get("meters") or {},
-                        "at": item.get("at") or "",
-                        "moves": item.get("moves") or [],
-                    }
+                index = TurnRecord.from_json(turn).index
+            except StoreError as exc:
+                raise TransferError(f"{where}:1: {exc}{_FIX}") from None
+            if index in pending.indices:
+                raise TransferError(
+                    f"{where}:1: call '{call}' has turn {index} twice"
+                    " — remove the repeated line; nothing was imported"
                 )
-            except (KeyError, TypeError, ValueError) as exc:
-                raise TransferError(f"{where}:1: bad turn record ({exc})") from None
+            pending.turns.append(turn)
+            pending.indices.add(index)
     records = []
     for call, pending in calls.items():
         if pending.header is None:
@@ -145,5 +222,5 @@ def read_jsonl(path: Path) -> list[SessionRecord]:
         try:
             records.append(SessionRecord.from_json(data))
         except StoreError as exc:
-            raise TransferError(f"{path}:{pending.line}:1: {exc}") from None
+            raise TransferError(f"{path}:{pending.line}:1: {exc}{_FIX}") from None
     return records

@@ -69,33 +69,124 @@ class Settings:
     seed: int = 7
 
 
+#: The range each training setting may take, and why: ``folds`` splits the data for the
+#: out-of-fold figures (0 or 1 leaves nothing to measure, 100,000 trains for hours);
+#: ``epochs`` is one pass over the data each.
+LIMITS: dict[str, tuple[float, float]] = {
+    "alpha": (1e-6, 10.0),
+    "beta": (0.0, 100.0),
+    "l1": (0.0, 100.0),
+    "l2": (0.0, 100.0),
+    "epochs": (1, 100),
+    "folds": (2, 20),
+    "min_df": (1, 1000),
+    "fp_budget": (0.0, 1.0),
+    "min_threshold": (0.0, 1.0),
+    "seed": (0, 2**32 - 1),
+}
+
+
+def setting_value(name: str, text: str) -> int | float:
+    """The value of training setting ``name`` from its text; ValueError says the range.
+
+    A setting that is not finite or outside `LIMITS` is refused before training
+    starts, so a typo costs one line, not an hour of training or a crash in it.
+    """
+    current: int | float = getattr(Settings(), name)
+    low, high = LIMITS[name]
+    try:
+        value = type(current)(text)
+    except ValueError:
+        kind = "a whole number" if isinstance(current, int) else "a number"
+        raise ValueError(f"{name} must be {kind} from {low:g} to {high:g}, not {text!r}") from None
+    if not math.isfinite(value) or not low <= value <= high:
+        raise ValueError(f"{name} must be from {low:g} to {high:g}, not {text}")
+    return value
+
+
+def _clock(value: object) -> str | None:
+    """A ``time`` field: null or ``HH:MM`` on a 24-hour clock, else ValueError."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        hours, sep, minutes = value.partition(":")
+        digits = sep and hours.isdigit() and minutes.isdigit() and len(minutes) == 2
+        if digits and int(hours) < 24 and int(minutes) < 60:
+            return value
+    shown = repr(value)[:30]
+    raise ValueError(f"'time' is {shown}, not HH:MM on a 24-hour clock (such as 21:30)")
+
+
 def read_jsonl(path: Path) -> list[TrainItem]:
-    """Items of one JSONL file in the evaluation-set format (ValueError names file:line)."""
+    """Items of one JSONL file in the evaluation-set format (ValueError names file:line).
+
+    A row that is not a JSON object, a field of the wrong type, a time that is not
+    ``HH:MM`` or a byte that is not UTF-8 is refused here with the file and line,
+    before any training starts (it used to fail half-way through, or not at all).
+    """
     from trainer.paths import regular_file_problem
 
     problem = regular_file_problem(path)
     if problem is not None:
         raise ValueError(f"{path}: {problem}")
     items: list[TrainItem] = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            expect = row.get("expect")
-            items.append(
-                TrainItem(
-                    text=str(row["text"]),
-                    party=str(row.get("party", "debtor")),
-                    verified=bool(row.get("verified", True)),
-                    time=row.get("time"),
-                    labels=frozenset([expect]) if expect else frozenset(),
-                    origin=f"{path.name}:{number}",
-                )
-            )
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"{path}:{number}: not a training item ({exc})") from None
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            where = f"{path}:{number}"
+            try:
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                column = len(raw[: exc.start].decode("utf-8", "replace")) + 1
+                raise ValueError(
+                    f"{where}:{column}: not UTF-8 text (byte 0x{raw[exc.start]:02x})"
+                    " — save the file as UTF-8"
+                ) from None
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line, parse_constant=_not_a_number)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{where}:{exc.colno}: malformed JSON: {exc.msg}") from None
+            except (ValueError, RecursionError) as exc:
+                raise ValueError(f"{where}:1: {exc}") from None
+            try:
+                items.append(_item(row, f"{path.name}:{number}"))
+            except ValueError as exc:
+                raise ValueError(
+                    f"{where}:1: not a training item: {exc} — one JSON object a line:"
+                    ' {"text": "...", "party": "debtor", "verified": true, "time": "21:30",'
+                    ' "expect": "threat"}'
+                ) from None
     return items
+
+
+def _not_a_number(token: str) -> float:
+    raise ValueError(f"{token} is not a number JSON allows")
+
+
+def _item(row: object, origin: str) -> TrainItem:
+    """One training row as an item; ValueError says which field is wrong."""
+    if not isinstance(row, dict):
+        kind = "a list" if isinstance(row, list) else type(row).__name__
+        raise ValueError(f"the row is {kind}, not a JSON object")
+    text, party = row.get("text"), row.get("party", "debtor")
+    verified, expect = row.get("verified", True), row.get("expect")
+    if not isinstance(text, str):
+        raise ValueError("'text' must be text" if "text" in row else "'text' is missing")
+    if not isinstance(party, str):
+        raise ValueError("'party' must be text")
+    if not isinstance(verified, bool):
+        raise ValueError("'verified' must be true or false")
+    if expect is not None and not isinstance(expect, str):
+        raise ValueError("'expect' must be a category name or null")
+    return TrainItem(
+        text=text,
+        party=party,
+        verified=verified,
+        time=_clock(row.get("time")),
+        labels=frozenset([expect]) if expect else frozenset(),
+        origin=origin,
+    )
 
 
 # ------------------------------------------------------------------ features

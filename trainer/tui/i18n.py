@@ -55,6 +55,16 @@ STRINGS: dict[str, tuple[str, str]] = {
         "没有可用的场景:内容文件夹为空或有错误。",
         "No scenarios available: the content folder is empty or has errors.",
     ),
+    "home.read_only": (
+        "数据文件夹只读:通话和设置都不会保存。要保存,请用 --home 指定一个可写的文件夹。({detail})",
+        "The data folder is read-only: calls and settings are not saved. To save, start"
+        " with --home DIR (a folder you can write to). ({detail})",
+    ),
+    "briefing.cannot_save": (
+        "无法开始通话,因为它无法保存:{detail}",
+        "The call cannot start because it cannot be saved: {detail}",
+    ),
+    "call.export_failed": ("无法导出:{detail}", "Cannot export: {detail}"),
     "home.content_errors": (
         "内容有 {count} 处错误(运行 trainer validate 查看),相关场景未加载。第一处:{first}",
         "{count} content errors (run 'trainer validate'); those calls are not loaded."

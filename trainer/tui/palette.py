@@ -100,7 +100,13 @@ def export(app: TrainerApp) -> Callable[[], None]:
         if not session_id:
             app.notify(app.t("cmd.nothing_to_export"), severity="warning")
             return
-        path = app.backend.export_jsonl(session_id)
+        from trainer.records import StoreError
+
+        try:
+            path = app.backend.export_jsonl(session_id)
+        except StoreError as exc:
+            app.notify(app.t("call.export_failed", detail=str(exc)), severity="error", markup=False)
+            return
         app.notify(app.t("call.exported", path=str(path)), markup=False)
 
     return run

@@ -95,11 +95,24 @@ class BriefingScreen(TrainerScreen):
 
     @on(Button.Pressed, "#start-call")
     def action_start_call(self) -> None:
+        from trainer.records import StoreError
         from trainer.tui.screens.call import CallScreen
 
-        session = self.backend.new_session(
-            self.scenario, mode=self.trainer.mode, trainee=self.trainer.trainee
-        )
+        problem = self.backend.save_problem
+        try:
+            if problem is not None:  # a read-only data folder: nothing of the call could be kept
+                raise StoreError(problem)
+            session = self.backend.new_session(
+                self.scenario, mode=self.trainer.mode, trainee=self.trainer.trainee
+            )
+        except StoreError as exc:  # say so, and stay on the briefing
+            self.notify(
+                self.t("briefing.cannot_save", detail=str(exc)),
+                severity="error",
+                markup=False,
+                timeout=12,
+            )
+            return
         self.trainer.switch_screen(CallScreen(self.scenario, session))
 
     def action_back(self) -> None:

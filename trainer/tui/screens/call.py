@@ -110,7 +110,20 @@ class CallScreen(TrainerScreen):
             self._replay_stored()
             self.notify(self.t("call.resumed"))
         else:
-            self._render_events(self.session.start())
+            from trainer.records import StoreError
+
+            try:
+                events = self.session.start()
+            except StoreError as exc:  # the data folder became unwritable or full
+                self.notify(
+                    self.t("briefing.cannot_save", detail=str(exc)),
+                    severity="error",
+                    markup=False,
+                    timeout=12,
+                )
+                self.trainer.pop_screen()
+                return
+            self._render_events(events)
         self._after_turn()
 
     # ------------------------------------------------------------ rendering
@@ -327,7 +340,15 @@ class CallScreen(TrainerScreen):
         """Write this call's transcript as JSONL in the data folder."""
         if self.session.id is None:
             return
-        path = self.backend.export_jsonl(self.session.id)
+        from trainer.records import StoreError
+
+        try:
+            path = self.backend.export_jsonl(self.session.id)
+        except StoreError as exc:
+            self.notify(
+                self.t("call.export_failed", detail=str(exc)), severity="error", markup=False
+            )
+            return
         self.notify(self.t("call.exported", path=str(path)), markup=False)
 
     def action_hang_up(self) -> None:

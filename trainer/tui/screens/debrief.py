@@ -215,7 +215,15 @@ class DebriefScreen(TrainerScreen):
 
     def action_export(self) -> None:
         """Write the transcript as JSONL in the data folder."""
-        path = self.backend.export_jsonl(self.session_id)
+        from trainer.records import StoreError
+
+        try:
+            path = self.backend.export_jsonl(self.session_id)
+        except StoreError as exc:
+            self.notify(
+                self.t("call.export_failed", detail=str(exc)), severity="error", markup=False
+            )
+            return
         self.notify(self.t("call.exported", path=str(path)), markup=False)
 
     def action_back(self) -> None:

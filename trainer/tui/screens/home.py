@@ -108,6 +108,14 @@ class HomeScreen(TrainerScreen):
         self.query_one("#scenarios", OptionList).loading = False
         self.reload()
         self.query_one("#scenarios", OptionList).focus()
+        problem = self.backend.save_problem
+        if problem is not None:
+            self.notify(
+                self.t("home.read_only", detail=problem),
+                severity="warning",
+                markup=False,
+                timeout=15,
+            )
         errors = [d for d in self.backend.diagnostics if d.severity == "error"]
         if errors:
             self.notify(

@@ -1,11 +1,13 @@
-"""Refuse rulebook regexes that can backtrack catastrophically, before they are used.
+"""Refuse content regexes that can backtrack catastrophically, before they are used.
 
 Python's ``re`` backtracks: a pattern such as ``(a+)+$``, ``(a|a)*``, ``(.*)*`` or
 ``(\\w|\\d)+`` takes exponential time on a line that almost matches, and nothing
-can interrupt a running match. An overlay is written by people outside the
-project (see docs/threat-model.md), so every regex of a rulebook is checked
-here when the book loads (``trainer validate``, ``trainer audit``, the app) and
-a risky one is refused with K612 instead of hanging the audit later.
+can interrupt a running match. Overlays and content packs are written by people
+outside the project (see docs/threat-model.md), so every regex is checked here
+when it loads and a risky one is refused instead of hanging a call or an audit
+later: rulebook and overlay regexes with K612 (``trainer.grading.rulebook``),
+intent ``patterns:`` in content packs with R312 (``trainer.scenarios.lint``).
+This module imports nothing of the project, so both layers can use it.
 
 The check is static and conservative, on the parsed pattern:
 
@@ -23,6 +25,7 @@ linear, but the shapes behind real catastrophic backtracking are all refused.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from re import _constants as _c  # type: ignore[attr-defined]  # the parser behind ``re``:
@@ -41,6 +44,7 @@ _PROBES = "aZz_09 \t\n.,-'中é\u3000"
 Items = list[tuple[Any, Any]]
 
 
+@functools.lru_cache(maxsize=4096)
 def unsafe_regex(pattern: str) -> str | None:
     """Why ``pattern`` may backtrack catastrophically (one phrase), or None when it is safe.
 

@@ -112,7 +112,7 @@ async def open_call(pilot: Pilot[None], name: str = "王小明") -> None:
 
 
 def shown_text(widget: Widget) -> str:
-    """The plain text a Static-like widget shows now."""
-    visual = widget.render()
+    """The plain text a Static-like widget shows now (before it is broken into lines)."""
+    visual = getattr(widget, "visual", None) or widget.render()
     plain = getattr(visual, "plain", None)
     return plain if isinstance(plain, str) else str(visual)

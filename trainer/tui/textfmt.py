@@ -14,6 +14,7 @@ characters by offset.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from trainer.safetext import visible
 
@@ -25,3 +26,86 @@ def tidy(text: str) -> str:
     """``text`` without the whitespace between two CJK characters or CJK punctuation,
     and with control characters made visible (`trainer.safetext.visible`)."""
     return _SPACE_BETWEEN_CJK.sub("", visible(text))
+
+
+#: Punctuation that never starts a line (it belongs to what comes before it).
+_CLOSING = frozenset("，。！？；：、）》」』】〕〉”’…%,.!?;:)]}")
+#: Punctuation that never ends a line (it belongs to what comes after it).
+_OPENING = frozenset("（《「『【〔〈“‘([{")
+#: Characters that join letters and digits into one unbreakable run: 6,380.00 · 10:30 · 400-000-1024
+_JOINERS = frozenset(".,:/-_'@+#")
+
+
+def _cells(ch: str) -> int:
+    if unicodedata.combining(ch):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def _units(text: str) -> list[tuple[int, int, bool]]:
+    """(start, end, is_space) pieces a line may break between: a run of spaces, a run of
+    letters and digits (with the joiners inside a number or a word), or one other
+    character; closing punctuation joins the piece before it, opening the piece after."""
+    units: list[list[int]] = []  # [start, end, is_space]
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        j = i + 1
+        if ch.isspace():
+            while j < n and text[j].isspace():
+                j += 1
+            units.append([i, j, 1])
+            i = j
+            continue
+        if ch.isascii() and ch.isalnum():
+            while j < n and (
+                (text[j].isascii() and text[j].isalnum())
+                or (
+                    text[j] in _JOINERS
+                    and j + 1 < n
+                    and text[j + 1].isascii()
+                    and text[j + 1].isalnum()
+                )
+            ):
+                j += 1
+        if ch in _CLOSING and units and not units[-1][2]:
+            units[-1][1] = j  # never start a line with it
+        elif units and not units[-1][2] and text[units[-1][1] - 1] in _OPENING:
+            units[-1][1] = j  # never end a line with an opening mark
+        else:
+            units.append([i, j, 0])
+        i = j
+    return [(a, b, bool(s)) for a, b, s in units]
+
+
+def line_starts(text: str, width: int) -> list[int]:
+    """Where the lines of one paragraph start when it is wrapped to ``width`` cells,
+    after the first: Chinese may break between any two characters, but never inside a
+    number or a Latin word (``63|80块``), before closing punctuation or after opening
+    punctuation; Latin text breaks at spaces. A piece wider than a line is folded."""
+    starts: list[int] = []
+    used = 0
+    for start, end, space in _units(text):
+        size = sum(_cells(ch) for ch in text[start:end])
+        if space:
+            if used and used + size <= width:
+                used += size
+            elif used:
+                starts.append(end)  # break at the spaces; they are dropped
+                used = 0
+            continue
+        if used + size <= width:
+            used += size
+            continue
+        if size <= width:
+            if used:
+                starts.append(start)
+            used = size
+            continue
+        for k in range(start, end):  # fold a piece longer than a line
+            cells = _cells(text[k])
+            if used + cells > width and used:
+                starts.append(k)
+                used = 0
+            used += cells
+    return [s for s in starts if 0 < s < len(text)]

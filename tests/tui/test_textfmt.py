@@ -1,0 +1,48 @@
+"""Chinese-aware line breaking: numbers stay whole, punctuation stays with its words."""
+
+from __future__ import annotations
+
+import itertools
+import unicodedata
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from trainer.tui.textfmt import line_starts
+
+
+def _lines(text: str, width: int) -> list[str]:
+    starts = [0, *line_starts(text, width), len(text)]
+    return [text[a:b] for a, b in itertools.pairwise(starts)]
+
+
+def test_a_number_is_never_cut_and_no_line_starts_with_closing_punctuation() -> None:
+    text = "客户:您好,我这边欠款是6380块,还差63.80元没还,逾期15天了。请问您方便吗?(好的)"
+    for width in range(8, 30):
+        lines = _lines(text, width)
+        assert "".join(lines) == text
+        for line in lines:
+            assert line[:1] not in ",。!?;:)、", (width, lines)
+            assert line[-1:] != "(", (width, lines)
+        for number in ("6380", "63.80", "15"):
+            assert any(number in line for line in lines), (width, number, lines)
+
+
+def test_latin_text_breaks_at_spaces() -> None:
+    text = "Hi, this is Dana Ruiz with Crestline Recovery, calling about 1,284.50 dollars."
+    lines = _lines(text, 20)
+    assert all(len(line.rstrip()) <= 20 for line in lines)
+    assert any("1,284.50" in line for line in lines)
+
+
+@given(st.text(alphabet="欠款是元,。6380.ab (", max_size=60), st.integers(2, 30))
+def test_every_line_fits_and_nothing_is_lost(text: str, width: int) -> None:
+    lines = _lines(text, width)
+    assert "".join(lines) == text
+    cells = [
+        sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line.rstrip())
+        for line in lines
+    ]
+    # a line is wider than the width only when it holds a single unbreakable piece
+    for line, size in zip(lines, cells, strict=True):
+        assert size <= width or " " not in line.strip()

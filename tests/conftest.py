@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,17 @@ from trainer.services.content import wire
 ROOT = Path(__file__).resolve().parents[1]
 
 RunCli = Callable[..., "subprocess.CompletedProcess[str]"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_content_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The suite never reads or writes the user's cache: the content cache is off (its own
+    tests turn it on in a temporary folder) and any cache folder is a temporary one."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("TRAINER_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    patch.setenv("TRAINER_NO_CACHE", "1")
+    yield
+    patch.undo()
 
 
 @pytest.fixture

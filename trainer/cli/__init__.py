@@ -67,10 +67,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
-    if handler is not None:
+    if handler is not None and not getattr(args, "light", False):
         from trainer.services.content import wire
 
-        wire()  # every content kind is known before any command reads content
+        # every content kind is known before any command reads content; light commands
+        # (list, validate) read through `content_summary`, which wires when it loads
+        wire()
     if handler is None:
         handler = _default_handler(parser)
         if handler is None:

@@ -6,28 +6,63 @@ transcripts (scoring) — are registered here, by the top of the package, so no
 lower layer names an upper one. Every front end loads content through
 `load_content` below (or calls `wire` first), so a missing kind is an import
 error at start, never a silently skipped file.
+
+Loads go through the content cache (`trainer.services.cache`): a load whose files
+and code have not changed is read back instead of parsed and checked again.
+`content_summary` answers the light commands (``trainer list``, ``trainer
+validate``) from the cache's JSON side without importing the loader at all.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
+import pickle
 from collections.abc import Iterable
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from trainer.diagnostics import Diagnostic
-from trainer.scenarios.loader import ContentSet
-from trainer.scenarios.loader import load_content as _load
+from trainer.services import cache
+
+if TYPE_CHECKING:
+    from trainer.scenarios.loader import ContentSet
+
+#: The kinds and checks `wire` registers, as names: a load under any other set (a test's
+#: scratch kind) bypasses the cache, whose entries assume this set.
+_WIRED: list[tuple[str, ...]] = []
 
 
 @functools.cache
 def wire() -> None:
     """Register the rulebook, scorecard and golden kinds and their checks (once)."""
     from trainer.grading import kinds
+    from trainer.scenarios import lint  # noqa: F401  (the loader's own checks, on import)
     from trainer.scoring import golden, model
 
     kinds.register()
     model.register()
     golden.register()
+    _WIRED.append(_registry())
+
+
+def _registry() -> tuple[str, ...]:
+    from trainer.scenarios import loader
+
+    kinds = (f"{k}={v.__module__}.{v.__qualname__}" for k, v in sorted(loader.KINDS.items()))
+    checks = (f"{c.__module__}.{c.__qualname__}" for c in loader.CHECKS)
+    return (*kinds, "|", *checks)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the light commands show: every diagnostic and one row per loaded scenario."""
+
+    diagnostics: list[Diagnostic]
+    #: id, title, stage, persona, locale, difficulty of each scenario (loading order).
+    scenarios: list[dict[str, str]]
 
 
 def load_content(
@@ -35,6 +70,109 @@ def load_content(
     *,
     context: Iterable[Path] | None = None,
 ) -> tuple[ContentSet, list[Diagnostic]]:
-    """`trainer.scenarios.loader.load_content` with every kind wired in."""
+    """`trainer.scenarios.loader.load_content` with every kind wired in, through the cache."""
+    from trainer.scenarios.loader import load_content as _load
+
     wire()
-    return _load(paths, context=context)
+    paths = None if paths is None else list(paths)
+    context = None if context is None else list(context)
+    if not cache.enabled() or _registry() != _WIRED[0]:
+        return _load(paths, context=context)
+    key = cache.load_key(paths, context)
+    hit = _read_pickle(key, paths, context)
+    if hit is not None:
+        return hit
+    with cache.recording() as reads:
+        content, diagnostics = _load(paths, context=context)
+    _write(key, cache.describe(paths, context, reads), content, diagnostics)
+    return content, diagnostics
+
+
+def content_summary(
+    paths: Iterable[Path] | None = None,
+    *,
+    context: Iterable[Path] | None = None,
+) -> Summary:
+    """The diagnostics and scenario rows of a load: from the cache's JSON side when it
+    is warm (no loader, no pydantic), else by loading (which fills the cache)."""
+    paths = None if paths is None else list(paths)
+    context = None if context is None else list(context)
+    if cache.enabled():
+        entry = _read_json(cache.load_key(paths, context), paths, context)
+        if entry is not None:
+            summary = entry["summary"]
+            return Summary([Diagnostic(**d) for d in summary["diagnostics"]], summary["scenarios"])
+    content, diagnostics = load_content(paths, context=context)
+    return Summary(diagnostics, _rows(content))
+
+
+def _rows(content: ContentSet) -> list[dict[str, str]]:
+    return [
+        {
+            "id": s.id,
+            "title": s.title,
+            "stage": s.stage,
+            "persona": s.persona,
+            "locale": s.locale,
+            "difficulty": s.difficulty,
+        }
+        for s in content.scenarios.values()
+    ]
+
+
+def _write(
+    key: str, meta: dict[str, Any], content: ContentSet, diagnostics: list[Diagnostic]
+) -> None:
+    """Store one load: the JSON side (with what it depends on) and the pickle side."""
+    stamp = hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()
+    summary = {"diagnostics": [asdict(d) for d in diagnostics], "scenarios": _rows(content)}
+    try:
+        blob = pickle.dumps((stamp, content, diagnostics), protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # content that cannot be pickled is simply not cached
+        return
+    entry = {"meta": meta, "stamp": stamp, "summary": summary}
+    cache.write_entry(key, ".pickle", blob)
+    cache.write_entry(key, ".json", json.dumps(entry, ensure_ascii=False).encode())
+
+
+def _read_json(
+    key: str, paths: list[Path] | None, context: list[Path] | None
+) -> dict[str, Any] | None:
+    """The JSON side of an entry when it is well formed and still valid, else None."""
+    data = cache.read_entry(key, ".json")
+    if data is None:
+        return None
+    try:
+        entry = json.loads(data)
+        summary = entry["summary"]
+        [Diagnostic(**d) for d in summary["diagnostics"]]
+        if not all(isinstance(row, dict) for row in summary["scenarios"]):
+            return None
+        if not isinstance(entry["stamp"], str):
+            return None
+    except (ValueError, KeyError, TypeError):
+        return None
+    if not cache.still_valid(entry["meta"], paths, context):
+        return None
+    return entry  # type: ignore[no-any-return]
+
+
+def _read_pickle(
+    key: str, paths: list[Path] | None, context: list[Path] | None
+) -> tuple[ContentSet, list[Diagnostic]] | None:
+    """The stored content of a valid entry, or None (missing, stale, damaged)."""
+    from trainer.scenarios.loader import ContentSet
+
+    entry = _read_json(key, paths, context)
+    if entry is None:
+        return None
+    data = cache.read_entry(key, ".pickle")
+    if data is None:
+        return None
+    try:
+        stamp, content, diagnostics = pickle.loads(data)
+    except Exception:  # truncated or from other code: rebuilt by the caller
+        return None
+    if stamp != entry["stamp"] or not isinstance(content, ContentSet):
+        return None
+    return content, diagnostics

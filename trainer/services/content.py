@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import pickle
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -125,6 +124,8 @@ def _write(
 ) -> None:
     """Store one load: the JSON side (with what it depends on) and the pickle side."""
     stamp = hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()
+    import pickle
+
     summary = {"diagnostics": [asdict(d) for d in diagnostics], "scenarios": _rows(content)}
     try:
         blob = pickle.dumps((stamp, content, diagnostics), protocol=pickle.HIGHEST_PROTOCOL)
@@ -161,6 +162,8 @@ def _read_pickle(
     key: str, paths: list[Path] | None, context: list[Path] | None
 ) -> tuple[ContentSet, list[Diagnostic]] | None:
     """The stored content of a valid entry, or None (missing, stale, damaged)."""
+    import pickle
+
     from trainer.scenarios.loader import ContentSet
 
     entry = _read_json(key, paths, context)

@@ -119,11 +119,11 @@ def test_a_file_read_outside_the_folders_asked_for_counts(tmp_path: Path, folder
     extra.write_text("{}", encoding="utf-8")
     with cache.recording() as reads:
         extra.read_text(encoding="utf-8")
-    meta = cache.describe([tmp_path], None, reads)
+    meta = cache.describe(reads)
     assert str(extra) in meta["files"]
-    assert cache.still_valid(meta, [tmp_path], None)
+    assert cache.still_valid(meta)
     extra.write_text("[]", encoding="utf-8")  # same size, maybe the same time
-    assert not cache.still_valid(meta, [tmp_path], None)
+    assert not cache.still_valid(meta)
 
 
 def test_the_cache_is_private(folder: Path, pack: Path) -> None:
@@ -228,3 +228,64 @@ def test_list_and_validate_answer_the_same_warm_and_cold(
         (r.returncode, r.stdout, r.stderr) for r in cold
     ]
     assert "en-special-dispute" in warm[0].stdout
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    """A copy of the shipped en-US rulebook and its learned model, which tests may edit."""
+    rules = ROOT / "content" / "dialogues" / "rules"
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    shutil.copy(rules / "en-US.model.json", folder)
+    return Path(shutil.copy(rules / "en-US.yaml", folder))
+
+
+@pytest.fixture
+def compiles(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the real rulebook compiles (a cache hit does not compile)."""
+    from trainer.grading import rulebook
+
+    count: list[int] = []
+    real = rulebook.load_rulebook
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        count.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(rulebook, "load_rulebook", counted)
+    return count
+
+
+def test_a_compiled_rulebook_comes_from_the_cache_until_a_file_it_read_changes(
+    folder: Path, book: Path, compiles: list[int]
+) -> None:
+    from trainer.services.rulebooks import load_rulebook
+
+    first = load_rulebook(book)
+    again = load_rulebook(book)
+    assert len(compiles) == 1
+    assert [(r.id, r.title) for r in again.rules] == [(r.id, r.title) for r in first.rules]
+    assert again.check("I am a police officer and you will be arrested") == first.check(
+        "I am a police officer and you will be arrested"
+    )
+    text = book.read_text(encoding="utf-8")
+    book.write_text(text.replace("Posing as police", "Posing as POLICE"), encoding="utf-8")
+    assert "Posing as POLICE or law enforcement" in [r.title for r in load_rulebook(book).rules]
+    assert len(compiles) == 2
+    model = book.with_name("en-US.model.json")  # read through `model:`, not named by the caller
+    model.write_bytes(model.read_bytes() + b"\n")
+    load_rulebook(book)
+    assert len(compiles) == 3
+    load_rulebook(book)
+    assert len(compiles) == 3
+
+
+def test_a_broken_rulebook_is_never_cached(folder: Path, book: Path, compiles: list[int]) -> None:
+    from trainer.diagnostics import ContentError
+    from trainer.services.rulebooks import load_rulebook
+
+    book.write_text(book.read_text(encoding="utf-8") + "\nnot_a_key: 1\n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(ContentError):
+            load_rulebook(book)
+    assert len(compiles) == 2 and not list(folder.glob("*.pickle"))

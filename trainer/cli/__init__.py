@@ -106,7 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from trainer.services.content import wire
 
         # every content kind is known before any command reads content; light commands
-        # (list, validate) read through `content_summary`, which wires when it loads
+        # (list, validate, rules list/show) read content through the services, which wire
+        # it when they load
         wire()
     if handler is None:
         handler = _default_handler(parser)

@@ -68,7 +68,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     listing.add_argument("rulebook", nargs="?", default="zh-CN", metavar="RULEBOOK")
     listing.add_argument("--category", help="only this category")
     listing.add_argument("--format", choices=("text", "json"), default="text")
-    listing.set_defaults(handler=_rules_list)
+    listing.set_defaults(handler=_rules_list, light=True)
     show = sub.add_parser("show", help="show one rule in full")
     show.add_argument("rule_id", metavar="ID", help="rule id, e.g. ZH-IMP-001")
     show.add_argument(
@@ -77,7 +77,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="NAME|FILE",
         help="rulebook (default: picked from the id's prefix)",
     )
-    show.set_defaults(handler=_rules_show)
+    show.set_defaults(handler=_rules_show, light=True)
     from trainer.cli import train as train_cmd
 
     train_cmd.add_parser(sub)
@@ -106,7 +106,7 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 def _load(ref: str, check_examples: bool = True) -> Rulebook | None:
     """The rulebook, or None after printing its diagnostics."""
     from trainer.diagnostics import ContentError
-    from trainer.grading.rulebook import load_rulebook
+    from trainer.services.rulebooks import load_rulebook
 
     try:
         return load_rulebook(ref, check_examples=check_examples)

@@ -7,21 +7,19 @@ and on trainer's own code, so it is kept under the user cache folder (or
 ``TRAINER_NO_CACHE=1`` turns it off; deleting the folder is always safe.
 
 One load is stored as two files named by its key (the trainer code, the Python
-version, the paths asked for and the working folder, which decides the file names
-in diagnostics):
+version, what was asked for and the working folder, which decides the file names
+in diagnostics): ``<key>.json``, what it depends on plus whatever the caller keeps
+in a safe format, and ``<key>.pickle``, the loaded objects. The users are
+`trainer.services.content` (content sets, and a JSON summary that lets a warm
+``trainer list`` or ``trainer validate`` skip pydantic and the models altogether)
+and `trainer.services.rulebooks` (compiled rulebooks).
 
-- ``<key>.json``: what the light commands print (the diagnostics and the scenario
-  list), in JSON, so a warm ``trainer list`` or ``trainer validate`` never imports
-  pydantic or the models;
-- ``<key>.pickle``: the `ContentSet` and diagnostics themselves, for the commands
-  and the app that use the content.
-
-Each entry also lists every file the load read (recorded while loading, so a
-rulebook's model file or an ``extends`` base outside the folders asked for count
-too) with its size, modification time and SHA-256, the YAML files discovery found
-and the modification time of every folder holding them. An entry is used only
-when all of these still match; anything edited, added or removed means a fresh
-load. The hashes make a same-size edit within the clock's resolution count too.
+Each entry lists every file the load read (recorded while loading, so a rulebook's
+model file or an ``extends`` base outside the folders asked for count too) with its
+size, modification time and SHA-256, and the modification time of every folder
+holding them or the files a listing found. An entry is used only when all of these
+still match; anything edited, added or removed means a fresh load. The hashes make
+a same-size edit within the clock's resolution count too.
 
 Safety: a pickle runs code when loaded, so a cache another user can write would
 let them run code as this user. The folder is created with mode 0700 and the files
@@ -139,15 +137,10 @@ def _module_stamp(name: str) -> str:
     return f"{spec.origin} {info.st_size} {info.st_mtime_ns}"
 
 
-def load_key(paths: Iterable[Path] | None, context: Iterable[Path] | None) -> str:
-    """The key of one load: the code, the paths and context asked for, the working folder."""
+def load_key(what: str, parts: Any) -> str:
+    """The key of one load: the code, what is loaded (``parts``, JSON), the working folder."""
     digest = hashlib.sha256(code_stamp().encode())
-    parts = {
-        "paths": None if paths is None else [str(p) for p in paths],
-        "context": None if context is None else [str(p) for p in context],
-        "cwd": os.getcwd(),
-    }
-    digest.update(json.dumps(parts, sort_keys=True).encode())
+    digest.update(json.dumps([what, parts, os.getcwd()], sort_keys=True, default=str).encode())
     return digest.hexdigest()[:40]
 
 
@@ -230,45 +223,24 @@ def _dependencies(reads: Iterable[str]) -> dict[str, Stamp]:
 # ---------------------------------------------------------------- entries
 
 
-def describe(
-    paths: Iterable[Path] | None, context: Iterable[Path] | None, reads: Iterable[str]
-) -> dict[str, Any]:
-    """What an entry must still match to be used: the discovered files, their folders'
-    times and the stamps of every file read."""
-    found = _discovered(paths, context)
+def describe(reads: Iterable[str], also: Iterable[str] = ()) -> dict[str, Any]:
+    """What an entry must still match to be used: the stamps of every file read and the
+    times of the folders holding them and the files in ``also`` (found by a listing)."""
     files = _dependencies(reads)
-    folders = {os.path.dirname(os.path.abspath(f)) for f in [*found["files"], *files]}
+    folders = {os.path.dirname(os.path.abspath(f)) for f in [*also, *files]}
     return {
         "format": FORMAT,
-        "discovered": found,
         "folders": folder_times(sorted(folders)),
         "files": {path: list(s) for path, s in files.items()},
     }
 
 
-def _discovered(
-    paths: Iterable[Path] | None, context: Iterable[Path] | None
-) -> dict[str, list[str]]:
-    from trainer.paths import content_root
-    from trainer.scenarios.files import discover
-
-    roots = list(paths) if paths else [content_root()]
-    files, problems = discover(roots)
-    extra, _ = discover(list(context or []))
-    return {
-        "files": [str(p) for p in [*files, *extra]],
-        "problems": [d.format() for d in problems],
-    }
-
-
-def still_valid(meta: Any, paths: Iterable[Path] | None, context: Iterable[Path] | None) -> bool:
-    """True when nothing an entry depends on has changed since it was written."""
+def still_valid(meta: Any) -> bool:
+    """True when no file or folder an entry depends on (see `describe`) has changed."""
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         return False
     files, folders = meta.get("files"), meta.get("folders")
     if not isinstance(files, dict) or not isinstance(folders, dict):
-        return False
-    if meta.get("discovered") != _discovered(paths, context):
         return False
     if folder_times(folders) != folders:
         return False
@@ -335,3 +307,57 @@ def _prune(folder: Path) -> None:
         for suffix in (".json", ".pickle"):
             with suppress(OSError):
                 old.with_suffix(suffix).unlink()
+
+
+def save(key: str, meta: dict[str, Any], objects: Any, summary: Any = None) -> None:
+    """Store one load: ``objects`` pickled, ``meta`` (see `describe`) and ``summary`` in JSON.
+
+    The two files share a stamp, so a reader never pairs the JSON of one load with the
+    pickle of another. Objects that cannot be pickled are simply not cached.
+    """
+    import pickle
+
+    if not enabled():
+        return
+    stamp = hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()
+    try:
+        blob = pickle.dumps((stamp, objects), protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:
+        return
+    entry = {"meta": meta, "stamp": stamp, "summary": summary}
+    write_entry(key, ".pickle", blob)
+    write_entry(key, ".json", json.dumps(entry, ensure_ascii=False).encode())
+
+
+def entry(key: str) -> dict[str, Any] | None:
+    """The JSON side of an entry whose files and folders are unchanged, else None.
+
+    The caller checks what else the load depended on (``meta``) and reads ``summary``
+    defensively: the file may be damaged.
+    """
+    data = read_entry(key, ".json")
+    if data is None:
+        return None
+    try:
+        found = json.loads(data)
+    except ValueError:
+        return None
+    if not isinstance(found, dict) or not isinstance(found.get("stamp"), str):
+        return None
+    if not still_valid(found.get("meta")):
+        return None
+    return found
+
+
+def objects(key: str, found: dict[str, Any]) -> Any:
+    """The pickled objects of an entry `entry` returned, or None (missing, damaged, stale)."""
+    import pickle
+
+    data = read_entry(key, ".pickle")
+    if data is None:
+        return None
+    try:
+        stamp, loaded = pickle.loads(data)
+    except Exception:  # truncated, or written by other code: the caller loads afresh
+        return None
+    return loaded if stamp == found["stamp"] else None

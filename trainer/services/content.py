@@ -16,8 +16,6 @@ validate``) from the cache's JSON side without importing the loader at all.
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -77,13 +75,15 @@ def load_content(
     context = None if context is None else list(context)
     if not cache.enabled() or _registry() != _WIRED[0]:
         return _load(paths, context=context)
-    key = cache.load_key(paths, context)
+    key = _key(paths, context)
     hit = _read_pickle(key, paths, context)
     if hit is not None:
         return hit
     with cache.recording() as reads:
         content, diagnostics = _load(paths, context=context)
-    _write(key, cache.describe(paths, context, reads), content, diagnostics)
+    found = _discovered(paths, context)
+    meta = {**cache.describe(reads, also=found["files"]), "discovered": found}
+    _write(key, meta, content, diagnostics)
     return content, diagnostics
 
 
@@ -97,12 +97,31 @@ def content_summary(
     paths = None if paths is None else list(paths)
     context = None if context is None else list(context)
     if cache.enabled():
-        entry = _read_json(cache.load_key(paths, context), paths, context)
+        entry = _read_json(_key(paths, context), paths, context)
         if entry is not None:
             summary = entry["summary"]
             return Summary([Diagnostic(**d) for d in summary["diagnostics"]], summary["scenarios"])
     content, diagnostics = load_content(paths, context=context)
     return Summary(diagnostics, _rows(content))
+
+
+def _key(paths: list[Path] | None, context: list[Path] | None) -> str:
+    return cache.load_key("content", [paths, context])
+
+
+def _discovered(paths: list[Path] | None, context: list[Path] | None) -> dict[str, list[str]]:
+    """The files a load of ``paths`` would read, and discovery's own problems: a file
+    added to or removed from the folders makes an entry stale."""
+    from trainer.paths import content_root
+    from trainer.scenarios.files import discover
+
+    roots = list(paths) if paths else [content_root()]
+    files, problems = discover(roots)
+    extra, _ = discover(list(context or []))
+    return {
+        "files": [str(p) for p in [*files, *extra]],
+        "problems": [d.format() for d in problems],
+    }
 
 
 def _rows(content: ContentSet) -> list[dict[str, str]]:
@@ -122,60 +141,38 @@ def _rows(content: ContentSet) -> list[dict[str, str]]:
 def _write(
     key: str, meta: dict[str, Any], content: ContentSet, diagnostics: list[Diagnostic]
 ) -> None:
-    """Store one load: the JSON side (with what it depends on) and the pickle side."""
-    stamp = hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()
-    import pickle
-
     summary = {"diagnostics": [asdict(d) for d in diagnostics], "scenarios": _rows(content)}
-    try:
-        blob = pickle.dumps((stamp, content, diagnostics), protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:  # content that cannot be pickled is simply not cached
-        return
-    entry = {"meta": meta, "stamp": stamp, "summary": summary}
-    cache.write_entry(key, ".pickle", blob)
-    cache.write_entry(key, ".json", json.dumps(entry, ensure_ascii=False).encode())
+    cache.save(key, meta, (content, diagnostics), summary)
 
 
 def _read_json(
     key: str, paths: list[Path] | None, context: list[Path] | None
 ) -> dict[str, Any] | None:
     """The JSON side of an entry when it is well formed and still valid, else None."""
-    data = cache.read_entry(key, ".json")
-    if data is None:
+    found = cache.entry(key)
+    if found is None or found["meta"].get("discovered") != _discovered(paths, context):
         return None
     try:
-        entry = json.loads(data)
-        summary = entry["summary"]
+        summary = found["summary"]
         [Diagnostic(**d) for d in summary["diagnostics"]]
         if not all(isinstance(row, dict) for row in summary["scenarios"]):
             return None
-        if not isinstance(entry["stamp"], str):
-            return None
-    except (ValueError, KeyError, TypeError):
+    except (KeyError, TypeError):
         return None
-    if not cache.still_valid(entry["meta"], paths, context):
-        return None
-    return entry  # type: ignore[no-any-return]
+    return found
 
 
 def _read_pickle(
     key: str, paths: list[Path] | None, context: list[Path] | None
 ) -> tuple[ContentSet, list[Diagnostic]] | None:
     """The stored content of a valid entry, or None (missing, stale, damaged)."""
-    import pickle
-
     from trainer.scenarios.loader import ContentSet
 
-    entry = _read_json(key, paths, context)
-    if entry is None:
+    found = _read_json(key, paths, context)
+    loaded = None if found is None else cache.objects(key, found)
+    if not isinstance(loaded, tuple) or len(loaded) != 2:
         return None
-    data = cache.read_entry(key, ".pickle")
-    if data is None:
-        return None
-    try:
-        stamp, content, diagnostics = pickle.loads(data)
-    except Exception:  # truncated or from other code: rebuilt by the caller
-        return None
-    if stamp != entry["stamp"] or not isinstance(content, ContentSet):
+    content, diagnostics = loaded
+    if not isinstance(content, ContentSet) or not isinstance(diagnostics, list):
         return None
     return content, diagnostics

@@ -57,6 +57,10 @@ def measure(base: list[str], args: tuple[str, ...], runs: int, folder: Path) -> 
     command = [*base, *args]
     env = dict(os.environ, TRAINER_CACHE_DIR=str(folder))
     env.pop("TRAINER_NO_CACHE", None)
+    # An installed package has its bytecode compiled; without it every run would time
+    # Python compiling trainer's modules, so let the untimed first run write it.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    run_once(command, env)
     times: dict[str, list[float]] = {"off": [], "cold": [], "warm": []}
     for _ in range(runs):  # interleaved, so a busy moment touches every state alike
         times["off"].append(run_once(command, {**env, "TRAINER_NO_CACHE": "1"}))

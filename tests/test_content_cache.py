@@ -89,7 +89,23 @@ def test_an_edited_file_is_seen_even_with_the_same_size_and_time(
     assert scenario.stat().st_size == before.st_size
     assert _title(pack) == 'Disputed debt: "That card was NEVER MINE"'
     assert load_content([pack])[0].scenarios["en-special-dispute"].title.endswith('NEVER MINE"')
-    assert len(loads) == 2  # the edit, then a hit for the edited content
+    load_content([pack])
+    summary = content_summary([pack])
+    assert summary.scenarios[0]["title"].endswith('NEVER MINE"')
+    assert len(loads) == 3  # before the edit, after it (JSON side), the pickle side; then hits
+
+
+def test_the_light_commands_store_no_pickle_and_a_full_load_adds_it(
+    folder: Path, pack: Path, loads: list[int]
+) -> None:
+    content_summary([pack])
+    assert [p.suffix for p in folder.iterdir()] == [".json"]
+    content_summary([pack])
+    load_content([pack])
+    assert sorted(p.suffix for p in folder.iterdir()) == [".json", ".pickle"]
+    load_content([pack])
+    content_summary([pack])
+    assert len(loads) == 2
 
 
 def test_a_broken_edit_shows_its_diagnostic(folder: Path, pack: Path) -> None:

@@ -313,19 +313,21 @@ def save(key: str, meta: dict[str, Any], objects: Any, summary: Any = None) -> N
     """Store one load: ``objects`` pickled, ``meta`` (see `describe`) and ``summary`` in JSON.
 
     The two files share a stamp, so a reader never pairs the JSON of one load with the
-    pickle of another. Objects that cannot be pickled are simply not cached.
+    pickle of another. ``objects`` None stores the JSON side alone (a later full load
+    adds the pickle); objects that cannot be pickled are simply not cached.
     """
     import pickle
 
     if not enabled():
         return
     stamp = hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()
-    try:
-        blob = pickle.dumps((stamp, objects), protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:
-        return
     entry = {"meta": meta, "stamp": stamp, "summary": summary}
-    write_entry(key, ".pickle", blob)
+    if objects is not None:
+        try:
+            blob = pickle.dumps((stamp, objects), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:
+            return
+        write_entry(key, ".pickle", blob)
     write_entry(key, ".json", json.dumps(entry, ensure_ascii=False).encode())
 
 

@@ -74,17 +74,12 @@ def load_content(
     paths = None if paths is None else list(paths)
     context = None if context is None else list(context)
     if not cache.enabled() or _registry() != _WIRED[0]:
-        return _load(paths, context=context)
+        return _load(paths, context=context)  # entries assume the kinds `wire` registers
     key = _key(paths, context)
     hit = _read_pickle(key, paths, context)
     if hit is not None:
         return hit
-    with cache.recording() as reads:
-        content, diagnostics = _load(paths, context=context)
-    found = _discovered(paths, context)
-    meta = {**cache.describe(reads, also=found["files"]), "discovered": found}
-    _write(key, meta, content, diagnostics)
-    return content, diagnostics
+    return _load_and_store(key, paths, context, keep_objects=True)
 
 
 def content_summary(
@@ -93,16 +88,40 @@ def content_summary(
     context: Iterable[Path] | None = None,
 ) -> Summary:
     """The diagnostics and scenario rows of a load: from the cache's JSON side when it
-    is warm (no loader, no pydantic), else by loading (which fills the cache)."""
+    is warm (no loader, no pydantic), else by loading (which fills that side only)."""
     paths = None if paths is None else list(paths)
     context = None if context is None else list(context)
-    if cache.enabled():
-        entry = _read_json(_key(paths, context), paths, context)
-        if entry is not None:
-            summary = entry["summary"]
-            return Summary([Diagnostic(**d) for d in summary["diagnostics"]], summary["scenarios"])
-    content, diagnostics = load_content(paths, context=context)
+    if not cache.enabled():
+        content, diagnostics = load_content(paths, context=context)
+        return Summary(diagnostics, _rows(content))
+    key = _key(paths, context)
+    entry = _read_json(key, paths, context)
+    if entry is not None:
+        summary = entry["summary"]
+        return Summary([Diagnostic(**d) for d in summary["diagnostics"]], summary["scenarios"])
+    content, diagnostics = _load_and_store(key, paths, context, keep_objects=False)
     return Summary(diagnostics, _rows(content))
+
+
+def _load_and_store(
+    key: str, paths: list[Path] | None, context: list[Path] | None, *, keep_objects: bool
+) -> tuple[ContentSet, list[Diagnostic]]:
+    """Load afresh, recording the files read, and store the entry: its JSON side, and
+    with ``keep_objects`` its pickle side (the light commands skip the pickling; a
+    later full load adds it). Under other kinds or checks than `wire` registers (a
+    test's scratch kind) nothing is stored."""
+    from trainer.scenarios.loader import load_content as _load
+
+    wire()
+    if _registry() != _WIRED[0]:
+        return _load(paths, context=context)
+    with cache.recording() as reads:
+        content, diagnostics = _load(paths, context=context)
+    found = _discovered(paths, context)
+    meta = {**cache.describe(reads, also=found["files"]), "discovered": found}
+    summary = {"diagnostics": [asdict(d) for d in diagnostics], "scenarios": _rows(content)}
+    cache.save(key, meta, (content, diagnostics) if keep_objects else None, summary)
+    return content, diagnostics
 
 
 def _key(paths: list[Path] | None, context: list[Path] | None) -> str:
@@ -136,13 +155,6 @@ def _rows(content: ContentSet) -> list[dict[str, str]]:
         }
         for s in content.scenarios.values()
     ]
-
-
-def _write(
-    key: str, meta: dict[str, Any], content: ContentSet, diagnostics: list[Diagnostic]
-) -> None:
-    summary = {"diagnostics": [asdict(d) for d in diagnostics], "scenarios": _rows(content)}
-    cache.save(key, meta, (content, diagnostics), summary)
 
 
 def _read_json(

@@ -21,6 +21,7 @@ from trainer.services import cache
 if TYPE_CHECKING:
     from trainer.grading.rulebook import Rulebook
 
+
 def load_rulebook(name_or_path: str | Path = "zh-CN", *, check_examples: bool = True) -> Rulebook:
     """`trainer.grading.rulebook.load_rulebook`, read from the cache when nothing changed.
 

@@ -47,13 +47,17 @@ def test_a_run_builds_only_its_commands_module() -> None:
     assert _modules_for([]) == COMMAND_MODULES
 
 
-def test_a_warm_list_imports_neither_pydantic_nor_the_loader(tmp_path: Path) -> None:
-    """With the content cache filled, ``trainer list`` reads its JSON side only."""
+@pytest.mark.parametrize("command", [["list"], ["rules", "list", "en-US"]])
+def test_a_warm_light_command_imports_neither_pydantic_nor_the_loader(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """With the content cache filled, ``trainer list`` and ``trainer rules list`` read
+    its JSON side only."""
     probe = (
-        "import sys; from trainer.cli import main; code = main(['list']); "
+        f"import sys; from trainer.cli import main; code = main({command!r}); "
         "heavy = [m for m in ('pydantic', 'yaml', 'trainer.scenarios.loader', "
         "'trainer.grading.rulebook', 'trainer.cli.calls', 'trainer.cli.records') "
-        "if m in sys.modules]; print(code, heavy)"
+        "if m in sys.modules]; print(code, heavy, file=sys.stderr)"
     )
     env = dict(os.environ, TRAINER_CACHE_DIR=str(tmp_path), TRAINER_NO_CACHE="")
     runs = [
@@ -62,5 +66,5 @@ def test_a_warm_list_imports_neither_pydantic_nor_the_loader(tmp_path: Path) -> 
         )
         for _ in range(2)
     ]
-    assert runs[0].stdout.splitlines()[-1].startswith("0 ['pydantic'")  # cold: the full load
-    assert runs[1].stdout.splitlines()[-1] == "0 []", runs[1].stderr
+    assert runs[0].stderr.splitlines()[-1].startswith("0 ['pydantic'")  # cold: the full load
+    assert runs[1].stderr.splitlines()[-1] == "0 []", runs[1].stderr

@@ -275,7 +275,7 @@ def compiles(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 def test_a_compiled_rulebook_comes_from_the_cache_until_a_file_it_read_changes(
     folder: Path, book: Path, compiles: list[int]
 ) -> None:
-    from trainer.services.rulebooks import load_rulebook
+    from trainer.services.rulebooks import load_rulebook, rulebook_summary
 
     first = load_rulebook(book)
     again = load_rulebook(book)
@@ -288,6 +288,8 @@ def test_a_compiled_rulebook_comes_from_the_cache_until_a_file_it_read_changes(
     book.write_text(text.replace("Posing as police", "Posing as POLICE"), encoding="utf-8")
     assert "Posing as POLICE or law enforcement" in [r.title for r in load_rulebook(book).rules]
     assert len(compiles) == 2
+    assert rulebook_summary(book).rules[0]["title"] == "Posing as POLICE or law enforcement"
+    assert len(compiles) == 2  # the summary came from the entry the load stored
     model = book.with_name("en-US.model.json")  # read through `model:`, not named by the caller
     model.write_bytes(model.read_bytes() + b"\n")
     load_rulebook(book)

@@ -187,26 +187,23 @@ def _rules_test(args: argparse.Namespace) -> int:
 def _rules_list(args: argparse.Namespace) -> int:
     import json
 
-    book = _load(args.rulebook)
-    if book is None:
+    from trainer.diagnostics import ContentError
+    from trainer.services.rulebooks import rulebook_summary
+
+    try:
+        book = rulebook_summary(args.rulebook)  # the cache's JSON side: no grader import
+    except ContentError as exc:
+        for diag in exc.diagnostics:
+            sys.stderr.write(diag.format() + "\n")
+        sys.stderr.write(f"rulebook '{args.rulebook}' cannot be used\n")
         return 2
-    rules = [r for r in book.rules if not args.category or r.category == args.category]
+    rules = [r for r in book.rules if not args.category or r["category"] == args.category]
     if args.format == "json":
-        data = [
-            {
-                "id": r.id,
-                "category": r.category,
-                "severity": r.severity,
-                "title": r.title,
-                "citations": [c.to_json() for c in r.citations],
-            }
-            for r in rules
-        ]
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json.dumps(rules, ensure_ascii=False, indent=2) + "\n")
         return 0
     sys.stdout.write(f"{book.id} {book.version} ({book.locale}): {len(rules)} rules\n")
     for r in rules:
-        sys.stdout.write(f"{r.id:<12} {r.severity:<9} {r.category:<24} {r.title}\n")
+        sys.stdout.write(f"{r['id']:<12} {r['severity']:<9} {r['category']:<24} {r['title']}\n")
     return 0
 
 

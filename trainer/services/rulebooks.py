@@ -13,8 +13,9 @@ loads); ``check_examples=False`` loads go straight to the grader.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from trainer.services import cache
 
@@ -33,12 +34,56 @@ def load_rulebook(name_or_path: str | Path = "zh-CN", *, check_examples: bool = 
 
     if not check_examples or not cache.enabled():
         return compile_rulebook(name_or_path, check_examples=check_examples)
-    key = cache.load_key("rulebook", str(name_or_path))
+    key = _key(name_or_path)
     found = cache.entry(key)
     loaded = None if found is None else cache.objects(key, found)
     if isinstance(loaded, Rulebook):
         return loaded
     with cache.recording() as reads:
         book = compile_rulebook(name_or_path)
-    cache.save(key, cache.describe(reads), book)
+    cache.save(key, cache.describe(reads), book, _summary(book).__dict__)
     return book
+
+
+@dataclass(frozen=True)
+class BookSummary:
+    """What ``trainer rules list`` shows of a book: its id, version, locale and rules."""
+
+    id: str
+    version: str
+    locale: str
+    #: id, category, severity, title and citations (as JSON) of each rule, in book order.
+    rules: list[dict[str, Any]]
+
+
+def rulebook_summary(name_or_path: str | Path = "zh-CN") -> BookSummary:
+    """A book's summary: from the cache's JSON side when it is warm (no grader import,
+    no pydantic), else by loading the book (which fills the cache)."""
+    if cache.enabled():
+        found = cache.entry(_key(name_or_path))
+        if found is not None:
+            try:
+                summary = BookSummary(**found["summary"])
+                if all(isinstance(rule, dict) for rule in summary.rules):
+                    return summary
+            except TypeError:
+                pass  # damaged: load afresh
+    return _summary(load_rulebook(name_or_path))
+
+
+def _key(name_or_path: str | Path) -> str:
+    return cache.load_key("rulebook", str(name_or_path))
+
+
+def _summary(book: Rulebook) -> BookSummary:
+    rules = [
+        {
+            "id": r.id,
+            "category": r.category,
+            "severity": r.severity,
+            "title": r.title,
+            "citations": [c.to_json() for c in r.citations],
+        }
+        for r in book.rules
+    ]
+    return BookSummary(book.id, book.version, book.locale, rules)

@@ -307,3 +307,18 @@ def test_a_broken_rulebook_is_never_cached(folder: Path, book: Path, compiles: l
         with pytest.raises(ContentError):
             load_rulebook(book)
     assert len(compiles) == 2 and not list(folder.glob("*.pickle"))
+
+
+def test_only_the_loading_thread_is_recorded(tmp_path: Path) -> None:
+    """The app loads content beside its UI thread; what the UI opens is no dependency."""
+    import threading
+
+    mine, other = tmp_path / "mine.yaml", tmp_path / "other.css"
+    mine.write_text("a", encoding="utf-8")
+    other.write_text("b", encoding="utf-8")
+    with cache.recording() as reads:
+        mine.read_text(encoding="utf-8")
+        reader = threading.Thread(target=other.read_text, kwargs={"encoding": "utf-8"})
+        reader.start()
+        reader.join()
+    assert str(mine) in reads and str(other) not in reads

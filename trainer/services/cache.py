@@ -31,6 +31,7 @@ only ever saves time, it never fails a command.
 
 from __future__ import annotations
 
+import _thread
 import hashlib
 import json
 import os
@@ -169,12 +170,13 @@ def folder_times(folders: Iterable[str]) -> dict[str, int]:
 # ---------------------------------------------------------------- recording reads
 
 _reads: set[str] | None = None
+_reader = 0  # the thread being recorded (the app loads content beside its UI thread)
 _hooked = False
 
 
 def _audit(event: str, args: tuple[Any, ...]) -> None:
     """Audit hook: note files opened for reading while a load is being recorded."""
-    if _reads is None or event != "open":
+    if _reads is None or event != "open" or _thread.get_ident() != _reader:
         return
     path, mode, flags = args
     if not isinstance(path, str):
@@ -193,26 +195,31 @@ def recording() -> Iterator[set[str]]:
     Uses one process-wide audit hook, installed on first use; outside a recording
     it returns at once.
     """
-    global _reads, _hooked
+    global _reads, _reader, _hooked
     if not _hooked:
         sys.addaudithook(_audit)
         _hooked = True
-    outer, _reads = _reads, set()
+    outer, outer_reader = _reads, _reader
+    _reads, _reader = set(), _thread.get_ident()
     try:
         yield _reads
     finally:
-        found, _reads = _reads, outer
+        found, _reads, _reader = _reads, outer, outer_reader
         if outer is not None:
             outer.update(found)
 
 
 def _dependencies(reads: Iterable[str]) -> dict[str, Stamp]:
-    """Stamps of the files a load read, leaving out installed code and the cache itself."""
+    """Stamps of the files a load read, leaving out the cache itself and what is installed
+    beside Python (dependencies' data, covered by `code_stamp`) but not trainer's own
+    folder: an installed package's shipped content lives there."""
     prefixes: list[str | Path] = [sys.prefix, sys.base_prefix, cache_root()]
     skip = tuple(str(Path(p).resolve()) + os.sep for p in prefixes)
+    own = str(Path(__file__).resolve().parents[1]) + os.sep
     out: dict[str, Stamp] = {}
     for path in sorted(reads):
-        if str(Path(path).resolve()).startswith(skip):
+        real = str(Path(path).resolve())
+        if real.startswith(skip) and not real.startswith(own):
             continue
         found = stamp(path)
         if found is not None:

@@ -114,7 +114,10 @@ def code_stamp() -> str:
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
         for name in sorted(filenames):
             if name.endswith(".py"):
-                info = os.stat(os.path.join(dirpath, name))
+                try:
+                    info = os.stat(os.path.join(dirpath, name))
+                except OSError:  # removed while we looked: the digest still differs
+                    continue
                 digest.update(f"{dirpath}/{name} {info.st_size} {info.st_mtime_ns}\n".encode())
     for module in ("pydantic", "yaml", "opencc", "ahocorasick", "transitions"):
         digest.update(f"{module} {_module_stamp(module)}\n".encode())

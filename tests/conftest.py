@@ -10,9 +10,12 @@ installed entry point, start-up imports).
 from __future__ import annotations
 
 import io
+import os
+import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,15 +28,17 @@ ROOT = Path(__file__).resolve().parents[1]
 RunCli = Callable[..., "subprocess.CompletedProcess[str]"]
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _no_content_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+def pytest_configure(config: pytest.Config) -> None:
     """The suite never reads or writes the user's cache: the content cache is off (its own
-    tests turn it on in a temporary folder) and any cache folder is a temporary one."""
-    patch = pytest.MonkeyPatch()
-    patch.setenv("TRAINER_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-    patch.setenv("TRAINER_NO_CACHE", "1")
-    yield
-    patch.undo()
+    tests turn it on in a temporary folder) and the cache folder is a temporary one.
+
+    Set here, before collection, because some test modules load content while they are
+    collected (parametrised over the shipped scenarios).
+    """
+    folder = tempfile.mkdtemp(prefix="trainer-test-cache-")
+    os.environ["TRAINER_CACHE_DIR"] = folder
+    os.environ["TRAINER_NO_CACHE"] = "1"
+    config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 
 @pytest.fixture

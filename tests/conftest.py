@@ -10,8 +10,11 @@ installed entry point, start-up imports).
 from __future__ import annotations
 
 import io
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,6 +26,19 @@ from trainer.services.content import wire
 ROOT = Path(__file__).resolve().parents[1]
 
 RunCli = Callable[..., "subprocess.CompletedProcess[str]"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The suite never reads or writes the user's cache: the content cache is off (its own
+    tests turn it on in a temporary folder) and the cache folder is a temporary one.
+
+    Set here, before collection, because some test modules load content while they are
+    collected (parametrised over the shipped scenarios).
+    """
+    folder = tempfile.mkdtemp(prefix="trainer-test-cache-")
+    os.environ["TRAINER_CACHE_DIR"] = folder
+    os.environ["TRAINER_NO_CACHE"] = "1"
+    config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 
 @pytest.fixture

@@ -27,6 +27,39 @@ COMMAND_MODULES = (
     "trainer.tui.commands",  # tui (default when no command is given on a terminal)
 )
 
+#: The module that registers each command: a run imports only its command's module
+#: (help, no command or an unknown word import them all). ``tests/test_cli.py``
+#: checks this table against what the modules register.
+COMMAND_HOMES = {
+    **dict.fromkeys(("validate", "schema", "list"), "trainer.cli.content"),
+    **dict.fromkeys(("play", "test", "explore", "graph"), "trainer.cli.calls"),
+    **dict.fromkeys(("audit", "rules"), "trainer.cli.rules"),
+    "intents": "trainer.cli.intents",
+    **dict.fromkeys(
+        ("debrief", "history", "report", "regrade", "export", "import"), "trainer.cli.records"
+    ),
+    "tui": "trainer.tui.commands",
+}
+
+
+def _modules_for(argv: Sequence[str] | None) -> tuple[str, ...]:
+    """The command modules a run needs: its command's alone, else all of them."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word == "--home":
+            i += 2
+            continue
+        if word.startswith("--home="):
+            i += 1
+            continue
+        if word.startswith("-"):
+            return COMMAND_MODULES  # top-level help, version or a mistake: show everything
+        home = COMMAND_HOMES.get(word)
+        return (home,) if home else COMMAND_MODULES
+    return COMMAND_MODULES
+
 
 class _Parser(argparse.ArgumentParser):
     """argparse with exit code 2 and a one-line error for bad usage."""
@@ -37,8 +70,9 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser with every registered sub-command."""
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser: every sub-command, or only those of the module ``argv``'s
+    command lives in (so ``trainer list`` never imports the other areas' modules)."""
     parser = _Parser(prog="trainer", description="Script-training simulator for collection calls.")
     parser.add_argument("--version", action="version", version=f"trainer {__version__}")
     parser.add_argument(
@@ -46,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="data folder for sessions and settings (default: $TRAINER_HOME or the user data dir)",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMAND_MODULES:
+    for name in _modules_for(argv) if argv is not None else COMMAND_MODULES:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -64,13 +98,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``trainer`` console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(words)
+    args = parser.parse_args(words)
     handler = getattr(args, "handler", None)
-    if handler is not None:
+    if handler is not None and not getattr(args, "light", False):
         from trainer.services.content import wire
 
-        wire()  # every content kind is known before any command reads content
+        # every content kind is known before any command reads content; light commands
+        # (list, validate, rules list/show) read content through the services, which wire
+        # it when they load
+        wire()
     if handler is None:
         handler = _default_handler(parser)
         if handler is None:

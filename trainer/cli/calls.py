@@ -199,7 +199,7 @@ def load_grader(args: argparse.Namespace, locale: str) -> Grader | None:
     if name in _GRADERS:
         return _GRADERS[name]  # type: ignore[no-any-return]
     from trainer.diagnostics import ContentError
-    from trainer.grading import load_rulebook
+    from trainer.services.rulebooks import load_rulebook
 
     try:
         grader = load_rulebook(name)

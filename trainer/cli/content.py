@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING
 from trainer.vocab import SCENARIO_STAGES as STAGES
 
 if TYPE_CHECKING:
-    from trainer.diagnostics import Diagnostic
-    from trainer.scenarios.loader import ContentSet
+    from trainer.services.content import Summary
 
 #: Codes meaning the input could not be read at all (exit 2, not 1).
 UNREADABLE = frozenset({"Y100", "Y109"})
@@ -40,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     validate.add_argument("--format", choices=("text", "json"), default="text")
     validate.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    validate.set_defaults(handler=run_validate)
+    validate.set_defaults(handler=run_validate, light=True)
 
     schema = subparsers.add_parser(
         "schema", help="print the JSON Schema of content files (for editor completion)"
@@ -60,24 +59,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     listing.add_argument("--stage", choices=STAGES)
     listing.add_argument("--locale", help="e.g. zh-CN or en-US")
     listing.add_argument("--format", choices=("text", "json"), default="text")
-    listing.set_defaults(handler=run_list)
+    listing.set_defaults(handler=run_list, light=True)
 
 
-def _load(paths: list[str]) -> tuple[ContentSet, list[Diagnostic]]:
-    """Load the named paths (with their locale folders as context) or the shipped content."""
-    from trainer.scenarios.loader import context_for
-    from trainer.services.content import load_content
+def _load(paths: list[str]) -> Summary:
+    """The diagnostics and scenarios of the named paths (with their locale folders as
+    context) or of the shipped content: from the content cache when nothing changed."""
+    from trainer.scenarios.files import context_for
+    from trainer.services.content import content_summary
 
     if not paths:
-        return load_content()
+        return content_summary()
     targets = [Path(p) for p in paths]
-    return load_content(targets, context=context_for(targets))
+    return content_summary(targets, context=context_for(targets))
 
 
 def run_validate(args: argparse.Namespace) -> int:
     """Validate content and print diagnostics; the exit code says what was found."""
     try:
-        _, diagnostics = _load(args.paths)
+        diagnostics = _load(args.paths).diagnostics
     except FileNotFoundError as exc:
         sys.stderr.write(f"trainer validate: {exc}\n")
         return 2
@@ -130,27 +130,21 @@ def run_list(args: argparse.Namespace) -> int:
         sys.stderr.write(f"trainer list: {args.content}: no such content folder\n")
         return 2
     try:
-        content, diagnostics = _load(paths)
+        summary = _load(paths)
     except FileNotFoundError as exc:
         sys.stderr.write(f"trainer list: {exc}\n")
         return 2
+    diagnostics = summary.diagnostics
     if any(d.code in UNREADABLE for d in diagnostics):
         for diagnostic in diagnostics:
             if diagnostic.code in UNREADABLE:
                 sys.stderr.write(diagnostic.format() + "\n")
         return 2
     rows = [
-        {
-            "id": s.id,
-            "title": s.title,
-            "stage": s.stage,
-            "persona": s.persona,
-            "locale": s.locale,
-            "difficulty": s.difficulty,
-        }
-        for s in sorted(content.scenarios.values(), key=lambda s: (s.locale, s.stage, s.id))
-        if (args.stage is None or s.stage == args.stage)
-        and (args.locale is None or s.locale == args.locale)
+        row
+        for row in sorted(summary.scenarios, key=lambda r: (r["locale"], r["stage"], r["id"]))
+        if (args.stage is None or row["stage"] == args.stage)
+        and (args.locale is None or row["locale"] == args.locale)
     ]
     if args.format == "json":
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)

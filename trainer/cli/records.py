@@ -348,7 +348,7 @@ def cmd_regrade(args: argparse.Namespace) -> int:
     content = _content(args)
     rulebook = None
     if args.rules:
-        from trainer.grading.rulebook import load_rulebook
+        from trainer.services.rulebooks import load_rulebook
 
         rulebook = load_rulebook(args.rules)
     card = _scorecard(args.scorecard, content) if args.scorecard else None

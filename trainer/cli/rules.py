@@ -68,7 +68,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     listing.add_argument("rulebook", nargs="?", default="zh-CN", metavar="RULEBOOK")
     listing.add_argument("--category", help="only this category")
     listing.add_argument("--format", choices=("text", "json"), default="text")
-    listing.set_defaults(handler=_rules_list)
+    listing.set_defaults(handler=_rules_list, light=True)
     show = sub.add_parser("show", help="show one rule in full")
     show.add_argument("rule_id", metavar="ID", help="rule id, e.g. ZH-IMP-001")
     show.add_argument(
@@ -77,7 +77,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="NAME|FILE",
         help="rulebook (default: picked from the id's prefix)",
     )
-    show.set_defaults(handler=_rules_show)
+    show.set_defaults(handler=_rules_show, light=True)
     from trainer.cli import train as train_cmd
 
     train_cmd.add_parser(sub)
@@ -106,7 +106,7 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 def _load(ref: str, check_examples: bool = True) -> Rulebook | None:
     """The rulebook, or None after printing its diagnostics."""
     from trainer.diagnostics import ContentError
-    from trainer.grading.rulebook import load_rulebook
+    from trainer.services.rulebooks import load_rulebook
 
     try:
         return load_rulebook(ref, check_examples=check_examples)
@@ -187,26 +187,23 @@ def _rules_test(args: argparse.Namespace) -> int:
 def _rules_list(args: argparse.Namespace) -> int:
     import json
 
-    book = _load(args.rulebook)
-    if book is None:
+    from trainer.diagnostics import ContentError
+    from trainer.services.rulebooks import rulebook_summary
+
+    try:
+        book = rulebook_summary(args.rulebook)  # the cache's JSON side: no grader import
+    except ContentError as exc:
+        for diag in exc.diagnostics:
+            sys.stderr.write(diag.format() + "\n")
+        sys.stderr.write(f"rulebook '{args.rulebook}' cannot be used\n")
         return 2
-    rules = [r for r in book.rules if not args.category or r.category == args.category]
+    rules = [r for r in book.rules if not args.category or r["category"] == args.category]
     if args.format == "json":
-        data = [
-            {
-                "id": r.id,
-                "category": r.category,
-                "severity": r.severity,
-                "title": r.title,
-                "citations": [c.to_json() for c in r.citations],
-            }
-            for r in rules
-        ]
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json.dumps(rules, ensure_ascii=False, indent=2) + "\n")
         return 0
     sys.stdout.write(f"{book.id} {book.version} ({book.locale}): {len(rules)} rules\n")
     for r in rules:
-        sys.stdout.write(f"{r.id:<12} {r.severity:<9} {r.category:<24} {r.title}\n")
+        sys.stdout.write(f"{r['id']:<12} {r['severity']:<9} {r['category']:<24} {r['title']}\n")
     return 0
 
 

@@ -211,7 +211,7 @@ class Backend:
     def rulebook(self, locale: str) -> Rulebook | None:
         """The compiled rulebook for a locale (None when the grader has none)."""
         if locale not in self._rulebooks:
-            from trainer.grading import load_rulebook
+            from trainer.services.rulebooks import load_rulebook
 
             source = self._rulebook_sources.get(locale, locale)
             try:

@@ -95,9 +95,9 @@ def regrade(
     locale are skipped); ``scorecard`` replaces the scenario's scorecard for
     sessions of its locale (and stages, when it names some).
     """
-    from trainer.grading.rulebook import load_rulebook
     from trainer.scoring.replay import replay
     from trainer.scoring.scorecard import build_debrief
+    from trainer.services.rulebooks import load_rulebook
 
     result = Result()
     books: dict[str, Rulebook] = {}

@@ -70,6 +70,9 @@ def _units(text: str) -> list[tuple[int, int, bool]]:
                 j += 1
         if ch in _CLOSING and units and not units[-1][2]:
             units[-1][1] = j  # never start a line with it
+        elif ch in _CLOSING and len(units) > 1 and units[-1][2]:
+            units.pop()  # "word 。": the spaces and the mark go with the word
+            units[-1][1] = j
         elif units and not units[-1][2] and text[units[-1][1] - 1] in _OPENING:
             units[-1][1] = j  # never end a line with an opening mark
         else:
@@ -88,8 +91,8 @@ def line_starts(text: str, width: int) -> list[int]:
     for start, end, space in _units(text):
         size = sum(_cells(ch) for ch in text[start:end])
         if space:
-            if used and used + size <= width:
-                used += size
+            if (used or start == 0) and used + size <= width:
+                used += size  # spaces inside a line (or indenting the paragraph)
             elif used:
                 starts.append(end)  # break at the spaces; they are dropped
                 used = 0

@@ -3,29 +3,16 @@ committed before it is kept (the store writes each exchange in one transaction).
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
+from namespaces import in_namespace, mount_problem
+
+SMALL = mount_problem("-t tmpfs -o size=200k tmpfs {folder}")
 
 
-def _small_filesystem() -> bool:
-    """Whether this machine lets the test mount a tiny tmpfs in a user namespace."""
-    if shutil.which("unshare") is None:
-        return False
-    with tempfile.TemporaryDirectory() as folder:
-        probe = subprocess.run(
-            ["unshare", "-Urm", "sh", "-c", f"mount -t tmpfs -o size=200k tmpfs {folder}"],
-            capture_output=True,
-            check=False,
-        )
-    return probe.returncode == 0
-
-
-@pytest.mark.skipif(not _small_filesystem(), reason="cannot mount a small filesystem here")
+@pytest.mark.skipif(SMALL is not None, reason=str(SMALL))
 def test_a_full_disk_mid_call_is_one_line_and_keeps_what_was_said(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
@@ -39,13 +26,7 @@ def test_a_full_disk_mid_call_is_one_line_and_keeps_what_was_said(tmp_path: Path
         f"{trainer} play zh-first-forgetful --seed 3 < {lines}; echo play=$?; "
         f"{trainer} export > {tmp_path}/kept.jsonl; echo export=$?"
     )
-    result = subprocess.run(
-        ["unshare", "-Urm", "sh", "-c", script],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    result = in_namespace(script)
     assert "play=2" in result.stdout, result.stdout[-500:] + result.stderr[-500:]
     errors = [line for line in result.stderr.splitlines() if "error" in line]
     assert len(errors) == 1 and "database or disk is full" in errors[0]

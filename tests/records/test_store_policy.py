@@ -3,13 +3,13 @@ data folder and a full disk give one line naming the database file, never a trac
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from namespaces import in_namespace, mount_problem
 
 from trainer.records.sqlite import DB_NAME, Store
 
@@ -143,22 +143,10 @@ def test_a_damaged_page_is_one_line(run_cli, tmp_path: Path) -> None:  # type: i
     assert "the session database is damaged" in line or "cannot open" in line
 
 
-def _read_only_mount() -> bool:
-    """True when a user namespace can bind-mount a folder read-only (root ignores chmod)."""
-    if shutil.which("unshare") is None:
-        return False
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as folder:
-        probe = subprocess.run(
-            ["unshare", "-Urm", "sh", "-c", f"mount --bind {folder} {folder}"],
-            capture_output=True,
-            check=False,
-        )
-    return probe.returncode == 0
+READ_ONLY = mount_problem("--bind {folder} {folder}")  # a read-only home needs a bind mount
 
 
-@pytest.mark.skipif(not _read_only_mount(), reason="cannot make a read-only mount here")
+@pytest.mark.skipif(READ_ONLY is not None, reason=str(READ_ONLY))
 def test_a_read_only_home_still_lists_and_says_it_cannot_save(tmp_path: Path) -> None:
     home = _home(tmp_path)
     trainer = f"{sys.executable} -m trainer --home {home}"
@@ -167,9 +155,7 @@ def test_a_read_only_home_still_lists_and_says_it_cannot_save(tmp_path: Path) ->
         f"{trainer} history; echo history=$?; "
         f"echo hi | {trainer} play zh-first-forgetful --script -; echo play=$?"
     )
-    result = subprocess.run(
-        ["unshare", "-Urm", "sh", "-c", script], capture_output=True, text=True, check=False
-    )
+    result = in_namespace(script)
     assert "history=0" in result.stdout and "t1" in result.stdout
     assert "play=2" in result.stdout
     assert "cannot save: the data folder is read-only" in result.stderr

@@ -8,13 +8,12 @@ cannot be made the test is skipped with the reason.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
+from namespaces import in_namespace, mount_problem
 
 HERE = Path(__file__).resolve().parent
 
@@ -48,21 +47,10 @@ asyncio.run(main())
 """
 
 
-def _read_only_mount() -> str | None:
-    """Why a read-only bind mount cannot be made here, or None when it can."""
-    if shutil.which("unshare") is None:
-        return "no unshare command"
-    with tempfile.TemporaryDirectory() as folder:
-        probe = subprocess.run(
-            ["unshare", "-Urm", "sh", "-c", f"mount --bind {folder} {folder}"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    return None if probe.returncode == 0 else f"cannot make a read-only mount: {probe.stderr}"
+READ_ONLY = mount_problem("--bind {folder} {folder}")
 
 
-@pytest.mark.skipif(_read_only_mount() is not None, reason=str(_read_only_mount()))
+@pytest.mark.skipif(READ_ONLY is not None, reason=str(READ_ONLY))
 def test_the_app_on_a_read_only_home_says_so_and_does_not_crash(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
@@ -75,18 +63,9 @@ def test_the_app_on_a_read_only_home_says_so_and_does_not_crash(tmp_path: Path) 
     subprocess.run([sys.executable, "-c", setup, str(home), str(HERE)], check=True)
     script = tmp_path / "pilot.py"
     script.write_text(PILOT, encoding="utf-8")
-    result = subprocess.run(
-        [
-            "unshare",
-            "-Urm",
-            "sh",
-            "-c",
-            f"mount --bind {home} {home} && mount -o remount,ro,bind {home} {home}"
-            f' && "{sys.executable}" {script} {home} {HERE}',
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+    result = in_namespace(
+        f"mount --bind {home} {home} && mount -o remount,ro,bind {home} {home}"
+        f' && "{sys.executable}" {script} {home} {HERE}',
         timeout=240,
     )
     assert "Traceback" not in result.stderr, result.stderr
@@ -104,26 +83,15 @@ def test_the_app_on_a_read_only_home_says_so_and_does_not_crash(tmp_path: Path) 
         assert [s.scenario_id for s in store.list_sessions()] == ["tui-zh-first"]
 
 
-@pytest.mark.skipif(_read_only_mount() is not None, reason=str(_read_only_mount()))
+@pytest.mark.skipif(READ_ONLY is not None, reason=str(READ_ONLY))
 def test_an_empty_read_only_home_is_one_line(tmp_path: Path) -> None:
     """No database yet and none can be made: the line says so (it used to say "restore
     it from a backup", as if a database were damaged)."""
     home = tmp_path / "empty"
     home.mkdir()
-    result = subprocess.run(
-        [
-            "unshare",
-            "-Urm",
-            "sh",
-            "-c",
-            f"mount --bind {home} {home} && mount -o remount,ro,bind {home} {home}"
-            f' && "{sys.executable}" -m trainer --home {home} tui',
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
+    result = in_namespace(
+        f"mount --bind {home} {home} && mount -o remount,ro,bind {home} {home}"
+        f' && "{sys.executable}" -m trainer --home {home} tui'
     )
     assert result.returncode == 2
     assert result.stderr == (

@@ -411,12 +411,18 @@ def _lines(unit: Unit, jsonl: bool = False) -> Iterator[tuple[int, str | BadByte
     return reading.lines(unit.path, unit.start, unit.end, unit.first_line, jsonl)
 
 
+def _unreadable(
+    result: AuditResult, unit: Unit, line: int, message: str, hint: str, column: int = 1
+) -> None:
+    """Count a record that cannot be read and report it (K651); the rest of the file
+    is still audited."""
+    result.records += 1
+    result.errors.append(Diagnostic(unit.display, line, column, "K651", message, hint))
+
+
 def _not_utf8(result: AuditResult, unit: Unit, line: int, bad: BadBytes) -> None:
     """Report a line that is not UTF-8; the rest of the file is still audited."""
-    result.records += 1
-    result.errors.append(
-        Diagnostic(unit.display, line, bad.column, "K651", bad.message(), reading.HINT)
-    )
+    _unreadable(result, unit, line, bad.message(), reading.HINT, column=bad.column)
 
 
 def ungraded(
@@ -624,31 +630,19 @@ def _run_jsonl(books: BookSet, unit: Unit, result: AuditResult) -> None:
         try:
             rec = _parse(raw)
         except ValueError as exc:
-            result.records += 1
-            column = getattr(exc, "colno", 1)
             msg = getattr(exc, "msg", str(exc))
-            result.errors.append(
-                Diagnostic(
-                    unit.display,
-                    line,
-                    column,
-                    "K651",
-                    f"malformed JSON record: {msg}",
-                    "one JSON object per line",
-                )
+            _unreadable(
+                result,
+                unit,
+                line,
+                f"malformed JSON record: {msg}",
+                "one JSON object per line",
+                column=getattr(exc, "colno", 1),
             )
             continue
         if not isinstance(rec, dict):
-            result.records += 1
-            result.errors.append(
-                Diagnostic(
-                    unit.display,
-                    line,
-                    1,
-                    "K651",
-                    "record is not a JSON object",
-                    "one JSON object per line",
-                )
+            _unreadable(
+                result, unit, line, "record is not a JSON object", "one JSON object per line"
             )
             continue
         if reading.may_hold_surrogates(raw):
@@ -693,16 +687,12 @@ def _run_csv(books: BookSet, unit: Unit, result: AuditResult) -> None:
                 _not_utf8(result, unit, broken, bad[broken])
                 continue
             if None in row:
-                result.records += 1
-                result.errors.append(
-                    Diagnostic(
-                        unit.display,
-                        line,
-                        1,
-                        "K651",
-                        "row has more fields than the header",
-                        "quote values that contain commas",
-                    )
+                _unreadable(
+                    result,
+                    unit,
+                    line,
+                    "row has more fields than the header",
+                    "quote values that contain commas",
                 )
                 continue
             _record(auditor, result, unit, line, dict(row), None)

@@ -734,26 +734,17 @@ def _build(
     if always_guards is None:
         always_guards = (base.spec.always_guards or ()) if base else ()
     guard_table = {name: _guard(g) for name, g in guard_specs.items()}
-    for i, name in enumerate(always_guards):
-        if name not in guard_table:
-            problems.append(
-                doc.diag(
-                    ("always_guards", i),
-                    "K607",
-                    f"unknown guard '{name}'",
-                    f"define it under 'guards:' ({', '.join(guard_table)})",
+    for key, names in (("always_guards", always_guards), ("default_guards", default_guards)):
+        for i, name in enumerate(names):
+            if name not in guard_table:
+                problems.append(
+                    doc.diag(
+                        (key, i),
+                        "K607",
+                        f"unknown guard '{name}'",
+                        f"define it under 'guards:' ({', '.join(guard_table)})",
+                    )
                 )
-            )
-    for i, name in enumerate(default_guards):
-        if name not in guard_table:
-            problems.append(
-                doc.diag(
-                    ("default_guards", i),
-                    "K607",
-                    f"unknown guard '{name}'",
-                    f"define it under 'guards:' ({', '.join(guard_table)})",
-                )
-            )
 
     rules: list[Rule] = []
     if base:

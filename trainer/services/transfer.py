@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from trainer.audit import reading
+
 if TYPE_CHECKING:
     from trainer.records import SessionRecord
     from trainer.scenarios.loader import ContentSet
@@ -121,14 +123,13 @@ def _parse_int(token: str) -> int:
 
 def _decode(raw: bytes, where: str) -> str:
     """One line as text, or `TransferError` naming the first byte that is not UTF-8."""
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        column = len(raw[: exc.start].decode("utf-8", "replace")) + 1
+    text = reading.decode(raw)
+    if isinstance(text, reading.BadBytes):
         raise TransferError(
-            f"{where}:{column}: not UTF-8 text (byte 0x{raw[exc.start]:02x}) — save the file"
+            f"{where}:{text.column}: not UTF-8 text (byte 0x{text.byte:02x}) — save the file"
             " as UTF-8 (a trainer export always is); nothing was imported"
-        ) from None
+        )
+    return text
 
 
 def _parse(text: str, where: str) -> Any:

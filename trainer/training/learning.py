@@ -28,6 +28,7 @@ from typing import Any
 
 import ahocorasick
 
+from trainer.audit import reading
 from trainer.grading.findings import CallContext
 from trainer.grading.learned import FORMAT, canonical, context_features, sigmoid
 from trainer.grading.normalize import normalize
@@ -133,14 +134,12 @@ def read_jsonl(path: Path) -> list[TrainItem]:
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, 1):
             where = f"{path}:{number}"
-            try:
-                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError as exc:
-                column = len(raw[: exc.start].decode("utf-8", "replace")) + 1
+            line = reading.decode(raw, first=number == 1)
+            if isinstance(line, reading.BadBytes):
                 raise ValueError(
-                    f"{where}:{column}: not UTF-8 text (byte 0x{raw[exc.start]:02x})"
+                    f"{where}:{line.column}: not UTF-8 text (byte 0x{line.byte:02x})"
                     " — save the file as UTF-8"
-                ) from None
+                )
             if not line.strip():
                 continue
             try:

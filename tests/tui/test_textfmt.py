@@ -46,3 +46,11 @@ def test_every_line_fits_and_nothing_is_lost(text: str, width: int) -> None:
     # a line is wider than the width only when it holds a single unbreakable piece
     for line, size in zip(lines, cells, strict=True):
         assert size <= width or " " not in line.strip()
+
+
+def test_a_number_keeps_its_unit() -> None:
+    text = "谢谢。您尾号3721的信用卡欠款6,380元,3月10号到期,已经逾期15天了,最低还款638元。"
+    for width in range(10, 40):
+        lines = _lines(text, width)
+        for before, line in itertools.pairwise(lines):
+            assert not (before[-1:].isdigit() and line[:1] in "元月号天"), (width, lines)

@@ -32,6 +32,8 @@ def tidy(text: str) -> str:
 _CLOSING = frozenset("，。！？；：、）》」』】〕〉”’…%,.!?;:)]}")
 #: Punctuation that never ends a line (it belongs to what comes after it).
 _OPENING = frozenset("（《「『【〔〈“‘([{")
+#: Counters and units that stay with the number before them: 3月 · 10号 · 6,380元 · 15天
+_UNITS = frozenset("元块角分月日号年天点万千百亿个期次岁周笔张")
 #: Characters that join letters and digits into one unbreakable run: 6,380.00 · 10:30 · 400-000-1024
 _JOINERS = frozenset(".,:/-_'@+#")
 
@@ -70,6 +72,8 @@ def _units(text: str) -> list[tuple[int, int, bool]]:
                 j += 1
         if ch in _CLOSING and units and not units[-1][2]:
             units[-1][1] = j  # never start a line with it
+        elif ch in _UNITS and units and not units[-1][2] and text[i - 1].isdigit():
+            units[-1][1] = j  # a number keeps its unit: "3|月" is never a break
         elif ch in _CLOSING and len(units) > 1 and units[-1][2]:
             units.pop()  # "word 。": the spaces and the mark go with the word
             units[-1][1] = j

@@ -6,10 +6,11 @@ violations said indirectly or crudely), per locale.
     python benchmarks/grader_hard.py -v              # development sets, every miss
 
 Every set in ``tests/grading/eval`` named below was written blind (its authors had not
-read the rulebooks). Development sets: ``hard_dev`` and ``hard_dev2`` (the first held-out
-set, measured once and then read). Held-out sets, only ever reported as totals (reading
-their misses would turn them into development data): ``hard_held2`` (hard cases) and
-``plain_held2`` (ordinary in-call lines and plain violations).
+read the rulebooks). Development sets: ``hard_dev``, ``hard_dev2``, and ``hard_held2`` and
+``plain_held2`` (earlier held-out sets, measured once before and once after a round of
+work, then used for development). Held-out sets, only ever reported as totals (reading
+their misses would turn them into development data): ``hard_held3`` (hard cases) and
+``plain_held3`` (ordinary in-call lines and plain violations).
 Counted as a false positive: any finding of severity critical, major or minor on a
 compliant line (``review`` only asks a human to look); critical false positives are
 reported on their own, because in a call they end it.
@@ -27,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 EVAL = ROOT / "tests" / "grading" / "eval"
 COUNTED = frozenset({"critical", "major", "minor"})
-DEV = ("hard_dev", "hard_dev2")
-HELD = ("hard_held2", "plain_held2")
+DEV = ("hard_dev", "hard_dev2", "hard_held2", "plain_held2")
+HELD = ("hard_held3", "plain_held3")
 
 
 def measure(path: Path, locale: str, verbose: bool) -> dict[str, float]:

@@ -14,7 +14,7 @@ import pytest
 from shipped import shipped_content
 
 from trainer.engine import understand
-from trainer.engine.session import MISS_COST, NOT_NOW, Session
+from trainer.engine.session import ALREADY, MISS_COST, NOT_NOW, Session
 from trainer.scenarios.loader import ContentSet
 
 
@@ -111,8 +111,23 @@ def test_understood_but_not_now_gets_a_not_now_reply(shipped: ContentSet) -> Non
     before = call.meters
     call.say("您这边可以先还一个最低还款864元,剩下的我们再商量分期。")
     assert call.node == "verify"
-    assert call.turns[-1].text in NOT_NOW["zh-CN"]
+    reply = call.turns[-1].text
+    assert reply.startswith(NOT_NOW["zh-CN"]), reply
+    # and the customer says again what they are waiting for (the node's re-prompt)
+    node = shipped.scenarios["zh-first-hardship"].nodes["verify"]
+    assert node.fallback is not None
+    assert any(reply.endswith(line.text) for line in node.fallback.say), reply
     assert call.meters == before
+
+
+def test_a_move_made_again_gets_you_already_said_that(shipped: ContentSet) -> None:
+    call = _call(shipped, "zh-first-forgetful")
+    call.say("您好,我是华信银行信用卡中心的王丽,工号1024,请问是周建国先生本人吗?")
+    call.say("本次通话会录音。为了确认是您本人,麻烦报一下身份证后四位。")
+    node = call.node
+    call.say("麻烦您再报一下身份证后四位,我核对一下。")
+    assert call.node == node
+    assert call.turns[-1].text.startswith(ALREADY["zh-CN"]), call.turns[-1].text
 
 
 def test_a_move_said_first_is_taken_first_and_the_rest_is_recorded(shipped: ContentSet) -> None:
@@ -145,3 +160,36 @@ def test_at_the_close_any_line_lets_the_customer_go_with_the_outcome(
     assert call.ending[0] == "ptp_split" and call.ending[1].good
     # the close itself was not made: the scorecard still misses it
     assert "closes_politely" not in call.facts
+
+
+def test_going_straight_to_the_payment_leaves_the_reason_step_behind(
+    shipped: ContentSet,
+) -> None:
+    # the customer is waiting to be asked why (a reason-stage node); the agent offers
+    # the minimum payment instead: the customer goes along, and the step stays missed
+    call = _call(shipped, "zh-first-forgetful", from_node="purpose_heard")
+    call.say("这个月账单最低还款是638元,您看先把最低还上行吗?")
+    assert _agent(call).intent == "offer_minimum_payment"
+    assert call.node != "purpose_heard"
+    assert shipped.scenarios["zh-first-forgetful"].nodes[call.node].stage != "reason"
+    assert "asks_reason" not in call.facts
+    assert "shows_empathy" not in call.facts
+
+
+def test_the_customer_answers_each_move_of_a_line(shipped: ContentSet) -> None:
+    # the recording notice was given in the opening, so the recording node is passed
+    # through; the customer still answers the verification (the ID digits) first
+    call = _call(shipped, "zh-first-dispute")
+    call.say("您好,我是华信银行信用卡中心的林,工号3156,本次通话会录音,请问是孙丽娟女士本人吗?")
+    call.say("孙女士您先别着急,为了保护您的信息,麻烦您说一下身份证号码的后四位。")
+    assert call.node == "purpose"
+    reply = call.turns[-1].text
+    assert "后四位" in reply and any(ch.isdigit() for ch in reply), reply
+
+
+def test_the_answers_to_earlier_moves_keep_their_statements_not_questions() -> None:
+    from trainer.engine.session import _statements
+
+    assert _statements("后四位0317。那你说,到底怎么回事?", "zh-CN") == "后四位0317。"
+    assert _statements("嗯,你找谁?", "zh-CN") == ""
+    assert _statements("Yes, this is Mark. What's this about?", "en-US") == "Yes, this is Mark."

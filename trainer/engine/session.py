@@ -32,6 +32,7 @@ import functools
 import hashlib
 import json
 import random
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -75,19 +76,23 @@ ACKNOWLEDGE = {
     "zh-CN": ("嗯,好。", "哦,知道了。", "嗯。"),
     "en-US": ("Okay. ", "Uh-huh. ", "Okay, sure. "),
 }
-#: Said when the line is understood but is not what the customer is waiting for.
-NOT_NOW = {
-    "zh-CN": (
-        "这个先放一放,你先回答我刚才问的。",
-        "等一下,我刚才问你的你还没说呢。",
-        "你先把刚才那个事说清楚。",
-    ),
-    "en-US": (
-        "Hold on, you haven't answered what I asked.",
-        "Wait, let's finish what I asked first.",
-        "Okay, but what about what I just asked you?",
-    ),
+#: Said when the line makes a move the agent already made in the call.
+ALREADY = {
+    "zh-CN": ("这个你刚才说过了。", "嗯,这个我知道了。", "你刚才不是说了吗?"),
+    "en-US": ("You already said that. ", "Yes, you told me. ", "Right, I heard that. "),
 }
+#: Said when the line is understood but is not what the customer is waiting for,
+#: before the customer says again what they wait for.
+NOT_NOW = {
+    "zh-CN": ("这个先放一放。", "等一下。", "先别说这个。"),
+    "en-US": ("Hold on. ", "Wait a second. ", "Let's not get ahead of ourselves. "),
+}
+#: Stages a node may be left without its move when the agent clearly moves the call on
+#: (asking the reason or showing empathy is the agent's to miss, not the customer's to
+#: insist on); the scorecard still misses the step.
+SKIPPABLE_STAGES = frozenset({"reason"})
+#: How many such nodes one line may leave behind.
+MAX_SKIP = 2
 #: A clause (or a few) of a line makes a move when it scores at least this.
 PIECE_THRESHOLD = 0.35
 #: A clause scoring within this of the move just made for that move belongs to it.
@@ -265,8 +270,9 @@ class _Reader(Protocol):
         """``anywhere`` moves made in the parts of the line no move used, in order."""
         ...
 
-    def understood_elsewhere(self) -> str | None:
-        """The move the line clearly makes that is simply not expected now, if any."""
+    def understood_elsewhere(self, besides: frozenset[str] = frozenset()) -> str | None:
+        """The move the line clearly makes that is simply not expected now, if any
+        (leaving out the intents in ``besides``)."""
         ...
 
     def also_said(self) -> list[str]:
@@ -305,7 +311,7 @@ class _Chosen:
     def anywhere_moves(self) -> list[str]:
         return []
 
-    def understood_elsewhere(self) -> str | None:
+    def understood_elsewhere(self, besides: frozenset[str] = frozenset()) -> str | None:
         return None
 
     def also_said(self) -> list[str]:
@@ -559,13 +565,13 @@ class _FreeLine:
                 said.append(intent)
         return said
 
-    def understood_elsewhere(self) -> str | None:
+    def understood_elsewhere(self, besides: frozenset[str] = frozenset()) -> str | None:
         best, best_value = None, UNDERSTOOD
         for piece in self._unused():
             if not understand.substantial(piece.text):
                 continue
             intent, value = self._of(piece).closest()
-            if intent is not None and value >= best_value:
+            if intent is not None and intent not in besides and value >= best_value:
                 best, best_value = intent, value
         return best
 
@@ -574,6 +580,31 @@ class _FreeLine:
         place a good line; the trainee rephrases); a miss right after a miss at the same
         node costs what the node's fallback says."""
         return not again
+
+
+_SENTENCE = re.compile(r"[^。!?!?…]+(?:[。!?!?]|…+)*")
+_EN_SENTENCE = re.compile(r"(?<=[.!?…])\s+")
+
+
+def _statements(text: str, locale: str) -> str:
+    """What a customer line tells, without its questions: the sentences of ``text``
+    that do not end in a question mark (the answer to an earlier move of the line,
+    before the reply to the last one)."""
+    english = locale.startswith("en")
+    parts = _EN_SENTENCE.split(text) if english else _SENTENCE.findall(text)
+    kept = [
+        part.strip()
+        for part in parts
+        if part.strip() and not part.rstrip().endswith(("?", "?", '?"', "?'"))
+    ]
+    return (" " if english else "").join(kept)
+
+
+def _join(first: str, second: str, locale: str) -> str:
+    """Two customer utterances as one line (a space between them in English)."""
+    if not second:
+        return first
+    return f"{first} {second}" if locale.startswith("en") else f"{first}{second}"
 
 
 def _softened(effects: Mapping[str, int]) -> dict[str, int]:
@@ -1008,15 +1039,23 @@ class Session:
         reply_lines: Sequence[m.Line] = ()
         key = node_id
         taken: list[tuple[int, m.Move]] = []
+        answers: list[tuple[str, tuple[m.Line, ...]]] = []  # the customer's answer to each move
         made: list[str] = []  # every move of the line, in order
         first: tuple[str | None, float, str | None] | None = None  # the first move taken
         skipped = 0
         for _ in range(MAX_MOVES + MAX_PASSES):
             if self.finished or len(taken) + skipped >= MAX_MOVES + MAX_PASSES:
                 break
-            step = reader.next_move(self.expected()) or self._pass_through()
+            step = reader.next_move(self.expected())
+            passing = step is None
+            if step is None:
+                step = self._pass_through()
+            if step is None and not taken:
+                step = self._skip_ahead(reader)
+                passing = False
             if step is None:
                 break
+            at = self.node
             self._fired = None
             if not self._fire(f"move:{step.intent}") or self._fired is None:
                 reader.refuse()
@@ -1029,6 +1068,12 @@ class Session:
             self._facts.update(move.establishes)
             taken.append((index, move))
             made.append(step.intent)
+            if not passing:
+                answers.append(
+                    (f"{at}>{index}", move.reply)
+                    if move.reply
+                    else (self.node, self._say_of(self.node))
+                )
             if first is None:
                 first = (step.intent, step.score, step.closest)
             forced = self._forced_ending()
@@ -1047,11 +1092,19 @@ class Session:
         )
         events.append(RecognitionEvent(recognised, round(score, 4), closest))
         events.extend(FindingEvent(f) for f in findings)
+        before_reply = ""
         if moved:
-            last_index, last_move = taken[-1]
-            if last_move.reply and len(taken) == 1:
-                reply_lines, key = last_move.reply, f"{node_id}>{last_index}"
-            elif self.node in self.scenario.nodes or self.node in self.scenario.endings:
+            if answers:
+                # The customer answers every move of the line, the last one in full:
+                # what they told in reply to the earlier moves (not their questions).
+                for earlier_key, earlier in answers[:-1]:
+                    picked = replies.pick(
+                        earlier, earlier_key, self._meters, self._facts, self._used, rng
+                    )
+                    if picked is not None:
+                        before_reply += _statements(picked.text, self.scenario.locale)
+                key, reply_lines = answers[-1]
+            else:
                 reply_lines, key = self._say_of(self.node), self.node
         elif (farewell := self._farewell(node)) is not None:
             # At the close, a line that is not the close move lets the customer go:
@@ -1062,7 +1115,7 @@ class Session:
             reply_lines, key = self._acknowledge(node, rng), f"{node_id}:ack"
         elif (elsewhere := reader.understood_elsewhere()) is not None:
             made.append(elsewhere)  # understood and recorded: said, just not now
-            reply_lines, key = self._not_now(rng), f"{node_id}:not-now"
+            reply_lines, key = self._not_now(node, elsewhere, rng), f"{node_id}:not-now"
         else:
             fallback = node.fallback
             if fallback is not None:
@@ -1106,6 +1159,9 @@ class Session:
         line = replies.pick(reply_lines, key, self._meters, self._facts, self._used, rng)
         if line is None and not moved and forced is None:
             line = self._confused(rng)
+        if before_reply and forced is None:
+            joined = _join(before_reply, line.text if line is not None else "", self.scenario.locale)
+            line = m.Line(text=joined)
         new = [agent]
         if line is not None:
             new.append(self._customer(line, events))
@@ -1178,12 +1234,69 @@ class Session:
             line.model_copy(update={"text": f"{ack}{line.text}"}) for line in self._fresh(source)
         )
 
-    def _not_now(self, rng: random.Random) -> tuple[m.Line, ...]:
-        """Understood, but not what the customer is waiting for: say so (no patience lost)."""
-        lines = NOT_NOW.get(self.scenario.locale, NOT_NOW["en-US"])
+    def _not_now(self, node: m.Node, intent: str, rng: random.Random) -> tuple[m.Line, ...]:
+        """Understood, but not what the customer is waiting for: say so and say again
+        what they are waiting for (no patience lost). A move already made in the call
+        gets "you already said that" rather than "not now"."""
+        done = any(
+            turn.speaker == "agent" and (intent in turn.moves or turn.intent == intent)
+            for turn in self._turns
+        )
+        table = ALREADY if done else NOT_NOW
+        openers = table.get(self.scenario.locale, table["en-US"])
         last = self._last_customer()
-        choices = [text for text in lines if text != last] or list(lines)
-        return (m.Line(text=choices[rng.randrange(len(choices))]),)
+        choices = [text for text in openers if not last.startswith(text.strip())] or list(openers)
+        opener = choices[rng.randrange(len(choices))]
+        prompts = node.fallback.say if node.fallback is not None else node.say
+        waiting = tuple(
+            line for line in prompts if replies.render(line.text, self.placeholders) != last
+        ) or prompts
+        return tuple(
+            line.model_copy(update={"text": f"{opener}{line.text}"}) for line in waiting
+        )
+
+    def _skip_ahead(self, reader: _Reader) -> _Step | None:
+        """Leave reason-stage nodes behind when the line clearly makes a move a later node
+        expects (the agent went straight to the payment): the customer goes along.
+
+        Only nodes of `SKIPPABLE_STAGES`, at most `MAX_SKIP` of them, left by a move with
+        no condition; the skipped moves are not made (no facts, no effects), so the
+        scorecard still misses them. Returns the move to take at the node reached.
+        """
+        intent = reader.understood_elsewhere(self.anywhere)
+        if intent is None:
+            return None
+        path = self._path_to(intent)
+        if not path:
+            return None
+        for via in path:
+            self._fired = None
+            self._fire(f"move:{via}")
+        return reader.next_move(self.expected()) or _Step(intent, UNDERSTOOD, intent)
+
+    def _path_to(self, intent: str) -> list[str] | None:
+        """The moves that lead from here, through skippable nodes only, to a node that
+        expects ``intent`` (shortest first); None when there is none."""
+        nodes = self.scenario.nodes
+        queue: list[tuple[str, list[str]]] = [(self.node, [])]
+        seen = {self.node}
+        while queue:
+            here, path = queue.pop(0)
+            node = nodes.get(here)
+            if node is None or node.stage not in SKIPPABLE_STAGES or len(path) >= MAX_SKIP:
+                continue
+            for move in node.moves:
+                if move.when is not None or move.goto in seen or move.goto not in nodes:
+                    continue
+                same = [other for other in node.moves if other.intent == move.intent]
+                if len({other.goto for other in same}) != 1 or any(o.when for o in same):
+                    continue
+                seen.add(move.goto)
+                route = [*path, move.intent]
+                if intent in (later.intent for later in nodes[move.goto].moves):
+                    return route
+                queue.append((move.goto, route))
+        return None
 
     def _fresh(self, lines: Sequence[m.Line]) -> tuple[m.Line, ...]:
         """``lines`` without the one the customer just said (never the same line twice)."""

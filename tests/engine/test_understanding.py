@@ -193,3 +193,21 @@ def test_the_answers_to_earlier_moves_keep_their_statements_not_questions() -> N
     assert _statements("后四位0317。那你说,到底怎么回事?", "zh-CN") == "后四位0317。"
     assert _statements("嗯,你找谁?", "zh-CN") == ""
     assert _statements("Yes, this is Mark. What's this about?", "en-US") == "Yes, this is Mark."
+
+
+def test_a_goodbye_before_the_close_ends_the_call_with_nothing_more_agreed(
+    shipped: ContentSet,
+) -> None:
+    scenario = shipped.scenarios["zh-third-wrong-number"]
+    call = _call(shipped, "zh-third-wrong-number", from_node="suspicious")
+    call.say("谢谢您的理解。")  # thanks alone is not a goodbye
+    assert not call.finished
+    call.say("好的,那就不占用您时间了,打扰您了,谢谢您,再见。")
+    assert call.finished
+    assert call.ending is not None and call.ending[0] == scenario.limits.on_limit
+    assert "close_politely" in _agent(call).moves
+
+
+def test_only_intents_marked_ends_call_end_a_call(shipped: ContentSet) -> None:
+    call = _call(shipped, "zh-first-forgetful")
+    assert call.closing == frozenset({"close_politely"})

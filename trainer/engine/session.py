@@ -54,6 +54,7 @@ from trainer.engine.events import (
     finding_from_json,
     finding_to_json,
 )
+from trainer.engine.introductions import introduced
 from trainer.engine.recognise import THRESHOLD, Recogniser, Scored, clear, recogniser_for
 from trainer.grading.findings import CallContext, Finding
 from trainer.scenarios import model as m
@@ -279,6 +280,10 @@ class _Reader(Protocol):
         """Further moves the line clearly made that no node took (recorded, not acted on)."""
         ...
 
+    def ends_with(self, intents: frozenset[str]) -> str | None:
+        """The move among ``intents`` that the line's last clauses clearly make, if any."""
+        ...
+
     def soften(self, again: bool) -> bool:
         """Whether a miss costs less than the node's fallback says (free text only);
         ``again`` when the line before was a miss at the same node."""
@@ -316,6 +321,9 @@ class _Chosen:
 
     def also_said(self) -> list[str]:
         return []
+
+    def ends_with(self, intents: frozenset[str]) -> str | None:
+        return None
 
     def soften(self, again: bool) -> bool:
         return False
@@ -575,6 +583,16 @@ class _FreeLine:
                 best, best_value = intent, value
         return best
 
+    def ends_with(self, intents: frozenset[str]) -> str | None:
+        last = self.clause_count - 1
+        for piece in self.pieces:
+            if piece.last != last or piece.overlaps(self.used):
+                continue
+            intent, value = self._of(piece).closest()
+            if intent in intents and value >= STRONG:
+                return intent
+        return None
+
     def soften(self, again: bool) -> bool:
         """A first miss at a node costs little (the simulator may simply have failed to
         place a good line; the trainee rephrases); a miss right after a miss at the same
@@ -783,6 +801,8 @@ class Session:
             self._party = party
         self._turns = [_turn_from_record(t) for t in record.turns]
         self._history = [t.text for t in self._turns if t.speaker == "agent"]
+        for said in self._history:
+            self._introduce(said)
         self._agent_turns = len(self._history)
         node = str(state.get("node") or BEGIN)
         self.machine.set_state(node, model=self._call)
@@ -1035,6 +1055,7 @@ class Session:
         findings = self._grade(text)
         self._agent_turns += 1
         self._history.append(text)
+        self._introduce(text)
         self._react(findings)
         reply_lines: Sequence[m.Line] = ()
         key = node_id
@@ -1111,6 +1132,13 @@ class Session:
             # the outcome already agreed stands; only the close itself is not credited.
             self._exit_to(farewell)
             reply_lines, key = self._say_of(farewell), farewell
+        elif node.stage != "close" and (bye := reader.ends_with(self.closing)) is not None:
+            # The agent ends the call before its goal: the customer lets them go, and the
+            # call ends as when the turns run out (nothing more agreed).
+            made.append(bye)
+            limit = self.scenario.limits.on_limit
+            self._exit_to(limit)
+            reply_lines, key = self._say_of(limit), limit
         elif made:  # only moves said out of order: acknowledged, the question stands
             reply_lines, key = self._acknowledge(node, rng), f"{node_id}:ack"
         elif (elsewhere := reader.understood_elsewhere()) is not None:
@@ -1160,7 +1188,9 @@ class Session:
         if line is None and not moved and forced is None:
             line = self._confused(rng)
         if before_reply and forced is None:
-            joined = _join(before_reply, line.text if line is not None else "", self.scenario.locale)
+            joined = _join(
+                before_reply, line.text if line is not None else "", self.scenario.locale
+            )
             line = m.Line(text=joined)
         new = [agent]
         if line is not None:
@@ -1181,6 +1211,18 @@ class Session:
             [i for i, intent in self.intents.items() if intent.anywhere]
             + list(self.scenario.anywhere)
         )
+
+    def _introduce(self, text: str) -> None:
+        """Take the name, staff number or call-back number the agent gave for their own,
+        so the customer repeats what the trainee said, not the briefing's values."""
+        given = introduced(text, self.scenario.locale)
+        if given:
+            self.placeholders = {**self.placeholders, **given}
+
+    @functools.cached_property
+    def closing(self) -> frozenset[str]:
+        """Intents that end a call (library ``ends_call: true``: the goodbye)."""
+        return frozenset(i for i, intent in self.intents.items() if intent.ends_call)
 
     def _facts_of(self, intent: str) -> set[str]:
         """What saying ``intent`` establishes anywhere in this scenario (its moves' facts)."""
@@ -1248,12 +1290,11 @@ class Session:
         choices = [text for text in openers if not last.startswith(text.strip())] or list(openers)
         opener = choices[rng.randrange(len(choices))]
         prompts = node.fallback.say if node.fallback is not None else node.say
-        waiting = tuple(
-            line for line in prompts if replies.render(line.text, self.placeholders) != last
-        ) or prompts
-        return tuple(
-            line.model_copy(update={"text": f"{opener}{line.text}"}) for line in waiting
+        waiting = (
+            tuple(line for line in prompts if replies.render(line.text, self.placeholders) != last)
+            or prompts
         )
+        return tuple(line.model_copy(update={"text": f"{opener}{line.text}"}) for line in waiting)
 
     def _skip_ahead(self, reader: _Reader) -> _Step | None:
         """Leave reason-stage nodes behind when the line clearly makes a move a later node

@@ -420,6 +420,9 @@ class Intent(Model):
     #: said where no node expects it, it still establishes its facts and a node that
     #: exists only for it is passed through later.
     anywhere: bool = False
+    #: A move that ends the call (a goodbye): said before the call reached its close,
+    #: the customer lets the agent go and the call ends as when the turns run out.
+    ends_call: bool = False
 
     @field_validator("patterns")
     @classmethod

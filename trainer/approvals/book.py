@@ -142,7 +142,7 @@ _CSS = """
 * { box-sizing: border-box; }
 body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC",
   "Microsoft YaHei", system-ui, sans-serif; color: #1d2329; margin: 24px auto;
-  max-width: 980px; line-height: 1.45; font-size: 14px; background: #fff; }
+  padding: 0 16px; max-width: 1012px; line-height: 1.45; font-size: 14px; background: #fff; }
 header { border-bottom: 3px solid #1d4f73; padding-bottom: 10px; margin-bottom: 18px; }
 h1 { font-size: 24px; margin: 0 0 4px; color: #1d4f73; }
 h2 { font-size: 19px; margin: 26px 0 8px; padding: 4px 8px; background: #1d4f73;
@@ -166,9 +166,22 @@ dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 10px; margi
 dt { color: #5b6670; }
 dd { margin: 0; word-break: break-word; }
 .empty { color: #5b6670; font-style: italic; }
-@media print { body { margin: 0; max-width: none; } h2 { background: none; color: #1d4f73;
-  border-bottom: 2px solid #1d4f73; } }
+table.signoffs { border-collapse: collapse; margin-top: 10px; font-size: 12px; width: 100%; }
+table.signoffs th, table.signoffs td { border: 1px solid #c9d3dc; padding: 3px 6px;
+  text-align: left; vertical-align: top; }
+table.signoffs th { background: #e6eef5; }
+@media print { body { margin: 0; padding: 0; max-width: none; }
+  h2 { background: none; color: #1d4f73; border-bottom: 2px solid #1d4f73; } }
 """
+
+
+def sign_offs(rows: list[dict[str, str]]) -> list[tuple[str, str, str, int]]:
+    """The sign-offs behind the book's lines: (reviewer, time, note, lines), oldest first."""
+    counts: dict[tuple[str, str, str], int] = {}
+    for row in rows:
+        key = (row["reviewer"], row["approved"], row["note"])
+        counts[key] = counts.get(key, 0) + 1
+    return [(*key, n) for key, n in sorted(counts.items(), key=lambda kv: kv[0][1])]
 
 
 def render_html(
@@ -176,6 +189,10 @@ def render_html(
 ) -> str:
     """The book as one self-contained, printable HTML page."""
     esc = html.escape
+    batches = "".join(
+        f"<tr><td>{esc(who)}</td><td>{esc(_when(at))}</td><td>{n}</td><td>{esc(note)}</td></tr>"
+        for who, at, note, n in sign_offs(rows)
+    )
     parts = [
         "<!DOCTYPE html>",
         '<html lang="zh-CN"><head><meta charset="utf-8">',
@@ -190,7 +207,12 @@ def render_html(
         f"<span>{sum(r['state'] != 'approved' for r in rows)} to re-review (rules changed)</span>",
         f"<span>{pending} awaiting review (not in this book)</span>",
         f"<span>{removed} approvals of removed lines</span>",
-        "</div></header>",
+        "</div>",
+        '<table class="signoffs"><tr><th>Reviewer</th><th>Signed</th><th>Lines</th>'
+        f"<th>Note</th></tr>{batches}</table>"
+        if batches
+        else "",
+        "</header>",
     ]
     if not rows:
         parts.append('<p class="empty">No approved lines.</p>')
@@ -213,6 +235,10 @@ def render_html(
     return "\n".join(parts)
 
 
+def _when(stamp: str) -> str:
+    return stamp.replace("T", " ").replace("Z", " UTC")
+
+
 def _line_html(row: dict[str, str]) -> str:
     esc = html.escape
     rules = row["state"] != "approved"
@@ -226,13 +252,12 @@ def _line_html(row: dict[str, str]) -> str:
         tags.append('<span class="tag warn">approved with findings</span>')
     facts = [
         ("Reviewer", row["reviewer"]),
-        ("Approved", row["approved"].replace("T", " ").replace("Z", " UTC")),
-        ("Rulebook", row["rulebook"]),
+        ("Approved", _when(row["approved"])),
+        ("Rulebook", row["rulebook"] if row["kind"] != "objective" else ""),
         ("Guards", row["guards"]),
         ("Citations", row["citations"]),
         ("Findings", row["findings"]),
         ("Override", row["override"]),
-        ("Note", row["note"]),
         ("Where", f"{row['file']}:{row['line']}"),
     ]
     details = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts if v)

@@ -172,6 +172,39 @@ def test_a_narrowed_status_does_not_call_the_rest_removed(pack: Path, run_cli) -
     assert done.returncode == 0 and data["pending"] == [] and data["counts"]["approved"] == 1
 
 
+ORPHAN = """\
+  orphan:
+    stage: close
+    say: ["嗯。"]
+    fallback:
+      say: ["好。"]
+      goto: ptp_secured
+    options:
+      - text: 感谢您的配合,再见。
+        quality: best
+        why: 礼貌收尾。
+        intent: close_politely
+"""
+
+
+def test_a_line_no_trainee_can_reach_is_listed_but_passes_the_gate(pack: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    _edit(pack / EASY, "\nendings:\n", "\n" + ORPHAN + "endings:\n")
+    code, data = _status(run_cli, pack)
+    assert code == 1 and [(p["state"], p["reachable"]) for p in data["pending"]] == [("new", False)]
+    done = run_cli("validate", "--require-approval", "pack", cwd=pack)
+    assert done.returncode == 0 and "A901" not in done.stdout and "G401" in done.stdout
+
+
+def test_a_file_that_does_not_load_withdraws_nothing(pack: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    _edit(pack / EASY, "kind: scenario\n", "kind: scenario\n  broken: [\n")
+    code, data = _status(run_cli, pack)
+    assert code == 0 and data["pending"] == []
+    before = (pack / LEDGER).read_bytes()
+    done = run_cli("approvals", "sign", "pack", "--reviewer", "Bo", cwd=pack)
+    assert done.returncode == 1 and "nothing signed: some content does not load" in done.stderr
+    assert (pack / LEDGER).read_bytes() == before
+
+
 # ---------------------------------------------------------------- serious findings
 
 
@@ -206,9 +239,7 @@ def test_a_tampered_entry_is_detected(pack: Path, run_cli) -> None:  # type: ign
     ledger.write_text("\n".join([rows[0], json.dumps(entry, ensure_ascii=False), *rows[2:]]) + "\n")
     done = run_cli("approvals", "status", "pack", cwd=pack)
     assert done.returncode == 2
-    assert f"{LEDGER}:2: entry 2 was changed after it was written" in done.stderr.replace(
-        str(pack) + "/", ""
-    )
+    assert f"{LEDGER}:2: entry 2 was changed after it was written" in done.stderr
     assert run_cli("validate", "--require-approval", "pack", cwd=pack).returncode == 2
     # 2. the same edit with its own hash recomputed: the next entry no longer follows it
     from trainer.approvals.ledger import entry_digest

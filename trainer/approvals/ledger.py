@@ -83,21 +83,22 @@ def read_ledger(path: Path) -> list[Entry]:
     """
     if not path.exists():
         return []
+    shown = _display(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise LedgerError(f"{path}: cannot read the ledger: {exc.strerror}") from None
+        raise LedgerError(f"{shown}: cannot read the ledger: {exc.strerror}") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise LedgerError(f"{path}:{line}: the ledger is not UTF-8") from None
+        raise LedgerError(f"{shown}:{line}: the ledger is not UTF-8") from None
     entries: list[Entry] = []
     prev = GENESIS
     for number, row in enumerate(text.splitlines(), start=1):
         if not row.strip():
             continue
-        where = f"{path}:{number}"
+        where = f"{shown}:{number}"
         try:
             data = json.loads(row)
         except json.JSONDecodeError as exc:
@@ -127,6 +128,14 @@ def read_ledger(path: Path) -> list[Entry]:
         prev = data["entry"]
         entries.append(Entry(data, number))
     return entries
+
+
+def _display(path: Path) -> str:
+    """The ledger's name in messages: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def chain(entries: list[Entry], new: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -99,6 +99,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def _usage(parser: argparse.ArgumentParser) -> int:
     parser.print_help(sys.stderr)
     return 2
@@ -157,7 +165,7 @@ def run_status(args: argparse.Namespace) -> int:
         sys.stdout.write(f"{where}: {status.state} {status.id}{reach}\n")
         sys.stdout.write(f"    {describe(status)}\n")
     sys.stdout.write(
-        ", ".join(f"{n} {state}" for state, n in counts.items()) + f" ({review.ledger})\n"
+        ", ".join(f"{n} {state}" for state, n in counts.items()) + f" ({_shown(review.ledger)})\n"
     )
     return 1 if pending else 0
 
@@ -199,6 +207,13 @@ def run_sign(args: argparse.Namespace) -> int:
     review = _open(args, "sign")
     if review is None:
         return 2
+    if review.content_errors:
+        first = review.content_errors[0].format()
+        sys.stderr.write(
+            f"trainer approvals sign: nothing signed: some content does not load ({first});"
+            " fix it first ('trainer validate')\n"
+        )
+        return 1
     chosen = [
         s
         for s in review.statuses
@@ -229,19 +244,21 @@ def run_sign(args: argparse.Namespace) -> int:
         return 1
     seal: Path | None = args.ssh_key
     if not new and (seal is None or not review.entries):
-        sys.stdout.write(f"nothing to sign: every line is approved ({review.ledger})\n")
+        sys.stdout.write(f"nothing to sign: every line is approved ({_shown(review.ledger)})\n")
         return 0
     try:
         written = append(review.ledger, review.entries, new) if new else []
     except OSError as exc:
-        sys.stderr.write(f"trainer approvals sign: {review.ledger}: cannot write: {exc.strerror}\n")
+        sys.stderr.write(
+            f"trainer approvals sign: {_shown(review.ledger)}: cannot write: {exc.strerror}\n"
+        )
         return 2
     approved = sum(1 for e in written if e["action"] == "approve")
     withdrawn = len(written) - approved
     if written:
         sys.stdout.write(
             f"signed {approved} line(s), withdrew {withdrawn} removed, as {reviewer}"
-            f" in {review.ledger}\n"
+            f" in {_shown(review.ledger)}\n"
         )
     if seal is not None:
         from trainer.approvals.sshsig import SigningError
@@ -252,6 +269,9 @@ def run_sign(args: argparse.Namespace) -> int:
             append(review.ledger, entries, [make_seal(entries, seal, args.signer or reviewer)])
         except (SigningError, LedgerError) as exc:
             sys.stderr.write(f"trainer approvals sign: not sealed: {exc}\n")
+            return 2
+        except OSError as exc:
+            sys.stderr.write(f"trainer approvals sign: not sealed: cannot write: {exc.strerror}\n")
             return 2
         sys.stdout.write(f"sealed the ledger with {seal} as {args.signer or reviewer}\n")
     return 0
@@ -306,10 +326,10 @@ def run_verify(args: argparse.Namespace) -> int:
         sys.stderr.write(f"trainer approvals verify: {exc}\n")
         return 2
     if not entries:
-        sys.stderr.write(f"trainer approvals verify: {ledger}: no ledger entries\n")
+        sys.stderr.write(f"trainer approvals verify: {_shown(ledger)}: no ledger entries\n")
         return 2
     seals = [e for e in entries if e.action == "seal"]
-    sys.stdout.write(f"{ledger}: {len(entries)} entries, chain intact\n")
+    sys.stdout.write(f"{_shown(ledger)}: {len(entries)} entries, chain intact\n")
     if not seals:
         sys.stdout.write("no SSH seals to verify\n")
         return 0
@@ -323,7 +343,7 @@ def run_verify(args: argparse.Namespace) -> int:
         mark = "good" if check.ok else "BAD"
         bad += not check.ok
         sys.stdout.write(
-            f"{ledger}:{check.entry.line}: {mark} seal by {check.entry.data.get('signer')}"
+            f"{_shown(ledger)}:{check.entry.line}: {mark} seal by {check.entry.data.get('signer')}"
             f" — {check.detail}\n"
         )
     last_seal = max(int(e.data["seq"]) for e in seals)

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 #: How many folders above a path are searched for its ledger.
 SEARCH_DEPTH = 8
+#: Diagnostic codes after which a file's lines are missing from the load (YAML, schema,
+#: a broken ``extends``): its approved lines are then not "removed", and no one signs.
+UNLOADED = ("Y", "S", "R308", "R309")
 
 
 class ReviewError(Exception):
@@ -124,15 +127,16 @@ def open_review(
     )
     scopes = [p.resolve() for p in paths]
     lines = taught_lines(content, root, scopes)
+    errors = [d for d in diagnostics if d.severity == "error" and d.code.startswith(UNLOADED)]
+    broken = {Path(d.file).resolve() for d in errors}
 
     def in_scope(line_id: str) -> bool:
-        if not scopes:
-            return True
         file = (root / line_id.split("#", 1)[0]).resolve()
-        return any(file == s or s in file.parents for s in scopes)
+        if file in broken:  # its lines did not load: they are not removed
+            return False
+        return not scopes or any(file == s or s in file.parents for s in scopes)
 
     statuses = review(lines, entries, books if grade else None, in_scope)
-    errors = [d for d in diagnostics if d.severity == "error" and d.code.startswith(("Y", "S"))]
     return Review(root, ledger_file, entries, lines, statuses, books, errors)
 
 

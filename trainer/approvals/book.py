@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from trainer.approvals.lines import WORDING_STAGE
-from trainer.approvals.review import LineStatus
+from trainer.approvals.review import LineStatus, describe
 from trainer.safetext import csv_cell
 from trainer.vocab import SCENARIO_STAGES
 
@@ -58,6 +58,7 @@ CSV_FIELDS = (
     "override",
     "note",
     "state",
+    "recheck",
 )
 
 
@@ -95,6 +96,7 @@ def book_rows(statuses: Iterable[LineStatus], books: BookSet) -> list[dict[str, 
             "override": str(data.get("override", "")),
             "note": str(data.get("note", "")),
             "state": "re-review: the rules changed" if status.state == "rules" else "approved",
+            "recheck": describe(status) if status.state == "rules" else "",
         }
         key = (order.get(line.stage, len(order)), line.locale, line.scenario or "", line.file)
         rows.append(((*key, line.line, line.column), row))
@@ -258,6 +260,7 @@ def _line_html(row: dict[str, str]) -> str:
         ("Citations", row["citations"]),
         ("Findings", row["findings"]),
         ("Override", row["override"]),
+        ("Re-review", row["recheck"]),
         ("Where", f"{row['file']}:{row['line']}"),
     ]
     details = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts if v)

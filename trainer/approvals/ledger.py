@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from trainer.paths import LEDGER_NAME
+from trainer.scenarios.files import display_name
 
 GENESIS = "0" * 64
 ACTIONS = ("approve", "withdraw", "seal")
@@ -83,7 +84,7 @@ def read_ledger(path: Path) -> list[Entry]:
     """
     if not path.exists():
         return []
-    shown = _display(path)
+    shown = display_name(path, [])
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -128,14 +129,6 @@ def read_ledger(path: Path) -> list[Entry]:
         prev = data["entry"]
         entries.append(Entry(data, number))
     return entries
-
-
-def _display(path: Path) -> str:
-    """The ledger's name in messages: relative to the working folder when inside it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def chain(entries: list[Entry], new: list[dict[str, Any]]) -> list[dict[str, Any]]:

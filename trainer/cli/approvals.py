@@ -101,10 +101,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def _shown(path: Path) -> str:
     """A path as the user would type it: relative to the working folder when inside it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    from trainer.scenarios.files import display_name
+
+    return display_name(path, [])
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:

@@ -257,6 +257,17 @@ def test_a_tampered_entry_is_detected(pack: Path, run_cli) -> None:  # type: ign
     assert len(read_ledger(ledger)) == len(rows)
 
 
+def test_a_sign_off_never_chains_onto_a_ledger_that_changed_under_it(pack: Path) -> None:
+    from trainer.approvals.ledger import append
+
+    ledger = pack / LEDGER
+    read = read_ledger(ledger)
+    append(ledger, read, [{"action": "withdraw", "id": "x", "reviewer": "A"}])
+    with pytest.raises(LedgerError, match="the ledger changed while signing"):
+        append(ledger, read, [{"action": "withdraw", "id": "y", "reviewer": "B"}])
+    assert len(read_ledger(ledger)) == len(read) + 1
+
+
 # ---------------------------------------------------------------- SSH seals
 
 

@@ -150,7 +150,16 @@ def append(path: Path, entries: list[Entry], new: list[dict[str, Any]]) -> list[
 
     The rows are written in one write and flushed to disk, so a crash leaves either
     all of them or none (a torn last row is refused by `read_ledger`, never skipped).
+    Raises `LedgerError` when the ledger no longer ends where ``entries`` does
+    (another sign-off wrote in between): nothing is written, and a second run chains
+    after it.
     """
+    now = read_ledger(path)
+    if [e.digest for e in now] != [e.digest for e in entries]:
+        raise LedgerError(
+            f"{display_name(path, [])}: the ledger changed while signing (another sign-off?);"
+            " nothing written, run the command again"
+        )
     linked = chain(entries, new)
     rows = "".join(json.dumps(_ordered(data), ensure_ascii=False) + "\n" for data in linked)
     if path.exists() and path.stat().st_size:

@@ -159,7 +159,8 @@ def run_status(args: argparse.Namespace) -> int:
 
     for status in pending:
         line = status.line
-        where = f"{line.file}:{line.line}:{line.column}" if line else str(review.root)
+        gone = review.root / status.id.split("#", 1)[0]
+        where = f"{line.file}:{line.line}:{line.column}" if line else _shown(gone)
         reach = "" if line is None or line.reachable else " (unreachable)"
         sys.stdout.write(f"{where}: {status.state} {status.id}{reach}\n")
         sys.stdout.write(f"    {describe(status)}\n")
@@ -247,6 +248,9 @@ def run_sign(args: argparse.Namespace) -> int:
         return 0
     try:
         written = append(review.ledger, review.entries, new) if new else []
+    except LedgerError as exc:
+        sys.stderr.write(f"trainer approvals sign: {exc}\n")
+        return 2
     except OSError as exc:
         sys.stderr.write(
             f"trainer approvals sign: {_shown(review.ledger)}: cannot write: {exc.strerror}\n"

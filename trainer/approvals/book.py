@@ -155,7 +155,7 @@ h3 small { color: #5b6670; font-weight: normal; font-size: 12px; }
 .summary { display: flex; gap: 16px; margin-top: 8px; flex-wrap: wrap; }
 .summary span { border: 1px solid #c9d3dc; border-radius: 4px; padding: 3px 8px; }
 .line { border: 1px solid #c9d3dc; border-left: 4px solid #2f7d4f; border-radius: 3px;
-  padding: 8px 10px; margin: 8px 0; break-inside: avoid; }
+  padding: 6px 10px; margin: 6px 0; break-inside: avoid; }
 .line.rules { border-left-color: #b7791f; }
 .text { font-size: 15px; font-weight: 600; white-space: pre-wrap; }
 .why { margin: 4px 0; white-space: pre-wrap; }
@@ -168,6 +168,7 @@ dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 10px; margi
 dt { color: #5b6670; }
 dd { margin: 0; word-break: break-word; }
 .empty { color: #5b6670; font-style: italic; }
+.signed { font-size: 11px; color: #5b6670; margin-top: 4px; }
 table.signoffs { border-collapse: collapse; margin-top: 10px; font-size: 12px; width: 100%; }
 table.signoffs th, table.signoffs td { border: 1px solid #c9d3dc; padding: 3px 6px;
   text-align: left; vertical-align: top; }
@@ -252,16 +253,21 @@ def _line_html(row: dict[str, str]) -> str:
         tags.append(f'<span class="tag warn">{esc(row["state"])}</span>')
     if row["override"]:
         tags.append('<span class="tag warn">approved with findings</span>')
+    signed = " · ".join(
+        part
+        for part in (
+            f"approved by {row['reviewer']}, {_when(row['approved'])}",
+            row["rulebook"] if row["kind"] != "objective" else "",
+            f"{row['file']}:{row['line']}",
+        )
+        if part
+    )
     facts = [
-        ("Reviewer", row["reviewer"]),
-        ("Approved", _when(row["approved"])),
-        ("Rulebook", row["rulebook"] if row["kind"] != "objective" else ""),
         ("Guards", row["guards"]),
         ("Citations", row["citations"]),
         ("Findings", row["findings"]),
         ("Override", row["override"]),
         ("Re-review", row["recheck"]),
-        ("Where", f"{row['file']}:{row['line']}"),
     ]
     details = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts if v)
     return (
@@ -269,5 +275,6 @@ def _line_html(row: dict[str, str]) -> str:
         f'<div class="meta">{esc(where)}{"".join(tags)}</div>'
         f'<div class="text">{esc(row["text"])}</div>'
         + (f'<div class="why">{esc(row["why"])}</div>' if row["why"] else "")
-        + f"<dl>{details}</dl></section>"
+        + (f"<dl>{details}</dl>" if details else "")
+        + f'<div class="signed">{esc(signed)}</div></section>'
     )

@@ -145,7 +145,7 @@ def run_status(args: argparse.Namespace) -> int:
     if args.format == "json":
         json.dump(
             {
-                "ledger": str(review.ledger),
+                "ledger": _shown(review.ledger),
                 "counts": counts,
                 "pending": [_status_json(s) for s in pending],
             },
@@ -264,12 +264,16 @@ def run_sign(args: argparse.Namespace) -> int:
             f" in {_shown(review.ledger)}\n"
         )
     if seal is not None:
+        import datetime as dt
+
         from trainer.approvals.sshsig import SigningError
         from trainer.approvals.sshsig import seal as make_seal
 
         try:
             entries = read_ledger(review.ledger)
-            append(review.ledger, entries, [make_seal(entries, seal, args.signer or reviewer)])
+            sealed = make_seal(entries, seal, args.signer or reviewer)
+            sealed["time"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            append(review.ledger, entries, [sealed])
         except (SigningError, LedgerError) as exc:
             sys.stderr.write(f"trainer approvals sign: not sealed: {exc}\n")
             return 2

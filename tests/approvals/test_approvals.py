@@ -431,3 +431,30 @@ def test_the_book_renders_in_a_headless_browser(pack: Path, run_cli) -> None:  #
     run_cli("approvals", "report", "pack", "-o", str(page), cwd=pack)
     data = screenshot(page, shot, size="1000,1400")
     assert data.startswith(b"\x89PNG") and len(data) > 20_000
+
+
+def test_the_app_refuses_when_the_environment_says_so(
+    pack: Path,
+    run_cli,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _edit(pack / EASY, "请问是{honorific}本人吗?", "请问您是{honorific}本人吗?")
+    monkeypatch.setenv("TRAINER_REQUIRE_APPROVAL", "1")
+    done = run_cli("tui", "--content", "pack", cwd=pack)
+    assert done.returncode == 1 and "refuses unapproved content" in done.stderr
+
+
+def test_sign_only_the_lines_named(pack: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    _edit(pack / EASY, "请问是{honorific}本人吗?", "请问您是{honorific}本人吗?")
+    _edit(pack / EASY, "先报机构、部门和姓氏", "先报机构、部门和姓名")  # a why: not signed text
+    _edit(pack / "pack/zh-CN/wording/opening.yaml", "工号1234", "工号5678")
+    code, data = _status(run_cli, pack)
+    assert code == 1 and len(data["pending"]) == 2
+    done = run_cli(
+        "approvals", "sign", "pack", "--reviewer", "Bo", "--id", "zh-CN/wording/", cwd=pack
+    )
+    assert done.returncode == 0 and "signed 1 line(s)" in done.stdout
+    code, data = _status(run_cli, pack)
+    assert [p["id"].split("#")[1] for p in data["pending"]] == [
+        "fx-first-forgetful-easy/confirm/confirm_identity/best"
+    ]

@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+#: The approvals ledger of a content folder (`trainer.approvals.ledger`): it lives among
+#: the content but is neither content nor a transcript, so folder walks skip it.
+LEDGER_NAME = "approvals.jsonl"
+
 
 def content_root() -> Path:
     """The shipped ``content/dialogues`` folder.

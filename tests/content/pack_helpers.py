@@ -21,7 +21,7 @@ from pathlib import Path
 
 from shipped import shipped_content
 
-from trainer.audit.scripts import _default_context, _reachable_states
+from trainer.audit.scripts import default_context, reachable_states
 from trainer.diagnostics import Diagnostic
 from trainer.engine.replies import render
 from trainer.engine.session import parse_time
@@ -109,11 +109,11 @@ def node_contexts(sc: m.Scenario) -> dict[str, tuple[CallContext, ...]]:
     Reuses the reachability walk of ``trainer audit`` so the tests and the audit
     agree on who is on the line and whether identity can have been verified.
     """
-    states = _reachable_states(sc)
+    states = reachable_states(sc)
     clock = parse_time(sc.briefing.call_time)
     out: dict[str, tuple[CallContext, ...]] = {}
     for node_id, node in sc.nodes.items():
-        contexts = states.get(node_id) or (_default_context(sc, node),)
+        contexts = states.get(node_id) or (default_context(sc, node),)
         out[node_id] = tuple(replace(ctx, time=clock) for ctx in contexts)
     return out
 

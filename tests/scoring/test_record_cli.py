@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from pathlib import Path
 
 import pytest
+from browser import screenshot
 
 from trainer.cli import main
 from trainer.grading import load_rulebook
@@ -157,29 +157,9 @@ def test_report_html_is_self_contained(
 def test_report_html_renders_in_a_headless_browser(
     home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        pytest.skip("chromium is not installed")
-    import subprocess
-
     page, shot = tmp_path / "report.html", tmp_path / "report.png"
     run(capsys, "--home", str(home), "report", "--format", "html", "-o", str(page))
-    subprocess.run(
-        [
-            browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--window-size=1100,1600",
-            f"--screenshot={shot}",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
-    data = shot.read_bytes()
+    data = screenshot(page, shot)
     assert data.startswith(b"\x89PNG") and len(data) > 20_000
 
 

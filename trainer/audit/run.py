@@ -39,6 +39,7 @@ from trainer.diagnostics import Diagnostic
 from trainer.grading.books import BookSet
 from trainer.grading.findings import CallContext, Finding
 from trainer.grading.rulebook import MAX_GRADED
+from trainer.paths import LEDGER_NAME
 from trainer.vocab import PARTIES as _PARTIES
 
 if TYPE_CHECKING:
@@ -131,6 +132,8 @@ def discover(paths: Iterable[str]) -> tuple[list[tuple[Path, str]], list[Diagnos
         path = Path(raw)
         if path.is_dir():
             for sub in sorted(path.rglob("*")):
+                if sub.name == LEDGER_NAME:
+                    continue  # a content folder's approvals ledger, not a transcript
                 if sub.is_file() and sub.suffix.lower() in KNOWN_SUFFIXES:
                     found.append((sub, str(sub)))
         elif path.is_file() or raw == "-":

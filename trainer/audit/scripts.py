@@ -77,19 +77,19 @@ def lines_of(
         if doc.file not in wanted:
             continue
         if isinstance(obj, m.Scenario):
-            states = _reachable_states(obj)
+            states = reachable_states(obj)
             values = obj.briefing.placeholders()
             for node_id, node in obj.nodes.items():
-                contexts = states.get(node_id) or (_default_context(obj, node),)
+                contexts = states.get(node_id) or (default_context(obj, node),)
                 for i, option in enumerate(node.options):
                     if option.quality not in qualities:
                         continue
                     where = ("nodes", node_id, "options", i, "text")
                     owner = doc.owner(where) if hasattr(doc, "owner") else doc
                     line, column = owner.where(where)
-                    column = _exact_column(sources, owner.file, line, column, option.text)
+                    column = exact_column(sources, owner.file, line, column, option.text)
                     # graded as the trainee sees it: {amount_owed} filled from the briefing
-                    text = _render(option.text, values)
+                    text = render_placeholders(option.text, values)
                     out.append(
                         ScriptLine(
                             f"{obj.id}/{node_id}/{i + 1}",
@@ -110,9 +110,8 @@ def lines_of(
                 continue
             for wid, wording in obj.wording.items():
                 line, column = doc.where(("wording", wid, "text"))
-                column = _exact_column(sources, doc.file, line, column, wording.text)
-                verified = wording.stage not in EARLY_STAGES
-                ctx = CallContext(party="debtor", verified=verified, turn=2 if verified else 1)
+                column = exact_column(sources, doc.file, line, column, wording.text)
+                ctx = wording_context(wording.stage)
                 out.append(
                     ScriptLine(
                         f"wording/{obj.locale}/{wid}",
@@ -128,7 +127,14 @@ def lines_of(
     return out, errors
 
 
-def _render(text: str, values: dict[str, str]) -> str:
+def wording_context(stage: str) -> CallContext:
+    """The context a wording-library line is graded in: said to the debtor, verified
+    once the call is past its opening and verification stages."""
+    verified = stage not in EARLY_STAGES
+    return CallContext(party="debtor", verified=verified, turn=2 if verified else 1)
+
+
+def render_placeholders(text: str, values: dict[str, str]) -> str:
     """``text`` with its ``{placeholders}`` filled (unchanged when the braces are bad)."""
     if "{" not in text:
         return text
@@ -148,7 +154,7 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _exact_column(cache: dict[str, list[str]], file: str, line: int, column: int, text: str) -> int:
+def exact_column(cache: dict[str, list[str]], file: str, line: int, column: int, text: str) -> int:
     """Column where ``text`` starts on its YAML line (past any quote), else the value's."""
     if file not in cache:
         try:
@@ -163,13 +169,13 @@ def _exact_column(cache: dict[str, list[str]], file: str, line: int, column: int
     return column
 
 
-def _default_context(scenario: m.Scenario, node: m.Node) -> CallContext:
+def default_context(scenario: m.Scenario, node: m.Node) -> CallContext:
     party: Party = node.party or scenario.party
     verified = party == "debtor"
     return CallContext(party=party, verified=verified, turn=2)
 
 
-def _reachable_states(scenario: m.Scenario) -> dict[str, tuple[CallContext, ...]]:
+def reachable_states(scenario: m.Scenario) -> dict[str, tuple[CallContext, ...]]:
     """Contexts in which each node is reached from the start (party, verified, first turn).
 
     When the scenario never establishes ``verifies_identity``, verification is

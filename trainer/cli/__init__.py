@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "trainer.cli.rules",  # audit, rules
     "trainer.cli.intents",  # intents learn
     "trainer.cli.records",  # debrief, history, report, regrade, export, import
+    "trainer.cli.approvals",  # approvals status|sign|report|verify
     "trainer.tui.commands",  # tui (default when no command is given on a terminal)
 )
 
@@ -38,6 +39,7 @@ COMMAND_HOMES = {
     **dict.fromkeys(
         ("debrief", "history", "report", "regrade", "export", "import"), "trainer.cli.records"
     ),
+    "approvals": "trainer.cli.approvals",
     "tui": "trainer.tui.commands",
 }
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from trainer.vocab import SCENARIO_STAGES as STAGES
 
 if TYPE_CHECKING:
+    from trainer.diagnostics import Diagnostic
     from trainer.services.content import Summary
 
 #: Codes meaning the input could not be read at all (exit 2, not 1).
@@ -39,6 +40,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     validate.add_argument("--format", choices=("text", "json"), default="text")
     validate.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    validate.add_argument(
+        "--require-approval",
+        action="store_true",
+        help="also fail on each line a trainee can reach that is not approved in the "
+        "ledger (new, changed, or approved under other findings): codes A901-A903",
+    )
     validate.set_defaults(handler=run_validate, light=True)
 
     schema = subparsers.add_parser(
@@ -81,6 +88,11 @@ def run_validate(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         sys.stderr.write(f"trainer validate: {exc}\n")
         return 2
+    if args.require_approval:
+        gate = approval_gate([Path(p) for p in args.paths], "validate")
+        if gate is None:
+            return 2
+        diagnostics = sorted([*diagnostics, *gate], key=lambda d: (d.file, d.line, d.column))
     errors = [d for d in diagnostics if d.severity == "error"]
     warnings = [d for d in diagnostics if d.severity == "warning"]
     if args.format == "json":
@@ -107,6 +119,18 @@ def run_validate(args: argparse.Namespace) -> int:
     if errors or (args.strict and warnings):
         return 1
     return 0
+
+
+def approval_gate(paths: list[Path], command: str) -> list[Diagnostic] | None:
+    """The approval gate's errors for ``paths``, or None after the one line that says
+    why the ledger cannot be used."""
+    from trainer.services.approvals import approval_gate as gate
+
+    found, problem = gate(paths)
+    if problem is not None:
+        sys.stderr.write(f"trainer {command}: {problem}\n")
+        return None
+    return found
 
 
 def _count(n: int, word: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -50,6 +51,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="worker processes (default 1; 0 = one per CPU)",
     )
     audit.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    audit.add_argument(
+        "--require-approval",
+        action="store_true",
+        help="also fail (exit 1) on each taught line of the content paths that is not "
+        "approved in the ledger, printed with its file:line:col",
+    )
     audit.set_defaults(handler=_audit)
 
     rules = subparsers.add_parser("rules", help="test, list and show compliance rules")
@@ -157,7 +164,23 @@ def _audit(args: argparse.Namespace) -> int:
         return 2
     if result.errors:
         return 2
-    return 1 if fails(result, args.fail_on) else 0
+    unapproved = False
+    if args.require_approval:
+        from trainer.cli.content import approval_gate
+
+        content = [Path(p) for p in args.paths if _is_content(Path(p))]
+        gate = approval_gate(content, "audit") if content else []
+        if gate is None:
+            return 2
+        for diag in gate:
+            sys.stderr.write(diag.format() + "\n")
+        unapproved = bool(gate)
+    return 1 if fails(result, args.fail_on) or unapproved else 0
+
+
+def _is_content(path: Path) -> bool:
+    """Whether an audit input is content the ledger governs (a YAML file or a folder)."""
+    return path.is_dir() or path.suffix in (".yaml", ".yml")
 
 
 def _rules_test(args: argparse.Namespace) -> int:

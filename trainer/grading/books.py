@@ -14,6 +14,7 @@ record). Shipped books are loaded on first use and shared.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -39,7 +40,14 @@ def locale_of(lang: object, default: str = DEFAULT_LOCALE) -> str:
 class BookSet:
     """The rulebooks of one audit: a fixed book, or shipped books picked by locale."""
 
-    def __init__(self, fixed: Rulebook | None = None, default: str = DEFAULT_LOCALE) -> None:
+    def __init__(
+        self,
+        fixed: Rulebook | None = None,
+        default: str = DEFAULT_LOCALE,
+        loader: Callable[[str], Rulebook] | None = None,
+    ) -> None:
+        #: how a shipped book is loaded by name (front ends pass their cached loader)
+        self.loader = loader
         self.fixed = fixed
         self.default = default
         self.ref = fixed.source if fixed is not None else None
@@ -56,7 +64,7 @@ class BookSet:
             if book is None:
                 from trainer.grading.rulebook import load_rulebook
 
-                book = load_rulebook(name)
+                book = (self.loader or load_rulebook)(name)
                 self._books[name] = book
         if book.id not in self.used:
             self.used[book.id] = book

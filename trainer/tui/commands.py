@@ -7,6 +7,7 @@ handler, so ``trainer --help`` stays fast.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,6 +35,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         choices=("zh-CN", "en"),
         help="interface language (default: the one remembered, else zh-CN)",
     )
+    parser.add_argument(
+        "--require-approval",
+        action="store_true",
+        help="refuse to open when a line a trainee can reach is not approved in the "
+        "content's ledger (also $TRAINER_REQUIRE_APPROVAL=1)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -58,6 +65,13 @@ def run(args: argparse.Namespace) -> int:
         if not path.exists():
             sys.stderr.write(f"{path}:1:1: error Y100: no such file or folder\n")
             return 2
+    if (
+        getattr(args, "require_approval", False)
+        or os.environ.get("TRAINER_REQUIRE_APPROVAL") == "1"
+    ):
+        refused = _unapproved(content)
+        if refused is not None:
+            return refused
     try:
         from trainer.tui.app import make_app
 
@@ -73,6 +87,26 @@ def run(args: argparse.Namespace) -> int:
         return _run_checked(app)
     app.run()
     return 0
+
+
+def _unapproved(content: list[Path]) -> int | None:
+    """The exit code when the content may not be opened (unapproved lines, a ledger that
+    cannot be used), after saying why; None when every reachable line is approved."""
+    from trainer.services.approvals import approval_gate
+
+    found, problem = approval_gate(content)
+    if problem is not None:
+        sys.stderr.write(f"trainer: {problem}\n")
+        return 2
+    if not found:
+        return None
+    for diagnostic in found[:10]:
+        sys.stderr.write(diagnostic.format() + "\n")
+    sys.stderr.write(
+        f"trainer: {len(found)} line(s) a trainee would see are not approved; the app"
+        " refuses unapproved content (see 'trainer approvals status')\n"
+    )
+    return 1
 
 
 def _run_checked(app: TrainerApp) -> int:

@@ -89,6 +89,25 @@ def test_free_call_to_the_debrief_and_history(home: Path) -> None:
     run(scenario)
 
 
+def test_a_goodbye_before_the_close_ends_the_call_and_is_not_a_mishearing(home: Path) -> None:
+    async def scenario() -> None:
+        app = build_app(home)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_call(pilot)
+            call = app.screen
+            assert isinstance(call, CallScreen)
+            await say(pilot, GOOD_CALL[0])
+            await say(pilot, "好的,感谢您的配合,祝您生活愉快,再见。")
+            assert call.ended
+            entries = call.query_one("#transcript", Transcript).entries()
+            goodbye = [e for e in entries if e.speaker == "agent"][-1]
+            assert goodbye.understood  # no "(客户没听懂您的意思)" under a goodbye
+            stored = app.backend.store.load(call.session.id or "")
+            assert stored.outcome == "nothing_agreed"
+
+    run(scenario)
+
+
 def test_guided_call_with_a_critical_line_fails_with_the_rule_shown(home: Path) -> None:
     async def scenario() -> None:
         app = build_app(home)

@@ -142,7 +142,9 @@ class CallScreen(TrainerScreen):
                     text=turn.text,
                     turn=turn.index,
                     findings=list(turn.findings),
-                    understood=turn.speaker != "agent" or turn.intent is not None,
+                    understood=turn.speaker != "agent"
+                    or turn.intent is not None
+                    or bool(turn.moves),
                 )
             )
 
@@ -165,7 +167,14 @@ class CallScreen(TrainerScreen):
                 if event.speaker == "agent":
                     agent = widget
             elif isinstance(event, RecognitionEvent) and agent is not None:
-                agent.entry.understood = event.intent is not None
+                # understood: a move was taken, or recorded (said out of order, a
+                # goodbye), or the line ended the call (a breach is not a mishearing)
+                said = [t for t in self.session.turns if t.speaker == "agent"]
+                agent.entry.understood = (
+                    event.intent is not None
+                    or self.session.finished
+                    or bool(said and said[-1].moves)
+                )
                 agent.refresh_entry()
             elif isinstance(event, FindingEvent) and agent is not None:
                 agent.entry.findings.append(event.finding)

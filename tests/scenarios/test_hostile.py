@@ -83,7 +83,9 @@ def test_many_values_under_the_size_limit_are_refused_quickly() -> None:
     with pytest.raises(ContentError) as info:
         parse_yaml(text, "f.yaml")
     assert info.value.diagnostics[0].code == "Y106"
-    assert time.monotonic() - started < 5
+    # a bound against a pathological blow-up, not a speed goal (about 1 s on an idle
+    # machine; the suite also runs on busy ones)
+    assert time.monotonic() - started < 30
 
 
 def test_alias_bomb_refused_in_about_a_second_with_bounded_memory(tmp_path: Path) -> None:

@@ -1,0 +1,246 @@
+"""Checks that say precisely what they require: the opening's elements, the read-back's
+amount + date + channel, a real courteous close, and checks judged on what was said in a
+call that reached no ending (issue #15, "Scores that can be trusted")."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from scorecard_helpers import shipped
+
+from trainer.grading.findings import Finding
+from trainer.scoring.detectors import CallView, TurnView, Verdict, compile_detect
+from trainer.scoring.scorecard import scorecard_for
+
+
+def call_of(
+    scenario_id: str,
+    agent: Sequence[str | tuple[str, Sequence[str], Sequence[str]]],
+    *,
+    ending: str | None = None,
+    findings: dict[int, tuple[Finding, ...]] | None = None,
+    verified_from: int = 2,
+) -> CallView:
+    """A call of alternating customer / agent lines. Each agent line is its text, or
+    ``(text, moves, facts it establishes)``; the debtor is verified from the agent's line
+    ``verified_from`` on."""
+    scenario = shipped().scenarios[scenario_id]
+    turns: list[TurnView] = []
+    facts: frozenset[str] = frozenset()
+    for n, item in enumerate(agent, start=1):
+        text, moves, new = (item, (), ()) if isinstance(item, str) else item
+        facts = facts | frozenset(new)
+        turns.append(
+            TurnView(
+                len(turns), "customer", "喂?", "n", None, (), "debtor", n > verified_from, facts
+            )
+        )
+        turns.append(
+            TurnView(
+                len(turns),
+                "agent",
+                text,
+                "n",
+                moves[0] if moves else None,
+                (findings or {}).get(n, ()),
+                "debtor",
+                n >= verified_from,
+                facts,
+                ordinal=n,
+                moves=tuple(moves),
+            )
+        )
+    outcome = scenario.endings[ending].outcome if ending else None
+    good = scenario.endings[ending].good if ending else False
+    return CallView(scenario, tuple(turns), ending, outcome, good)
+
+
+def verdict(call: CallView, check_id: str) -> Verdict | None:
+    """The verdict of one check of the scenario's own scorecard (None: not applicable)."""
+    card = scorecard_for(call.scenario, shipped())
+    check = next(c for c in card.checks if c.id == check_id)
+    if check.only_if is not None:
+        only, problems = compile_detect(check.only_if)
+        assert only is not None and not problems
+        if not only(call).met:
+            return None
+    detect, problems = compile_detect(check.detect)
+    assert detect is not None and not problems
+    return detect(call)
+
+
+def ending_with(scenario_id: str, outcome: str) -> str:
+    scenario = shipped().scenarios[scenario_id]
+    return next(e for e, end in scenario.endings.items() if end.outcome == outcome)
+
+
+# ---------------------------------------------------------------- the opening
+
+
+def test_opening_without_department_does_not_pass_the_standard_opening() -> None:
+    got = verdict(
+        call_of("zh-first-forgetful", ["您好,我是华信银行信用卡中心的王丽。"]), "identify_first"
+    )
+    assert got is not None and not got.met
+    assert "部门" in got.detail and "姓名" not in got.detail
+
+
+def test_opening_with_institution_only_names_every_missing_element() -> None:
+    got = verdict(call_of("zh-first-evader", ["喂,钱伟吗?华信银行的。"]), "identify_first")
+    assert got is not None and not got.met
+    assert "部门" in got.detail and "姓名或工号" in got.detail
+
+
+def test_full_opening_cites_its_turn() -> None:
+    for line in (
+        "您好,我是华信银行信用卡中心客户服务部的王丽,工号1024。",
+        "喂,您好,华信银行信用卡中心账户管理部,我姓刘,工号3306。",
+        "您好,华信银行账户管理部,我姓刘。",
+    ):
+        got = verdict(call_of("zh-first-forgetful", [line]), "identify_first")
+        assert got is not None and got.met and got.turn is not None, line
+        assert got.turn.index == 1 and "部门" in got.detail
+
+
+def test_opening_said_after_a_debt_detail_is_missed() -> None:
+    call = call_of(
+        "zh-first-forgetful",
+        [("周建国吗?你欠了6380元。", ["state_purpose"], ["discloses_debt"])],
+    )
+    got = verdict(call, "identify_first")
+    assert got is not None and not got.met
+
+
+def test_english_opening_needs_a_name_and_the_company() -> None:
+    met = verdict(
+        call_of("en-first-minimiranda", ["Hi, this is Jordan from Lakeshore Recovery Services."]),
+        "identify_first",
+    )
+    assert met is not None and met.met
+    nameless = verdict(
+        call_of("en-first-minimiranda", ["Hi, I'm calling from Lakeshore. Is Daniel there?"]),
+        "identify_first",
+    )
+    assert nameless is not None and not nameless.met and "name" in nameless.detail
+
+
+def test_special_accounts_need_no_department() -> None:
+    got = verdict(
+        call_of("zh-special-deceased", ["您好,打扰您了,我是华信银行的周敏,请问黄立新先生在吗?"]),
+        "identify_early",
+    )
+    assert got is not None and got.met
+
+
+# ---------------------------------------------------------------- the read-back
+
+PROMISED = ("好的,那您哪天还?", ["ask_promise"], ["secures_promise"])
+
+
+def test_a_goodbye_recognised_as_read_back_proves_nothing() -> None:
+    call = call_of(
+        "zh-first-staller",
+        ["您好", "核实", PROMISED, ("好,那就这样,挂了。", ["read_back_promise"], ["reads_back"])],
+        ending=ending_with("zh-first-staller", "promise_to_pay"),
+    )
+    got = verdict(call, "promise_read_back")
+    assert got is not None and not got.met and got.turn is not None
+    assert got.turn.text == "好,那就这样,挂了。"
+    assert all(part in got.detail for part in ("amount", "date", "channel"))
+
+
+def test_read_back_with_amount_date_and_channel_is_met() -> None:
+    line = "我跟您核对下:今晚十点以前,App上还6380元,没错吧?"
+    call = call_of(
+        "zh-first-forgetful",
+        ["您好", "核实", PROMISED, (line, ["read_back_promise"], ["reads_back"])],
+        ending=ending_with("zh-first-forgetful", "promise_to_pay"),
+    )
+    got = verdict(call, "promise_read_back")
+    assert got is not None and got.met and got.turn is not None and got.turn.text == line
+
+
+def test_read_back_recognised_by_its_words_and_question() -> None:
+    line = "好的,跟您确认一下:您本周五通过华信银行手机App还款945元,对吗?"
+    call = call_of(
+        "zh-first-staller",
+        ["您好", "核实", PROMISED, line],
+        ending=ending_with("zh-first-staller", "promise_to_pay"),
+    )
+    got = verdict(call, "promise_read_back")
+    assert got is not None and got.met
+
+
+def test_no_promise_is_a_missed_read_back_except_after_paying_on_the_spot() -> None:
+    hung_up = call_of(
+        "zh-first-forgetful", ["您好", "核实"], ending=ending_with("zh-first-forgetful", "hung_up")
+    )
+    got = verdict(hung_up, "promise_read_back")
+    assert got is not None and not got.met and "no promise" in got.detail
+    paid = call_of(
+        "zh-first-forgetful", ["您好", "核实"], ending=ending_with("zh-first-forgetful", "paid")
+    )
+    assert verdict(paid, "promise_read_back") is None
+
+
+# ---------------------------------------------------------------- the close
+
+
+def test_a_bare_goodbye_is_not_a_courteous_close() -> None:
+    got = verdict(call_of("zh-first-staller", ["您好", "核实", "嗯,再见。"]), "courteous_close")
+    assert got is not None and not got.met and "without thanks" in got.detail
+    english = verdict(call_of("en-third-coworker", ["Hi", "OK. Bye."]), "courteous_close")
+    assert english is not None and not english.met
+
+
+def test_a_mid_call_thanks_is_no_close() -> None:
+    call = call_of(
+        "zh-first-forgetful",
+        ["您好", "谢谢。您尾号3721的信用卡有6380元已经逾期15天了。"],
+        ending=ending_with("zh-first-forgetful", "hung_up"),
+    )
+    got = verdict(call, "courteous_close")
+    assert got is not None and not got.met
+
+
+def test_thanks_with_the_goodbye_is_a_courteous_close() -> None:
+    for line in ("谢谢您的配合,祝您工作顺利,再见!", "好的,那就不占用您时间了,再见。"):
+        got = verdict(call_of("zh-first-forgetful", ["您好", "核实", line]), "courteous_close")
+        assert got is not None and got.met, line
+    english = verdict(
+        call_of("en-first-minimiranda", ["Hi", "Thanks for your time, have a good day."]),
+        "courteous_close",
+    )
+    assert english is not None and english.met
+
+
+def test_a_finding_that_only_needs_review_does_not_spoil_the_close() -> None:
+    review = Finding(
+        rule="EN-ABU-090",
+        category="abuse",
+        severity="review",
+        start=7,
+        end=29,
+        match="what else did you need",
+        message="needs review",
+        suggestion="",
+    )
+    call = call_of(
+        "en-first-minimiranda",
+        ["Hi", "Sorry, what else did you need?", "Thanks for your time, have a good day."],
+        findings={2: (review,)},
+    )
+    got = verdict(call, "courteous_close")
+    assert got is not None and got.met
+
+
+# ---------------------------------------------------------------- unfinished calls
+
+
+def test_an_unfinished_call_is_judged_on_what_was_said() -> None:
+    call = call_of("zh-first-forgetful", ["您好", "核实"])  # no ending: the call was cut off
+    recording = verdict(call, "recording_announced")
+    assert recording is not None and not recording.met
+    assert verdict(call, "amount_matches_briefing") is not None
+    good = verdict(call, "good_outcome")
+    assert good is not None and not good.met

@@ -244,3 +244,32 @@ def test_an_unfinished_call_is_judged_on_what_was_said() -> None:
     assert verdict(call, "amount_matches_briefing") is not None
     good = verdict(call, "good_outcome")
     assert good is not None and not good.met
+
+
+# ---------------------------------------------------------------- words the engine may miss
+
+
+def test_a_reason_asked_in_plain_words_counts() -> None:
+    line = "请问上次说核对完就还,后来没有还,主要是因为对金额有疑问吗,还是有别的困难?"
+    got = verdict(call_of("zh-repeat-amount-dispute", ["您好", "核实", line]), "reason_asked")
+    assert got is not None and got.met and got.turn is not None and got.turn.text == line
+
+
+def test_hardship_options_are_not_required_when_the_money_talk_is_deferred() -> None:
+    scenario = "zh-special-hospital"
+    callback = ending_with(scenario, "callback_arranged")
+    call = call_of(
+        scenario, ["您好", "核实", "您好好养伤,我们下周四再联系您,再见。"], ending=callback
+    )
+    # the customer's own line says where they are
+    turns = list(call.turns)
+    turns[0] = TurnView(
+        0, "customer", "我在医院呢,刚做完手术。", "n", None, (), "debtor", False, frozenset()
+    )
+    deferred = CallView(call.scenario, tuple(turns), call.ending_id, call.outcome, call.good_ending)
+    assert verdict(deferred, "option_in_hardship") is None
+    hung_up = CallView(
+        call.scenario, tuple(turns), None, None, False
+    )  # cut off: judged on what was said
+    got = verdict(hung_up, "option_in_hardship")
+    assert got is not None and not got.met

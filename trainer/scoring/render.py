@@ -33,6 +33,8 @@ LABELS: dict[str, dict[str, str]] = {
         "findings": "违规与更好的说法",
         "none": "没有违规。",
         "missed": "可以补上的步骤",
+        "poor": "较差的选择",
+        "points_off": "扣{points}分",
         "duration": "用时",
         "turn": "第{turn}轮",
         "better": "更好的说法",
@@ -56,6 +58,8 @@ LABELS: dict[str, dict[str, str]] = {
         "findings": "Findings and better wording",
         "none": "No findings.",
         "missed": "Moves you could have made",
+        "poor": "Poor choices",
+        "points_off": "{points} points off",
         "duration": "Time",
         "turn": "turn {turn}",
         "better": "Better",
@@ -163,6 +167,13 @@ def render_text(debrief: Debrief, record: SessionRecord | None = None) -> str:
         lines.append(f"      {f.message}")
         if f.suggestion:
             lines.append(f"      {lab['better']}: {f.suggestion}")
+    if debrief.poor_choices:
+        lines += ["", f"{lab['poor']}:"]
+        for poor in debrief.poor_choices:
+            off = lab["points_off"].format(points=poor.points)
+            lines.append(f"  {turn(poor.turn)}: “{_one_line(poor.text)}” ({off})")
+            if poor.why:
+                lines.append(f"      {poor.why}")
     if debrief.missed_moves:
         lines += ["", f"{lab['missed']}:"]
         lines += [f"  • {move}" for move in debrief.missed_moves]
@@ -253,6 +264,16 @@ def render_html(debrief: Debrief, record: SessionRecord | None = None) -> str:
                 f" {esc(f.rule)} · {esc(f.category)} · {esc(turn(found.turn))}"
                 f": <mark>{esc(f.match)}</mark><div>{esc(f.message)}</div>"
                 + (f"<div>{esc(lab['better'])}: {esc(f.suggestion)}</div>" if f.suggestion else "")
+                + "</li>"
+            )
+        parts.append("</ul>")
+    if debrief.poor_choices:
+        parts.append(f"<h2>{esc(lab['poor'])}</h2><ul>")
+        for poor in debrief.poor_choices:
+            off = lab["points_off"].format(points=poor.points)
+            parts.append(
+                f"<li>{esc(turn(poor.turn))}: “{esc(poor.text)}” ({esc(off)})"
+                + (f"<div>{esc(poor.why)}</div>" if poor.why else "")
                 + "</li>"
             )
         parts.append("</ul>")

@@ -56,8 +56,11 @@ def calls(locale: str, *, dev: bool = False) -> list[dict[str, Any]]:
     return found
 
 
-def replay(call: dict[str, Any], content: Any, books: dict[str, Any]) -> tuple[Any, str]:
-    """Replay one call with its seed; its debrief and the ending reached ("open": none)."""
+def replay(
+    call: dict[str, Any], content: Any, books: dict[str, Any]
+) -> tuple[Any, str, dict[int, int]]:
+    """Replay one call with its seed: its debrief, the ending reached ("open": none) and
+    each agent turn's line number (1 = the agent's first line, as the hand scores count)."""
     from trainer.engine.session import Session
     from trainer.records.sqlite import Store
     from trainer.scoring.scorecard import build_debrief
@@ -77,9 +80,11 @@ def replay(call: dict[str, Any], content: Any, books: dict[str, Any]) -> tuple[A
                 break
             session.say(str(line["say"]))
         assert session.id is not None
-        debrief = build_debrief(store.load(session.id), scenario, content)
+        record = store.load(session.id)
+        debrief = build_debrief(record, scenario, content)
         ending = session.ending[0] if session.ending else "open"
-    return debrief, ending
+    agent = [t.index for t in record.turns if t.speaker == "agent"]
+    return debrief, ending, {index: n for n, index in enumerate(agent, start=1)}
 
 
 def verdicts(call: dict[str, Any], debrief: Any, content: Any) -> list[tuple[Any, str, str]]:
@@ -97,7 +102,7 @@ def verdicts(call: dict[str, Any], debrief: Any, content: Any) -> list[tuple[Any
 
 def score(call: dict[str, Any], content: Any, books: dict[str, Any]) -> Counter[str]:
     """Replay one call, score it, and count agreements with its hand scores."""
-    debrief, ending = replay(call, content, books)
+    debrief, ending, _ = replay(call, content, books)
     return tally(call, debrief, ending, content)
 
 
@@ -115,8 +120,11 @@ def tally(call: dict[str, Any], debrief: Any, ending: str, content: Any) -> Coun
     return counts
 
 
-def detail(call: dict[str, Any], debrief: Any, ending: str, content: Any) -> list[str]:
-    """The disagreements of one development call, as lines to print (none: it agrees)."""
+def detail(
+    call: dict[str, Any], debrief: Any, ending: str, content: Any, lines: dict[int, int]
+) -> list[str]:
+    """The disagreements of one development call, as lines to print (none: it agrees).
+    Turns are shown as the agent's line numbers, as the hand scores count them."""
     if str(call.get("author")) in HELD:
         raise SystemExit("calibration_bench: held-out calls are never listed")
     hand = call["hand"]
@@ -125,22 +133,31 @@ def detail(call: dict[str, Any], debrief: Any, ending: str, content: Any) -> lis
     for check, said, got in verdicts(call, debrief, content):
         if said != got:
             result = by_id.get(check.id)
-            where = f" turn {result.turn}" if result and result.turn is not None else ""
+            where = (
+                f" line {lines.get(result.turn, result.turn)}"
+                if result and result.turn is not None
+                else ""
+            )
             why = f" ({result.detail}){where}" if result else ""
             out.append(f"    {check.id}: hand {said}, scorecard {got}{why}")
     found = sorted(
-        (f.turn, f.finding.category, f.finding.severity, f.finding.rule) for f in debrief.findings
+        {
+            (lines.get(f.turn, f.turn), f.finding.category, f.finding.severity)
+            for f in debrief.findings
+        }
     )
     marked = sorted(
-        (int(v.get("line", 0)), str(v.get("category")), str(v.get("severity")))
-        for v in hand.get("violations") or []
+        {
+            (int(v.get("line", 0)), str(v.get("category")), str(v.get("severity")))
+            for v in hand.get("violations") or []
+        }
     )
-    if [(c, s) for _, c, s, _ in found] != [(c, s) for _, c, s in marked]:
+    if found != marked:
         out.append(
             "    violations: hand "
             + (", ".join(f"line {n} {c} {s}" for n, c, s in marked) or "none")
             + "; scorecard "
-            + (", ".join(f"turn {t} {c} {s} {r}" for t, c, s, r in found) or "none")
+            + (", ".join(f"line {n} {c} {s}" for n, c, s in found) or "none")
         )
     off = debrief.score - int(hand["score"])
     if out or abs(off) > 5 or debrief.passed != bool(hand["passed"]):
@@ -190,14 +207,14 @@ def main(argv: list[str] | None = None) -> int:
         groups: dict[str, Counter[str]] = {whole: Counter()}
         listed: list[str] = []
         for call in found:
-            debrief, ending = replay(call, content, books)
+            debrief, ending, lines = replay(call, content, books)
             counts = tally(call, debrief, ending, content)
             groups[whole] += counts
             if args.by_author:
                 groups.setdefault(str(call.get("author")), Counter())
                 groups[str(call.get("author"))] += counts
             if args.detail:
-                listed += detail(call, debrief, ending, content)
+                listed += detail(call, debrief, ending, content, lines)
         if listed:
             print(f"{locale} disagreements:")
             print("\n".join(listed))

@@ -47,4 +47,4 @@ def test_dev_never_opens_a_held_out_file(bench: ModuleType, tmp_path: Path) -> N
 
 def test_detail_refuses_a_held_out_call(bench: ModuleType) -> None:
     with pytest.raises(SystemExit, match="held-out"):
-        bench.detail({"author": "calF", "hand": {}}, None, "open", None)
+        bench.detail({"author": "calF", "hand": {}}, None, "open", None, {})

@@ -231,3 +231,11 @@ def test_a_poor_guided_choice_costs_points_even_when_every_check_is_met(store: S
 def test_a_poor_choice_that_broke_a_rule_is_not_counted_twice(store: Store) -> None:
     d = debrief_of(store, "zh-first-forgetful", "司法调查组")
     assert d.findings and d.poor_choices == ()
+
+
+def test_a_missed_check_says_what_was_missing_in_the_trainees_language(store: Store) -> None:
+    d = debrief_of(store, "zh-first-forgetful", "可接受的话术也能走通")
+    opening = check(d, "identify_first")
+    assert not opening.met and opening.turn == 1 and opening.note == "开头没有说出:部门"
+    assert "→ 开头没有说出:部门" in render_text(d)
+    assert all(c.note == "" for c in d.checks if c.met)

@@ -83,6 +83,7 @@ def test_opening_without_department_does_not_pass_the_standard_opening() -> None
     )
     assert got is not None and not got.met
     assert "部门" in got.detail and "姓名" not in got.detail
+    assert got.note == "开头没有说出:部门"  # told to the trainee in their language
 
 
 def test_opening_with_institution_only_names_every_missing_element() -> None:
@@ -147,6 +148,7 @@ def test_a_goodbye_recognised_as_read_back_proves_nothing() -> None:
     assert got is not None and not got.met and got.turn is not None
     assert got.turn.text == "好,那就这样,挂了。"
     assert all(part in got.detail for part in ("amount", "date", "channel"))
+    assert got.note == "复述承诺时没有说出:金额、日期、还款渠道"
 
 
 def test_read_back_with_amount_date_and_channel_is_met() -> None:

@@ -146,11 +146,55 @@ def _facts_before(call: CallView, turn: TurnView) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class Verdict:
-    """A detector's answer: met or not, the proving (or breaking) turn and why."""
+    """A detector's answer: met or not, the proving (or breaking) turn and why.
+
+    ``detail`` is for instructors (ids, turn indexes); ``note``, when a detector can say
+    it, tells the trainee in the call's language what was missing ("第一句没有说出:部门").
+    """
 
     met: bool
     turn: TurnView | None = None
     detail: str = ""
+    note: str = ""
+
+
+#: Trainee-facing phrases of the detectors' notes, by locale.
+NOTES = {
+    "zh-CN": {
+        "intro_missing": "开头没有说出:{missing}",
+        "intro_after_debt": "自报家门之前就说了欠款信息",
+        "no_promise": "没有拿到还款承诺,也就没有复述",
+        "read_back_missing": "复述承诺时没有说出:{missing}",
+        "no_read_back": "没有复述承诺请客户确认",
+        "bare_goodbye": "只道了别,没有道谢或祝福",
+        "no_close": "最后几句没有收尾道别",
+        "rude_close": "收尾时的话违反了规则",
+        "amount": "金额",
+        "date": "日期",
+        "channel": "还款渠道",
+        "sep": "、",
+    },
+    "en-US": {
+        "intro_missing": "Not said at the start: {missing}",
+        "intro_after_debt": "A debt detail came before you said who you are",
+        "no_promise": "No promise was secured, so none was read back",
+        "read_back_missing": "The read-back left out the {missing}",
+        "no_read_back": "The promise was not read back for the customer to confirm",
+        "bare_goodbye": "A goodbye without thanks or a good wish",
+        "no_close": "The last lines do not close the call",
+        "rude_close": "The close broke a rule",
+        "amount": "amount",
+        "date": "date",
+        "channel": "payment channel",
+        "sep": ", ",
+    },
+}
+
+
+def _note(call: CallView, key: str, **values: str) -> str:
+    """A trainee-facing note in the call's language."""
+    words = NOTES.get(call.scenario.locale, NOTES["en-US"])
+    return words[key].format(**values)
 
 
 # ---------------------------------------------------------------- registry
@@ -294,10 +338,15 @@ def _combine(compiled: Compiled, call: CallView) -> Verdict:
         if met:
             first = min(met, key=lambda v: v.turn.index if v.turn else 1 << 30)
             return Verdict(True, first.turn, first.detail)
-        return Verdict(False, None, "; ".join(v.detail for v in verdicts if v.detail))
+        return Verdict(
+            False,
+            None,
+            "; ".join(v.detail for v in verdicts if v.detail),
+            next((v.note for v in verdicts if v.note), ""),
+        )
     missed = [v for v in verdicts if not v.met]
     if missed:
-        return Verdict(False, missed[0].turn, missed[0].detail)
+        return Verdict(False, missed[0].turn, missed[0].detail, missed[0].note)
     last = max(verdicts, key=lambda v: v.turn.index if v.turn else -1)
     return Verdict(True, last.turn, "; ".join(v.detail for v in verdicts if v.detail))
 
@@ -640,8 +689,11 @@ def detect_introduction(call: CallView, p: IntroParams) -> Verdict:
             False,
             debt,
             f"a debt detail at {_where(debt)} before the introduction ({lacking} missing)",
+            _note(call, "intro_after_debt"),
         )
-    return Verdict(False, where, f"not said in the agent's {lines}: {lacking}")
+    sep = NOTES.get(call.scenario.locale, NOTES["en-US"])["sep"]
+    note = _note(call, "intro_missing", missing=sep.join(labels[e] for e in missing))
+    return Verdict(False, where, f"not said in the agent's {lines}: {lacking}", note)
 
 
 class IntentParams(Params):
@@ -892,7 +944,9 @@ def detect_close(call: CallView, p: CloseParams) -> Verdict:
     for turn in last:
         rude = [f for f in turn.findings if f.category in ("abuse", "threat")]
         if any(SEVERITY_RANK.get(f.severity, 0) >= SEVERITY_RANK["minor"] for f in rude):
-            return Verdict(False, turn, f"the close broke a rule at {_where(turn)}")
+            return Verdict(
+                False, turn, f"the close broke a rule at {_where(turn)}", _note(call, "rude_close")
+            )
     bare: TurnView | None = None
     for turn in reversed(last):
         text = _norm(turn.text)
@@ -906,11 +960,17 @@ def detect_close(call: CallView, p: CloseParams) -> Verdict:
             return Verdict(True, turn, f"courteous close at {_where(turn)}")
         bare = bare or turn
     if bare is not None:
-        return Verdict(False, bare, f"a goodbye without thanks or a good wish at {_where(bare)}")
+        return Verdict(
+            False,
+            bare,
+            f"a goodbye without thanks or a good wish at {_where(bare)}",
+            _note(call, "bare_goodbye"),
+        )
     return Verdict(
         False,
         last[-1] if last else None,
         f"none of the last {p.within_last} agent line(s) closes the call",
+        _note(call, "no_close"),
     )
 
 
@@ -1017,7 +1077,9 @@ def detect_read_back(call: CallView, p: ReadBackParams) -> Verdict:
     and says which part; a goodbye recognised as a read-back proves nothing."""
     locale = call.scenario.locale
     if call.fact_turn("secures_promise") is None:
-        return Verdict(False, None, "no promise was secured, so none was read back")
+        return Verdict(
+            False, None, "no promise was secured, so none was read back", _note(call, "no_promise")
+        )
     confirm = tuple(_norm(w) for w in CONFIRM_WORDS.get(locale, ()))
     partial: tuple[TurnView, list[str]] | None = None
     for turn in call.agent:
@@ -1038,10 +1100,15 @@ def detect_read_back(call: CallView, p: ReadBackParams) -> Verdict:
             partial = (turn, lacking)
     if partial is not None:
         turn, missing = partial
+        sep = NOTES.get(locale, NOTES["en-US"])["sep"]
+        named = sep.join(_note(call, part) for part in missing)
         return Verdict(
-            False, turn, f"the read-back at {_where(turn)} does not name the {' or '.join(missing)}"
+            False,
+            turn,
+            f"the read-back at {_where(turn)} does not name the {' or '.join(missing)}",
+            _note(call, "read_back_missing", missing=named),
         )
-    return Verdict(False, None, "the promise was never read back")
+    return Verdict(False, None, "the promise was never read back", _note(call, "no_read_back"))
 
 
 def best_path(scenario: Scenario) -> list[tuple[str, str, str]]:

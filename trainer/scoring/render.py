@@ -154,6 +154,8 @@ def render_text(debrief: Debrief, record: SessionRecord | None = None) -> str:
         lines.append(f"  {mark} {check.title} ({check.weight}){where}")
         if check.evidence:
             lines.append(f"      “{_one_line(check.evidence)}”")
+        if not check.met and check.note:
+            lines.append(f"      → {check.note}")
         if not check.met and check.why:
             lines.append(f"      {check.why}")
     lines += ["", f"{lab['findings']}:"]
@@ -249,6 +251,8 @@ def render_html(debrief: Debrief, record: SessionRecord | None = None) -> str:
         parts.append(f'<li class="{cls}">{mark} {esc(check.title)} ({check.weight}){where}')
         if check.evidence:
             parts.append(f'<div class="ev">“{esc(check.evidence)}”</div>')
+        if not check.met and check.note:
+            parts.append(f"<div><strong>{esc(check.note)}</strong></div>")
         if not check.met and check.why:
             parts.append(f"<div>{esc(check.why)}</div>")
         parts.append("</li>")

@@ -72,6 +72,8 @@ class CheckResult:
     evidence: str
     why: str
     detail: str = ""
+    #: What was missing, for the trainee in the call's language (when the detector says).
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -215,6 +217,7 @@ def build_debrief(
                 evidence=turn.text if turn is not None else "",
                 why=check.why,
                 detail=verdict.detail,
+                note="" if verdict.met else verdict.note,
             )
         )
     debrief_findings = _findings(call)

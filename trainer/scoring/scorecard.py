@@ -25,6 +25,7 @@ score. The debrief is a plain frozen dataclass; the CLI and the TUI render it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
@@ -332,7 +333,7 @@ def missed_moves(
         seen.add(intent)
         found = described.get(intent)
         name = found.description.strip().rstrip("。.") if found and found.description else intent
-        out.append(f"{name} — {' '.join(render(line, values).split())}")
+        out.append(f"{_unfold(name)} — {_unfold(render(line, values))}")
     return tuple(out)
 
 
@@ -355,9 +356,21 @@ def poor_choices(
         said = "".join(turn.text.split())
         for option in node.options:
             if option.quality == "poor" and "".join(render(option.text, values).split()) == said:
-                out.append(PoorChoice(turn.index, turn.text, " ".join(option.why.split())))
+                out.append(PoorChoice(turn.index, turn.text, _unfold(option.why)))
                 break
     return tuple(out)
+
+
+_SPACE_BETWEEN_CJK = re.compile(
+    r"(?<=[\u2e80-\u9fff\uff00-\uffef])\s+(?=[\u2e80-\u9fff\uff00-\uffef])"
+)
+
+
+def _unfold(text: str) -> str:
+    """Authored text on one line: runs of whitespace become one space, and none is left
+    between two Chinese characters (a YAML folded scalar joins its lines with a space,
+    which Chinese never has)."""
+    return _SPACE_BETWEEN_CJK.sub("", " ".join(text.split()))
 
 
 def duration(record: SessionRecord) -> float:

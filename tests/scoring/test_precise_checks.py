@@ -275,3 +275,18 @@ def test_hardship_options_are_not_required_when_the_money_talk_is_deferred() -> 
     )  # cut off: judged on what was said
     got = verdict(hung_up, "option_in_hardship")
     assert got is not None and not got.met
+
+
+def test_declining_details_is_judged_only_when_the_question_was_put_to_the_agent() -> None:
+    scenario = "zh-third-spouse"
+    call = call_of(scenario, ["你好,请问陈志强在吗?", "是这样的,有点事想找他本人沟通。"])
+    asked = list(call.turns)
+    asked[2] = TurnView(
+        2, "customer", "你找他什么事?", "n", None, (), "third_party", False, frozenset()
+    )
+    answered = CallView(call.scenario, tuple(asked), None, None, False)
+    got = verdict(answered, "decline_details")
+    assert got is not None and got.met
+    # the question came only as the call ended: nothing to decline
+    ended = CallView(call.scenario, tuple(asked[:3]), None, None, False)
+    assert verdict(ended, "decline_details") is None

@@ -722,6 +722,9 @@ class TextParams(Params):
     speaker: Literal["agent", "customer", "any"] = "agent"
     party: Party | None = None
     absent: bool = False
+    #: Only a line the agent answered counts: another agent line follows it (the customer
+    #: asked "什么事?" and the call went on), not a question the call ended on.
+    answered: bool = False
 
     @field_validator("patterns", "keywords", mode="before")
     @classmethod
@@ -757,10 +760,13 @@ def _matcher(patterns: tuple[str, ...], keywords: tuple[str, ...]) -> re.Pattern
 def detect_text(call: CallView, p: TextParams) -> Verdict:
     """A line matching the patterns or keywords was said (or, with ``absent``, never)."""
     rx = _matcher(p.patterns, p.keywords)
+    last_agent = call.agent[-1].index if call.agent else -1
     for turn in call.turns:
         if p.speaker != "any" and turn.speaker != p.speaker:
             continue
         if p.party is not None and turn.party != p.party:
+            continue
+        if p.answered and turn.index >= last_agent:
             continue
         match = rx.search(_norm(turn.text))
         if match:

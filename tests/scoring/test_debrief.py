@@ -12,6 +12,7 @@ from trainer.engine.session import Session
 from trainer.grading import load_rulebook
 from trainer.records import SessionRecord, TurnRecord
 from trainer.records.sqlite import Store
+from trainer.scoring.render import render_text
 from trainer.scoring.scorecard import Debrief, build_debrief, duration, score_session
 
 
@@ -93,8 +94,20 @@ def test_only_if_checks_apply_only_when_their_condition_holds(store: Store) -> N
 
 def test_missed_moves_compare_with_the_best_path(store: Store) -> None:
     d = debrief_of(store, "zh-first-forgetful-medium", "可接受的话术")
-    assert any(m.startswith("state_recording — ") for m in d.missed_moves)
+    # named in the trainee's language (the intent's description), never by its id
+    assert any(m.startswith("告知本次通话会被录音") for m in d.missed_moves)
+    assert not any(m.startswith("state_recording") for m in d.missed_moves)
     assert not check(d, "recording_announced").met
+
+
+def test_a_move_made_in_words_the_recogniser_missed_is_not_missed(store: Store) -> None:
+    # the recording notice said in passing, within a line whose first move is another one
+    steps = [str(step.say) for step in find("zh-first-forgetful", "规范的首次联系").steps]
+    steps[3] = "好的,那先核对一下身份,您身份证号码最后四位是?另外提醒您,本次通话全程录音。"
+    del steps[4]
+    d = _free_call(store, steps)
+    assert check(d, "recording_announced").met
+    assert not any(m.startswith("告知本次通话会被录音") for m in d.missed_moves)
 
 
 def _free_call(store: Store, lines: list[str]) -> Debrief:
@@ -202,3 +215,27 @@ def test_to_json_round_trips_through_json(store: Store) -> None:
         "message",
         "suggestion",
     } <= set(data["findings"][0])
+
+
+def test_a_poor_guided_choice_costs_points_even_when_every_check_is_met(store: Store) -> None:
+    d = debrief_of(store, "zh-first-evader", "一听")
+    (poor,) = d.poor_choices
+    assert poor.text == "不好意思打错了,打扰您了。" and poor.points == 5 and poor.why
+    met = sum(c.weight for c in d.checks if c.met)
+    total = sum(c.weight for c in d.checks)
+    assert d.penalty == 5 and d.score == round(100 * met / total) - 5
+    assert "较差的选择" in render_text(d) and "扣5分" in render_text(d)
+    assert d.to_json()["poor_choices"][0]["turn"] == poor.turn
+
+
+def test_a_poor_choice_that_broke_a_rule_is_not_counted_twice(store: Store) -> None:
+    d = debrief_of(store, "zh-first-forgetful", "司法调查组")
+    assert d.findings and d.poor_choices == ()
+
+
+def test_a_missed_check_says_what_was_missing_in_the_trainees_language(store: Store) -> None:
+    d = debrief_of(store, "zh-first-forgetful", "可接受的话术也能走通")
+    opening = check(d, "identify_first")
+    assert not opening.met and opening.turn == 1 and opening.note == "开头没有说出:部门"
+    assert "→ 开头没有说出:部门" in render_text(d)
+    assert all(c.note == "" for c in d.checks if c.met)

@@ -13,7 +13,8 @@ Registered detectors (parameters in brackets, see docs/scorecards.md):
 [intent], ``text_matches`` [patterns, keywords, speaker, party, absent],
 ``amount_stated`` [field, to_verified], ``no_finding`` [severity, category],
 ``ending_outcome`` [outcomes, endings, good], ``third_party_no_disclosure``,
-``callback_requested`` [keywords], ``courteous_close`` [within_last, keywords],
+``callback_requested`` [keywords], ``courteous_close`` [within_last, keywords, courtesy],
+``introduces_self`` [require, within], ``promise_read_back`` [require],
 ``best_path`` [share, stages], and the combinators ``any_of`` / ``all_of`` (a list of detectors).
 """
 
@@ -31,7 +32,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 from pydantic_core import ErrorDetails
 
 from trainer.scenarios.model import Fact, Model, Outcome
-from trainer.vocab import CallStage, Party, Severity
+from trainer.vocab import SEVERITY_RANK, CallStage, Party, Severity
 
 if TYPE_CHECKING:
     from trainer.grading.findings import Finding
@@ -145,11 +146,55 @@ def _facts_before(call: CallView, turn: TurnView) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class Verdict:
-    """A detector's answer: met or not, the proving (or breaking) turn and why."""
+    """A detector's answer: met or not, the proving (or breaking) turn and why.
+
+    ``detail`` is for instructors (ids, turn indexes); ``note``, when a detector can say
+    it, tells the trainee in the call's language what was missing ("第一句没有说出:部门").
+    """
 
     met: bool
     turn: TurnView | None = None
     detail: str = ""
+    note: str = ""
+
+
+#: Trainee-facing phrases of the detectors' notes, by locale.
+NOTES = {
+    "zh-CN": {
+        "intro_missing": "开头没有说出:{missing}",
+        "intro_after_debt": "自报家门之前就说了欠款信息",
+        "no_promise": "没有拿到还款承诺,也就没有复述",
+        "read_back_missing": "复述承诺时没有说出:{missing}",
+        "no_read_back": "没有复述承诺请客户确认",
+        "bare_goodbye": "只道了别,没有道谢或祝福",
+        "no_close": "最后几句没有收尾道别",
+        "rude_close": "收尾时的话违反了规则",
+        "amount": "金额",
+        "date": "日期",
+        "channel": "还款渠道",
+        "sep": "、",
+    },
+    "en-US": {
+        "intro_missing": "Not said at the start: {missing}",
+        "intro_after_debt": "A debt detail came before you said who you are",
+        "no_promise": "No promise was secured, so none was read back",
+        "read_back_missing": "The read-back left out the {missing}",
+        "no_read_back": "The promise was not read back for the customer to confirm",
+        "bare_goodbye": "A goodbye without thanks or a good wish",
+        "no_close": "The last lines do not close the call",
+        "rude_close": "The close broke a rule",
+        "amount": "amount",
+        "date": "date",
+        "channel": "payment channel",
+        "sep": ", ",
+    },
+}
+
+
+def _note(call: CallView, key: str, **values: str) -> str:
+    """A trainee-facing note in the call's language."""
+    words = NOTES.get(call.scenario.locale, NOTES["en-US"])
+    return words[key].format(**values)
 
 
 # ---------------------------------------------------------------- registry
@@ -293,10 +338,15 @@ def _combine(compiled: Compiled, call: CallView) -> Verdict:
         if met:
             first = min(met, key=lambda v: v.turn.index if v.turn else 1 << 30)
             return Verdict(True, first.turn, first.detail)
-        return Verdict(False, None, "; ".join(v.detail for v in verdicts if v.detail))
+        return Verdict(
+            False,
+            None,
+            "; ".join(v.detail for v in verdicts if v.detail),
+            next((v.note for v in verdicts if v.note), ""),
+        )
     missed = [v for v in verdicts if not v.met]
     if missed:
-        return Verdict(False, missed[0].turn, missed[0].detail)
+        return Verdict(False, missed[0].turn, missed[0].detail, missed[0].note)
     last = max(verdicts, key=lambda v: v.turn.index if v.turn else -1)
     return Verdict(True, last.turn, "; ".join(v.detail for v in verdicts if v.detail))
 
@@ -336,18 +386,54 @@ def _where(turn: TurnView) -> str:
     return f"turn {turn.index}"
 
 
-#: Words that close a call courteously, and that ask for a call-back, by locale.
+#: Words that end a call (a goodbye, or a parting wish), by locale: a line with one of
+#: them, or recognised as ``close_politely``, is a *closing* line.
 CLOSE_WORDS = {
-    "zh-CN": ("再见", "谢谢", "感谢", "祝您", "打扰了", "辛苦"),
+    "zh-CN": ("再见", "拜拜", "祝您", "祝你", "不打扰", "先这样", "挂了", "还有什么可以帮"),
     "en-US": (
-        "thank",
         "goodbye",
         "bye",
         "have a good",
         "have a great",
         "have a nice",
         "take care",
+        "talk soon",
+        "enjoy your",
+        "anything else i can help",
+    ),
+}
+#: Courtesy in a closing line: thanks, a good wish, regret for the trouble, by locale. A bare
+#: "再见" / "OK, bye" closes a call but not courteously.
+COURTESY_WORDS = {
+    "zh-CN": (
+        "谢谢",
+        "感谢",
+        "多谢",
+        "祝您",
+        "祝你",
+        "打扰",
+        "不耽误",
+        "不占用",
+        "辛苦",
+        "保重",
+        "养伤",
+        "顺利",
+        "愉快",
+        "早日康复",
+        "节哀",
+        "还有什么可以帮",
+    ),
+    "en-US": (
+        "thank",
         "appreciate",
+        "have a good",
+        "have a great",
+        "have a nice",
+        "take care",
+        "sorry to bother",
+        "enjoy your",
+        "all the best",
+        "anything else i can help",
     ),
 }
 CALLBACK_WORDS = {
@@ -457,6 +543,159 @@ def detect_fact_before(call: CallView, p: FactBeforeParams) -> Verdict:
     return Verdict(True, first, f"{p.fact} at {_where(first)}")
 
 
+#: How each element of a self-introduction is recognised, by locale (besides the briefing's
+#: own institution, unit, agent name and staff id, which always count).
+UNIT_RX = {
+    # right after the institution: 华信银行账户管理部, 华信银行信用卡中心的客户服务部
+    "zh-CN": r"^\s*的?\s*[\u4e00-\u9fffa-z]{1,10}?(?:部|中心|组|科|处|室|团队)",
+    "en-US": r"\b(?:team|department|dept|unit|division|office|desk)\b",
+}
+NAME_RX = {
+    # on the normalised line: 我姓刘 / 我叫王丽 / …客户服务部的许静,
+    "zh-CN": (
+        r"(?:我姓|免贵姓|我叫|我的名字是|名字叫)\s*[\u4e00-\u9fff]"
+        r"|(?:部|中心|组|科|处|室|团队|银行|公司)的\s*(?!工作人员|客服|专员|员工|同事)"
+        r"[\u4e00-\u9fff]{2,3}(?:[,。!?;、\s]|工号|$)"
+    ),
+    # on the line as typed, so that a name is a capitalised word: "this is Maria", "Jordan
+    # from Lakeshore"
+    "en-US": (
+        r"\b(?:[Tt]his is|[Mm]y name is|I'm|I am|[Ii]t's|[Nn]ame's)\s+"
+        r"(?!With\b|From\b|Calling\b|About\b)[A-Z][a-z]+"
+        r"|\b(?!Hi\b|Hello\b|Hey\b|Yes\b|Yeah\b|Good\b|This\b)[A-Z][a-z]+,?\s+"
+        r"(?:from|with|at|here from)\s+[A-Z]"
+    ),
+}
+STAFF_ID_RX = {
+    "zh-CN": r"工号\s*:?\s*[a-z]?\d+",
+    "en-US": (
+        r"\b(?:employee|staff|agent|badge)\s*(?:id|number|no\.?|#)\s*:?\s*[a-z]?\d+"
+        r"|\bextension\s*\d+"
+    ),
+}
+Element = Literal["institution", "unit", "name", "staff_id", "name_or_staff_id"]
+ELEMENT_LABELS = {
+    "zh-CN": {
+        "institution": "机构",
+        "unit": "部门",
+        "name": "姓名",
+        "staff_id": "工号",
+        "name_or_staff_id": "姓名或工号",
+    },
+    "en-US": {
+        "institution": "company",
+        "unit": "team or department",
+        "name": "name",
+        "staff_id": "staff ID",
+        "name_or_staff_id": "name or staff ID",
+    },
+}
+
+
+def _short_institution(name: str) -> str:
+    """The part of an institution's name a caller says at the least: up to and including
+    银行/公司 in Chinese (华信银行信用卡中心 → 华信银行), the first word in English
+    (Lakeshore Recovery Services → Lakeshore)."""
+    norm = _norm(name)
+    for suffix in ("银行", "公司", "集团"):
+        at = norm.find(suffix)
+        if at > 0:
+            return norm[: at + len(suffix)]
+    words = norm.split()
+    return words[0] if words else norm
+
+
+def _self_introduction(call: CallView, turn: TurnView) -> dict[str, bool]:
+    """Which elements of a self-introduction a line says."""
+    brief = call.scenario.briefing
+    locale = call.scenario.locale
+    text = _norm(turn.text)
+    raw = turn.text.strip()
+    name = bool(brief.agent_name and _norm(brief.agent_name) in text) or bool(
+        re.search(NAME_RX.get(locale, "$^"), raw if locale == "en-US" else text)
+    )
+    staff = bool(brief.staff_id and re.search(rf"(?<!\d){re.escape(brief.staff_id)}(?!\d)", text))
+    staff = staff or bool(re.search(STAFF_ID_RX.get(locale, "$^"), text))
+    full = _norm(brief.institution)
+    institution = _short_institution(brief.institution)
+    inst_at = text.find(institution) if institution else -1
+    # a unit is named right after the institution, beyond its full name (华信银行信用卡中心
+    # is the institution, not a unit of it)
+    end = -1
+    if full and full in text:
+        end = text.find(full) + len(full)
+    elif inst_at >= 0:
+        end = inst_at + len(institution)
+    after = text[end : end + 40] if end >= 0 else ""
+    unit = bool(brief.unit and _norm(brief.unit) in text) or bool(
+        end >= 0 and re.search(UNIT_RX.get(locale, "$^"), after)
+    )
+    return {
+        "institution": inst_at >= 0,
+        "unit": unit,
+        "name": name,
+        "staff_id": staff,
+        "name_or_staff_id": name or staff,
+    }
+
+
+def _false_identity(turn: TurnView) -> bool:
+    """Whether a line broke a major or critical impersonation or identity rule: what it says
+    about who is calling cannot count as an introduction (a disclosure in the same line is
+    judged by its own checks)."""
+    return any(
+        f.severity in ("critical", "major") and f.category in ("impersonation", "identity")
+        for f in turn.findings
+    )
+
+
+class IntroParams(Params):
+    """``introduces_self``: the elements the agent must state, within the first lines."""
+
+    require: tuple[Element, ...] = ("institution", "name")
+    within: int = Field(default=1, ge=1)
+
+
+@detector("introduces_self", IntroParams)
+def detect_introduction(call: CallView, p: IntroParams) -> Verdict:
+    """The agent stated who is calling, every element of ``require`` (institution, unit,
+    name, staff id, or name or staff id), within their first ``within`` lines, with no debt
+    detail in an earlier line. Elements may be spread over those lines; a line that broke a
+    major or critical impersonation or identity rule (a judicial-sounding unit, a false
+    name) proves nothing.
+    Missed, the detail names the elements that were not said."""
+    labels = ELEMENT_LABELS.get(call.scenario.locale, ELEMENT_LABELS["en-US"])
+    opening = [t for t in call.agent if t.ordinal <= p.within] or list(call.agent[: p.within])
+    said: dict[str, TurnView] = {}
+    debt = call.debt_detail_turn()
+    for turn in opening:
+        if debt is not None and debt.index < turn.index:
+            break
+        if _false_identity(turn):
+            continue
+        for element, present in _self_introduction(call, turn).items():
+            if present:
+                said.setdefault(element, turn)
+    missing = [e for e in p.require if e not in said]
+    if not missing:
+        last = max((said[e] for e in p.require), key=lambda t: t.index, default=None)
+        named = ", ".join(labels[e] for e in p.require)
+        return Verdict(True, last, f"{named} stated by {_where(last) if last else 'the opening'}")
+    lines = "first line" if p.within == 1 else f"first {p.within} lines"
+    where = opening[0] if opening else None
+    lacking = ", ".join(labels[e] for e in missing)
+    if debt is not None and opening and debt.index < opening[-1].index and debt.ordinal <= p.within:
+        return Verdict(
+            False,
+            debt,
+            f"a debt detail at {_where(debt)} before the introduction ({lacking} missing)",
+            _note(call, "intro_after_debt"),
+        )
+    sep = NOTES.get(call.scenario.locale, NOTES["en-US"])["sep"]
+    note = _note(call, "intro_missing", missing=sep.join(labels[e] for e in missing))
+    return Verdict(False, where, f"not said in the agent's {lines}: {lacking}", note)
+
+
 class IntentParams(Params):
     """``intent``: the agent made one of these moves (recognised intents)."""
 
@@ -483,6 +722,9 @@ class TextParams(Params):
     speaker: Literal["agent", "customer", "any"] = "agent"
     party: Party | None = None
     absent: bool = False
+    #: Only a line the agent answered counts: another agent line follows it (the customer
+    #: asked "什么事?" and the call went on), not a question the call ended on.
+    answered: bool = False
 
     @field_validator("patterns", "keywords", mode="before")
     @classmethod
@@ -518,10 +760,13 @@ def _matcher(patterns: tuple[str, ...], keywords: tuple[str, ...]) -> re.Pattern
 def detect_text(call: CallView, p: TextParams) -> Verdict:
     """A line matching the patterns or keywords was said (or, with ``absent``, never)."""
     rx = _matcher(p.patterns, p.keywords)
+    last_agent = call.agent[-1].index if call.agent else -1
     for turn in call.turns:
         if p.speaker != "any" and turn.speaker != p.speaker:
             continue
         if p.party is not None and turn.party != p.party:
+            continue
+        if p.answered and turn.index >= last_agent:
             continue
         match = rx.search(_norm(turn.text))
         if match:
@@ -618,8 +863,15 @@ class EndingParams(Params):
 
 @detector("ending_outcome", EndingParams)
 def detect_ending(call: CallView, p: EndingParams) -> Verdict:
-    """The ending reached is one of the wanted ones."""
+    """The ending reached is one of the wanted ones.
+
+    With ``except_outcomes`` alone, a call that reached no ending (interrupted, or still
+    open when it was scored) holds: it did not end with an excluded outcome, so the checks
+    that depend on it are judged on what was said (an unfinished call that never stated
+    the amount missed it; it is not excused from it)."""
     last = call.turns[-1] if call.turns else None
+    if call.ending_id is None and p.except_outcomes and not (p.outcomes or p.endings):
+        return Verdict(p.good is None, last, "no ending reached (unfinished call)")
     ok = call.ending_id is not None and (
         (not p.outcomes or call.outcome in p.outcomes)
         and call.outcome not in p.except_outcomes
@@ -676,31 +928,193 @@ def detect_callback(call: CallView, p: KeywordParams) -> Verdict:
 
 
 class CloseParams(Params):
-    """``courteous_close``: how many of the last agent lines may hold the close."""
+    """``courteous_close``: how many of the last agent lines may hold the close, and the
+    words that close a call and that make the close courteous (defaults per locale)."""
 
     within_last: int = Field(default=2, ge=1)
     keywords: tuple[str, ...] = ()
+    courtesy: tuple[str, ...] = ()
 
 
 @detector("courteous_close", CloseParams)
 def detect_close(call: CallView, p: CloseParams) -> Verdict:
-    """The agent closed politely (thanks, good-bye) and without a rude last word."""
+    """The call ends with a courteous close: one of the agent's last ``within_last`` lines
+    closes the call and, in the same line, thanks the customer or wishes them well; none of
+    those lines breaks an abuse or threat rule. A closing line says goodbye or a parting
+    wish (or is recognised as ``close_politely``); the agent's last line of a call that
+    reached its ending also closes it when its last sentence thanks the customer. A
+    mid-call "thanks" is no close, and a bare "OK, bye" is a close but not a courteous one."""
     last = call.agent[-p.within_last :]
-    words = p.keywords or CLOSE_WORDS.get(call.scenario.locale, ())
+    closing = p.keywords or CLOSE_WORDS.get(call.scenario.locale, ())
+    courtesy = p.courtesy or COURTESY_WORDS.get(call.scenario.locale, ())
     for turn in last:
-        if any(f.category in ("abuse", "threat") for f in turn.findings):
-            return Verdict(False, turn, f"the close broke a rule at {_where(turn)}")
-    for turn in reversed(last):
-        if (
-            "close_politely" in turn.made()
-            or (
-                "closes_politely" in turn.facts
-                and "closes_politely" not in _facts_before(call, turn)
+        rude = [f for f in turn.findings if f.category in ("abuse", "threat")]
+        if any(SEVERITY_RANK.get(f.severity, 0) >= SEVERITY_RANK["minor"] for f in rude):
+            return Verdict(
+                False, turn, f"the close broke a rule at {_where(turn)}", _note(call, "rude_close")
             )
-            or any(_norm(w) in _norm(turn.text) for w in words)
-        ):
+    bare: TurnView | None = None
+    for turn in reversed(last):
+        text = _norm(turn.text)
+        closes = "close_politely" in turn.made() or any(_norm(w) in text for w in closing)
+        if not closes and turn is last[-1] and call.ending_id is not None:
+            final = _last_sentence(text)
+            closes = any(_norm(w) in final for w in courtesy)
+        if not closes:
+            continue
+        if any(_norm(w) in text for w in courtesy):
             return Verdict(True, turn, f"courteous close at {_where(turn)}")
-    return Verdict(False, last[-1] if last else None, "no courteous close")
+        bare = bare or turn
+    if bare is not None:
+        return Verdict(
+            False,
+            bare,
+            f"a goodbye without thanks or a good wish at {_where(bare)}",
+            _note(call, "bare_goodbye"),
+        )
+    return Verdict(
+        False,
+        last[-1] if last else None,
+        f"none of the last {p.within_last} agent line(s) closes the call",
+        _note(call, "no_close"),
+    )
+
+
+_SENTENCE_END = re.compile(r"[。!?!?.;;]+")
+
+
+def _last_sentence(text: str) -> str:
+    """The last sentence of a line (its last non-empty piece between sentence stops)."""
+    pieces = [piece for piece in _SENTENCE_END.split(text) if piece.strip()]
+    return pieces[-1] if pieces else text
+
+
+#: What a read-back must name, by locale: the date (or time) and the channel. The amount is
+#: any sum of money (or "全额" / "in full"…), found by the number reader.
+DATE_WORDS = {
+    "zh-CN": (
+        r"\d{1,2}\s*[号日]|[一二三四五六七八九十]{1,3}[号日]|\d{1,2}\s*月|[一二三四五六七八九十]{1,2}月"
+        r"|今天|今晚|今日|明天|明早|明晚|后天|大后天|周[一二三四五六日天末]|星期[一二三四五六日天]"
+        r"|礼拜[一二三四五六日天]|月底|月初|月中|这周|本周|下周|下个?月|\d{1,2}\s*[点:]"
+        r"|[一二三四五六七八九十]{1,3}点|中午|上午|下午|晚上|发工资|工资到账|出院"
+    ),
+    "en-US": (
+        r"\b(?:today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+        r"|weekend|next week|this week|end of (?:the )?month|payday"
+        r"|jan(?:uary)?|feb(?:ruary)?|march|april|june|july|aug(?:ust)?|sept?(?:ember)?"
+        r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b|\b\d{1,2}(?:st|nd|rd|th)\b"
+        r"|\b\d{1,2}/\d{1,2}\b|\b\d{1,2}(?::\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.)"
+    ),
+}
+CHANNEL_WORDS = {
+    "zh-CN": (
+        "app",
+        "手机银行",
+        "网银",
+        "网上银行",
+        "柜台",
+        "网点",
+        "支行",
+        "官方",
+        "自动还款",
+        "自动扣款",
+        "还款账户",
+        "客服",
+    ),
+    "en-US": (
+        "app",
+        "website",
+        "online",
+        "portal",
+        "payment line",
+        "by phone",
+        "over the phone",
+        "branch",
+        "autopay",
+        "automatic payment",
+        "check",
+        "mail",
+        "official",
+    ),
+}
+#: Amounts said in words instead of a number.
+AMOUNT_WORDS = {
+    "zh-CN": ("全额", "全部", "还清", "结清", "最低还款", "最低的", "剩下的", "剩余"),
+    "en-US": ("in full", "full balance", "full amount", "whole balance", "the minimum"),
+}
+#: A question that asks the customer to confirm what was read back.
+CONFIRM_WORDS = {
+    "zh-CN": ("对吗", "对吧", "没错吧", "没问题吧", "是吧", "确认一下", "核对一下", "复述"),
+    "en-US": ("is that right", "is that correct", "correct?", "right?", "confirm", "read it back"),
+}
+#: A number followed by one of these is a date or a time, not a sum.
+_NOT_A_SUM = re.compile(r"^\s*(?:[号日点月时:/]|st\b|nd\b|rd\b|th\b|am\b|pm\b|%)", re.IGNORECASE)
+
+
+class ReadBackParams(Params):
+    """``promise_read_back``: which parts of the promise the read-back must name."""
+
+    require: tuple[Literal["amount", "date", "channel"], ...] = ("amount", "date", "channel")
+
+
+def _names_amount(text: str, locale: str) -> bool:
+    if any(_norm(w) in _norm(text) for w in AMOUNT_WORDS.get(locale, ())):
+        return True
+    return any(
+        a.money or (a.value >= 10 and not _NOT_A_SUM.match(text[a.end :])) for a in _amounts(text)
+    )
+
+
+def _promise_parts(text: str, locale: str) -> dict[str, bool]:
+    norm = _norm(text)
+    date_rx = DATE_WORDS.get(locale)
+    return {
+        "amount": _names_amount(text, locale),
+        "date": bool(date_rx and re.search(date_rx, norm, re.IGNORECASE)),
+        "channel": any(_norm(w) in norm for w in CHANNEL_WORDS.get(locale, ())),
+    }
+
+
+@detector("promise_read_back", ReadBackParams)
+def detect_read_back(call: CallView, p: ReadBackParams) -> Verdict:
+    """The promise was read back to the debtor with its amount, date and channel (the parts
+    in ``require``): a line recognised as the read-back, or a line that names every part and
+    asks the debtor to confirm. A read-back that leaves a part out is missed at that line
+    and says which part; a goodbye recognised as a read-back proves nothing."""
+    locale = call.scenario.locale
+    if call.fact_turn("secures_promise") is None:
+        return Verdict(
+            False, None, "no promise was secured, so none was read back", _note(call, "no_promise")
+        )
+    confirm = tuple(_norm(w) for w in CONFIRM_WORDS.get(locale, ()))
+    partial: tuple[TurnView, list[str]] | None = None
+    for turn in call.agent:
+        if tainted(turn):
+            continue
+        parts = _promise_parts(turn.text, locale)
+        lacking: list[str] = [part for part in p.require if not parts[part]]
+        recognised = "read_back_promise" in turn.made() or (
+            "reads_back" in turn.facts and "reads_back" not in _facts_before(call, turn)
+        )
+        if not recognised and (lacking or not any(w in _norm(turn.text) for w in confirm)):
+            continue
+        if not lacking:
+            return Verdict(
+                True, turn, f"promise read back ({', '.join(p.require)}) at {_where(turn)}"
+            )
+        if partial is None:
+            partial = (turn, lacking)
+    if partial is not None:
+        turn, missing = partial
+        sep = NOTES.get(locale, NOTES["en-US"])["sep"]
+        named = sep.join(_note(call, part) for part in missing)
+        return Verdict(
+            False,
+            turn,
+            f"the read-back at {_where(turn)} does not name the {' or '.join(missing)}",
+            _note(call, "read_back_missing", missing=named),
+        )
+    return Verdict(False, None, "the promise was never read back", _note(call, "no_read_back"))
 
 
 def best_path(scenario: Scenario) -> list[tuple[str, str, str]]:

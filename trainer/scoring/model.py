@@ -73,6 +73,10 @@ class Scorecard(Model):
     stages: tuple[Stage, ...] = ()
     pass_mark: int | None = Field(default=None, ge=0, le=100)
     penalties: dict[SeverityName, int] = Field(default_factory=_default_penalties)
+    #: Points off for each line that is one of its node's ``poor`` guided options and did
+    #: not already cost points through a finding: a poor choice is a mistake even when the
+    #: call recovers and every check is met.
+    poor_choice: int = Field(default=5, ge=0, le=100)
     hard_fail: tuple[SeverityName, ...] = ("critical",)
     extends: str | None = Field(default=None, pattern=ITEM_ID)
     drop: tuple[str, ...] = ()
@@ -118,6 +122,12 @@ def resolve(card: Scorecard, cards: dict[str, Scorecard]) -> Scorecard:
             else next(
                 (c.penalties for c in chain if "penalties" in c.model_fields_set),
                 base_card.penalties,
+            ),
+            "poor_choice": card.poor_choice
+            if "poor_choice" in fields
+            else next(
+                (c.poor_choice for c in chain if "poor_choice" in c.model_fields_set),
+                base_card.poor_choice,
             ),
             "hard_fail": card.hard_fail
             if "hard_fail" in fields

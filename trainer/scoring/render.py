@@ -33,6 +33,8 @@ LABELS: dict[str, dict[str, str]] = {
         "findings": "违规与更好的说法",
         "none": "没有违规。",
         "missed": "可以补上的步骤",
+        "poor": "较差的选择",
+        "points_off": "扣{points}分",
         "duration": "用时",
         "turn": "第{turn}轮",
         "better": "更好的说法",
@@ -56,6 +58,8 @@ LABELS: dict[str, dict[str, str]] = {
         "findings": "Findings and better wording",
         "none": "No findings.",
         "missed": "Moves you could have made",
+        "poor": "Poor choices",
+        "points_off": "{points} points off",
         "duration": "Time",
         "turn": "turn {turn}",
         "better": "Better",
@@ -150,6 +154,8 @@ def render_text(debrief: Debrief, record: SessionRecord | None = None) -> str:
         lines.append(f"  {mark} {check.title} ({check.weight}){where}")
         if check.evidence:
             lines.append(f"      “{_one_line(check.evidence)}”")
+        if not check.met and check.note:
+            lines.append(f"      → {check.note}")
         if not check.met and check.why:
             lines.append(f"      {check.why}")
     lines += ["", f"{lab['findings']}:"]
@@ -163,6 +169,13 @@ def render_text(debrief: Debrief, record: SessionRecord | None = None) -> str:
         lines.append(f"      {f.message}")
         if f.suggestion:
             lines.append(f"      {lab['better']}: {f.suggestion}")
+    if debrief.poor_choices:
+        lines += ["", f"{lab['poor']}:"]
+        for poor in debrief.poor_choices:
+            off = lab["points_off"].format(points=poor.points)
+            lines.append(f"  {turn(poor.turn)}: “{_one_line(poor.text)}” ({off})")
+            if poor.why:
+                lines.append(f"      {poor.why}")
     if debrief.missed_moves:
         lines += ["", f"{lab['missed']}:"]
         lines += [f"  • {move}" for move in debrief.missed_moves]
@@ -238,6 +251,8 @@ def render_html(debrief: Debrief, record: SessionRecord | None = None) -> str:
         parts.append(f'<li class="{cls}">{mark} {esc(check.title)} ({check.weight}){where}')
         if check.evidence:
             parts.append(f'<div class="ev">“{esc(check.evidence)}”</div>')
+        if not check.met and check.note:
+            parts.append(f"<div><strong>{esc(check.note)}</strong></div>")
         if not check.met and check.why:
             parts.append(f"<div>{esc(check.why)}</div>")
         parts.append("</li>")
@@ -253,6 +268,16 @@ def render_html(debrief: Debrief, record: SessionRecord | None = None) -> str:
                 f" {esc(f.rule)} · {esc(f.category)} · {esc(turn(found.turn))}"
                 f": <mark>{esc(f.match)}</mark><div>{esc(f.message)}</div>"
                 + (f"<div>{esc(lab['better'])}: {esc(f.suggestion)}</div>" if f.suggestion else "")
+                + "</li>"
+            )
+        parts.append("</ul>")
+    if debrief.poor_choices:
+        parts.append(f"<h2>{esc(lab['poor'])}</h2><ul>")
+        for poor in debrief.poor_choices:
+            off = lab["points_off"].format(points=poor.points)
+            parts.append(
+                f"<li>{esc(turn(poor.turn))}: “{esc(poor.text)}” ({esc(off)})"
+                + (f"<div>{esc(poor.why)}</div>" if poor.why else "")
                 + "</li>"
             )
         parts.append("</ul>")

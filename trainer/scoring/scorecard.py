@@ -11,7 +11,8 @@ How a score is made (docs/scorecards.md has the details):
 * each applicable check (its ``only_if`` holds) is met or missed by its
   detector; the score starts as the met share of the weights, 0–100;
 * every finding of a penalised severity takes points off (``penalties``,
-  by default 10 per major and 3 per minor finding);
+  by default 10 per major and 3 per minor finding), and so does every poor guided
+  choice that did not already cost points through a finding (``poor_choice``, 5);
 * a finding of a ``hard_fail`` severity (``critical``) fails the call whatever
   the score — a compliance breach is not averaged away;
 * the pass mark is the scenario's ``pass_mark`` when it sets one, else the
@@ -24,8 +25,9 @@ score. The debrief is a plain frozen dataclass; the CLI and the TUI render it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+import re
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CheckResult",
     "Debrief",
+    "PoorChoice",
     "best_path",
     "build_debrief",
     "finding_json",
@@ -70,6 +73,19 @@ class CheckResult:
     evidence: str
     why: str
     detail: str = ""
+    #: What was missing, for the trainee in the call's language (when the detector says).
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class PoorChoice:
+    """A line that is one of its node's ``poor`` guided options (chosen, or typed word for
+    word): the turn, the line and the scenario's explanation of why it is poor."""
+
+    turn: int
+    text: str
+    why: str
+    points: int = 0
 
 
 @dataclass(frozen=True)
@@ -101,6 +117,8 @@ class Debrief:
     #: False for a call that was interrupted: the debrief covers what was said so far,
     #: and an unfinished call never passes.
     finished: bool = True
+    #: Poor guided choices that cost points (``penalty`` includes them).
+    poor_choices: tuple[PoorChoice, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON form (``trainer debrief --format json``)."""
@@ -108,6 +126,7 @@ class Debrief:
         data["checks"] = [asdict(c) for c in self.checks]
         data["findings"] = [finding_json(f) for f in self.findings]
         data["missed_moves"] = list(self.missed_moves)
+        data["poor_choices"] = [asdict(p) for p in self.poor_choices]
         return data
 
 
@@ -199,6 +218,7 @@ def build_debrief(
                 evidence=turn.text if turn is not None else "",
                 why=check.why,
                 detail=verdict.detail,
+                note="" if verdict.met else verdict.note,
             )
         )
     debrief_findings = _findings(call)
@@ -207,6 +227,11 @@ def build_debrief(
     base = 100.0 * earned / total if total else 100.0
     penalties: dict[str, int] = {str(k): v for k, v in card.penalties.items()}
     penalty = sum(penalties.get(f.finding.severity, 0) for f in debrief_findings)
+    poor = tuple(
+        replace(p, points=card.poor_choice)
+        for p in poor_choices(call, scenario, penalised=set(penalties))
+    )
+    penalty += sum(p.points for p in poor)
     score = max(0, min(100, round(base - penalty)))
     hard_fail = any(f.finding.severity in card.hard_fail for f in debrief_findings)
     pass_mark = _pass_mark(scenario, card)
@@ -223,7 +248,7 @@ def build_debrief(
         hard_fail=hard_fail,
         checks=tuple(results),
         findings=debrief_findings,
-        missed_moves=missed_moves(call, scenario),
+        missed_moves=missed_moves(call, scenario, content),
         duration_seconds=duration(record),
         scorecard_id=card.id,
         scenario_title=scenario.title,
@@ -234,6 +259,7 @@ def build_debrief(
         penalty=penalty,
         exact=call.exact,
         finished=record.finished,
+        poor_choices=poor,
     )
 
 
@@ -277,17 +303,74 @@ def finding_json(found: TurnFinding) -> dict[str, Any]:
 # ---------------------------------------------------------------- best path, duration
 
 
-def missed_moves(call: CallView, scenario: Scenario) -> tuple[str, ...]:
-    """Best-path moves the trainee never made, as ``intent — best line``."""
+def missed_moves(
+    call: CallView, scenario: Scenario, content: ContentSet | None = None
+) -> tuple[str, ...]:
+    """Best-path moves the trainee never made, as ``what the move is — best line``, named
+    in the scenario's language (the intent library's description; the intent id only when
+    it has none).
+
+    A move counts as made when any move of any line made it (a line can make several),
+    or when every fact the best path's move establishes was established anyway (the
+    recording notice said in words the recogniser missed is not a missed move).
+    """
     from trainer.engine.replies import render
 
     values = scenario.briefing.placeholders()
-    made = {t.intent for t in call.agent if t.intent}
+    made = {move for t in call.agent for move in t.made()}
+    facts = call.agent[-1].facts if call.agent else frozenset()
+    library = content.intents.get(scenario.locale, {}) if content is not None else {}
+    described = {**library, **scenario.intents}
     out: list[str] = []
-    for _, intent, line in best_path(scenario):
-        if intent not in made and not any(item.startswith(intent + " — ") for item in out):
-            out.append(f"{intent} — {' '.join(render(line, values).split())}")
+    seen: set[str] = set()
+    for node_id, intent, line in best_path(scenario):
+        if intent in made or intent in seen:
+            continue
+        node = scenario.nodes[node_id]
+        gives = {f for mv in node.moves if mv.intent == intent for f in mv.establishes}
+        if gives and gives <= facts:
+            continue
+        seen.add(intent)
+        found = described.get(intent)
+        name = found.description.strip().rstrip("。.") if found and found.description else intent
+        out.append(f"{_unfold(name)} — {_unfold(render(line, values))}")
     return tuple(out)
+
+
+def poor_choices(
+    call: CallView, scenario: Scenario, *, penalised: Collection[str] = ("major", "minor")
+) -> tuple[PoorChoice, ...]:
+    """Agent lines that are one of their node's ``poor`` options, word for word (spacing
+    aside), and that did not already cost points through a finding of a ``penalised``
+    severity (or fail the call): a poor line is counted once."""
+    from trainer.engine.replies import render
+
+    values = scenario.briefing.placeholders()
+    out: list[PoorChoice] = []
+    for turn in call.agent:
+        node = scenario.nodes.get(turn.node)
+        if node is None or any(
+            f.severity in penalised or f.severity == "critical" for f in turn.findings
+        ):
+            continue
+        said = "".join(turn.text.split())
+        for option in node.options:
+            if option.quality == "poor" and "".join(render(option.text, values).split()) == said:
+                out.append(PoorChoice(turn.index, turn.text, _unfold(option.why)))
+                break
+    return tuple(out)
+
+
+_SPACE_BETWEEN_CJK = re.compile(
+    r"(?<=[\u2e80-\u9fff\uff00-\uffef])\s+(?=[\u2e80-\u9fff\uff00-\uffef])"
+)
+
+
+def _unfold(text: str) -> str:
+    """Authored text on one line: runs of whitespace become one space, and none is left
+    between two Chinese characters (a YAML folded scalar joins its lines with a space,
+    which Chinese never has)."""
+    return _SPACE_BETWEEN_CJK.sub("", " ".join(text.split()))
 
 
 def duration(record: SessionRecord) -> float:

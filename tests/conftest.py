@@ -29,8 +29,9 @@ RunCli = Callable[..., "subprocess.CompletedProcess[str]"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """The suite never reads or writes the user's cache: the content cache is off (its own
-    tests turn it on in a temporary folder) and the cache folder is a temporary one.
+    """The suite never reads or writes the user's cache or sessions: the content cache is
+    off (its own tests turn it on in a temporary folder), the cache folder and the home
+    folder are temporary ones.
 
     Set here, before collection, because some test modules load content while they are
     collected (parametrised over the shipped scenarios).
@@ -39,6 +40,11 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["TRAINER_CACHE_DIR"] = folder
     os.environ["TRAINER_NO_CACHE"] = "1"
     config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+    # nor the user's sessions: a call played by a test is saved in a temporary home
+    # (tests that need their own home still pass --home or set TRAINER_HOME themselves)
+    home = tempfile.mkdtemp(prefix="trainer-test-home-")
+    os.environ["TRAINER_HOME"] = home
+    config.add_cleanup(lambda: shutil.rmtree(home, ignore_errors=True))
 
 
 @pytest.fixture

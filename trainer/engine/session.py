@@ -1136,9 +1136,9 @@ class Session:
             # The agent ends the call before its goal: the customer lets them go, and the
             # call ends as when the turns run out (nothing more agreed).
             made.append(bye)
-            limit = self.scenario.limits.on_limit
-            self._exit_to(limit)
-            reply_lines, key = self._say_of(limit), limit
+            agreed = self._agreed_ending()
+            self._exit_to(agreed)
+            reply_lines, key = self._say_of(agreed), agreed
         elif made:  # only moves said out of order: acknowledged, the question stands
             reply_lines, key = self._acknowledge(node, rng), f"{node_id}:ack"
         elif (elsewhere := reader.understood_elsewhere()) is not None:
@@ -1266,6 +1266,31 @@ class Session:
             return None
         target = next(iter(targets))
         return target if target in self.scenario.endings else None
+
+    def _agreed_ending(self) -> str:
+        """Where a goodbye before the close leaves the call.
+
+        When all that is left is the read-back and the goodbye (the customer has
+        promised and the node waits for the promise to be read back), the outcome
+        agreed stands: the good ending those moves lead to. Otherwise nothing more
+        was agreed: the turn-limit ending (``limits.on_limit``).
+        """
+        left = self.closing | {"read_back_promise"}
+        here = self.node
+        for _ in range(3):
+            node = self.scenario.nodes.get(here)
+            if node is None or not node.moves:
+                break
+            if any(move.intent not in left for move in node.moves):
+                break
+            targets = {move.goto for move in node.moves}
+            if len(targets) != 1:
+                break
+            here = next(iter(targets))
+            ending = self.scenario.endings.get(here)
+            if ending is not None:
+                return here if ending.good else self.scenario.limits.on_limit
+        return self.scenario.limits.on_limit
 
     def _acknowledge(self, node: m.Node, rng: random.Random) -> tuple[m.Line, ...]:
         """A short acknowledgement, then the node's question again (no patience lost)."""

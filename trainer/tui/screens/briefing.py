@@ -16,12 +16,13 @@ from trainer.services.briefing import fact_rows, objectives
 from trainer.tui.i18n import label
 from trainer.tui.screens.base import TrainerScreen
 from trainer.tui.textfmt import tidy
+from trainer.tui.widgets.folded import FoldedStatic
 
 
 def table(rows: list[tuple[str, str]]) -> Content:
     """Label/value lines as content (values are authored text, never markup)."""
     return Content("\n").join(
-        Content.assemble((f"{name}: ", "bold"), value) for name, value in rows
+        Content.assemble((f"{name}: ", "bold"), tidy(value)) for name, value in rows
     )
 
 
@@ -44,7 +45,7 @@ class BriefingScreen(TrainerScreen):
         persona = self.backend.content.personas.get(scenario.persona)
         persona_type = persona.type if persona else scenario.persona
         with VerticalScroll(id="briefing"):
-            yield Static(
+            yield FoldedStatic(
                 Content.assemble(
                     (scenario.title, "bold"),
                     "  ",
@@ -57,7 +58,7 @@ class BriefingScreen(TrainerScreen):
                 id="briefing-title",
             )
             if scenario.summary:
-                yield Static(Content(tidy(scenario.summary)), classes="muted")
+                yield FoldedStatic(Content(tidy(scenario.summary)), classes="muted")
             with Horizontal(id="briefing-cards"):
                 with Vertical(classes="card", id="persona-card") as card:
                     card.border_title = self.t("briefing.persona")
@@ -74,13 +75,13 @@ class BriefingScreen(TrainerScreen):
                             lines.append(
                                 Content.styled(" · ".join(persona.traits), "italic $text-muted")
                             )
-                    yield Static(Content("\n").join(lines))
+                    yield FoldedStatic(Content("\n").join(lines))
                 with Vertical(classes="card", id="account-card") as card:
                     card.border_title = self.t("briefing.account")
-                    yield Static(table(fact_rows(language, scenario)))
+                    yield FoldedStatic(table(fact_rows(language, scenario)))
             with Vertical(classes="card", id="objectives") as card:
                 card.border_title = self.t("briefing.objectives")
-                yield Static(
+                yield FoldedStatic(
                     Content("\n").join(Content(f"• {tidy(o)}") for o in objectives(scenario))
                 )
             with Vertical(classes="card", id="passing") as card:

@@ -25,6 +25,7 @@ from trainer.scenarios.model import Meter, Scenario
 from trainer.tui.i18n import label
 from trainer.tui.screens.base import TrainerScreen
 from trainer.tui.textfmt import tidy
+from trainer.tui.widgets.folded import Folded, FoldedStatic
 from trainer.tui.widgets.meters import MeterPanel
 from trainer.tui.widgets.stages import StageProgress
 from trainer.tui.widgets.timer import CallTimer
@@ -94,7 +95,7 @@ class CallScreen(TrainerScreen):
                 yield panel
                 with VerticalScroll(id="hint-box") as box:
                     box.border_title = self.t("call.hint")
-                    yield Static("", id="hint")
+                    yield FoldedStatic("", id="hint")
         yield Input(placeholder=self.t("call.input_placeholder"), id="say", max_length=MAX_LINE)
         yield OptionList(id="choices", markup=False)
         yield Static("", id="call-end", markup=False)
@@ -199,7 +200,8 @@ class CallScreen(TrainerScreen):
             if options:
                 for number, option in enumerate(options, 1):
                     said = tidy(option.text)
-                    choices.add_option(Option(Content(f"{number}{glue(said, '. ', '、')}{said}")))
+                    label = Content(f"{number}{glue(said, '. ', '、')}")
+                    choices.add_option(Option(Folded(Content(said), prefix=label)))
                 choices.highlighted = 0
             else:
                 choices.add_option(Option(Content(self.t("call.no_options")), disabled=True))
@@ -306,7 +308,7 @@ class CallScreen(TrainerScreen):
             hint_box.display = False
             return
         hint = self.session.hint()
-        shown = self.query_one("#hint", Static)
+        shown = self.query_one("#hint", FoldedStatic)
         if hint is None:
             shown.update(self.t("call.hint.none"))
         else:

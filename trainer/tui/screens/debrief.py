@@ -11,13 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 
 from trainer.services.debrief_view import DebriefView
 from trainer.tui import keys
 from trainer.tui.i18n import label, text
 from trainer.tui.screens.base import TrainerScreen
 from trainer.tui.textfmt import tidy
+from trainer.tui.widgets.folded import FoldedStatic
 from trainer.tui.widgets.timer import format_duration
 from trainer.tui.widgets.transcript import Entry, TranscriptEntry, glue, highlight_spans
 
@@ -65,7 +66,7 @@ def checks_block(language: str, view: DebriefView) -> Content:
         mark, style = ("✓", "$text-success") if check.met else ("✗", "$text-error")
         state = text(language, "debrief.check.met" if check.met else "debrief.check.missed")
         line = Content.assemble(
-            (f"{mark} ", f"bold {style}"), (check.title, "bold"), (f" ({state})", style)
+            (f"{mark} ", f"bold {style}"), (tidy(check.title), "bold"), (f" ({state})", style)
         )
         if check.evidence:
             where = (
@@ -82,7 +83,9 @@ def checks_block(language: str, view: DebriefView) -> Content:
                 ]
             )
         if check.why and not check.met:
-            line = Content("\n").join([line, Content.styled("    " + check.why, "$text-muted")])
+            line = Content("\n").join(
+                [line, Content.styled("    " + tidy(check.why), "$text-muted")]
+            )
         lines.append(line)
     return Content("\n").join(lines)
 
@@ -145,25 +148,25 @@ class DebriefScreen(TrainerScreen):
         language = self.trainer.language
         view = self.view
         with VerticalScroll(id="debrief"):
-            yield Static(
+            yield FoldedStatic(
                 Content.assemble(
                     (text(language, "debrief.heading") + " · ", "bold $accent"),
                     (view.title, "bold"),
                 ),
                 id="debrief-title",
             )
-            yield Static(verdict(language, view), id="verdict")
+            yield FoldedStatic(verdict(language, view), id="verdict")
             if view.checks:
                 with Vertical(classes="card", id="checks") as card:
                     card.border_title = text(language, "debrief.checks")
-                    yield Static(checks_block(language, view))
+                    yield FoldedStatic(checks_block(language, view))
             with Vertical(classes="card", id="findings") as card:
                 card.border_title = text(language, "debrief.findings")
-                yield Static(findings_block(language, view))
+                yield FoldedStatic(findings_block(language, view))
             if view.missed_moves:
                 with Vertical(classes="card", id="missed") as card:
                     card.border_title = text(language, "debrief.missed_moves")
-                    yield Static(
+                    yield FoldedStatic(
                         Content("\n").join(Content(f"• {move}") for move in view.missed_moves)
                     )
             with Vertical(classes="card", id="debrief-transcript") as card:

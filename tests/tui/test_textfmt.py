@@ -77,3 +77,16 @@ def test_fold_keeps_a_paragraph_indent_and_hang_indents_under_the_text() -> None
     assert rows[0].startswith("3、您") and all(row.startswith("   ") for row in rows[1:])
     assert "8,640.00元" in hung.replace("\n", "").replace(" ", "")
     assert not any(row.strip().startswith(("元", "。")) for row in rows), rows
+
+
+def test_an_ascii_closing_quote_never_starts_a_line_nor_an_opening_one_ends_it() -> None:
+    text = '之前的短信和电话提醒都用"这周就还""月底一定还"搪塞过去,没有任何行动。'
+    for width in range(6, 40):
+        lines = _lines(text, width)
+        quotes = 0
+        for line in lines:
+            if line.startswith('"'):
+                assert quotes % 2 == 0, (width, lines)  # an opening quote may start a line
+            quotes += line.count('"')
+            if line.endswith('"'):
+                assert quotes % 2 == 0, (width, lines)  # a line may end with a closing one

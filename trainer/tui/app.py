@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -25,8 +25,13 @@ from trainer.services.backend import (
     Backend,
 )
 from trainer.tui import keys
+from trainer.tui.dates import on_call_date
 from trainer.tui.i18n import normalize_language, text
 from trainer.tui.palette import TrainerCommands
+
+if TYPE_CHECKING:
+    from trainer.records import SessionRecord
+    from trainer.scenarios.model import Scenario
 
 DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
@@ -137,8 +142,15 @@ class TrainerApp(App[None]):
         from trainer.records import StoreError
         from trainer.tui.screens.call import CallScreen
 
+        def on_its_day(record: SessionRecord, scenario: Scenario) -> Scenario:
+            try:  # the dates the call was played with: those of the day it started
+                day = datetime.fromisoformat(record.started_at).date()
+            except ValueError:
+                day = self.clock().date()
+            return on_call_date(scenario, day)
+
         try:
-            session = self.backend.resume_session(session_id)
+            session = self.backend.resume_session(session_id, on_its_day)
         except (EngineError, StoreError) as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
@@ -163,7 +175,8 @@ class TrainerApp(App[None]):
         if scenario is None:
             return
         self.open_home()
-        self.push_screen(BriefingScreen(scenario))
+        # the call takes place today: its dates move to the app's clock (trainer.tui.dates)
+        self.push_screen(BriefingScreen(on_call_date(scenario, self.clock().date())))
 
     def open_history(self) -> None:
         """Show the trainee's past sessions, above the home screen."""

@@ -49,6 +49,8 @@ _CLOSING = frozenset("，。！？；：、）》」』】〕〉”’…%,.!?;:
 _OPENING = frozenset("（《「『【〔〈“‘([{")
 #: Counters and units that stay with the number before them: 3月 · 10号 · 6,380元 · 15天
 _UNITS = frozenset("元块角分月日号年天点万千百亿个期次岁周笔张")
+#: ASCII quotes: the first of a pair opens, the second closes (the content types them in Chinese).
+_QUOTES = frozenset("\"")
 #: Spaces that never break a line (the interface writes "第\u00a03\u00a0轮" with them).
 _NO_BREAK = frozenset("\u00a0\u2007\u202f")
 #: Characters that join letters and digits into one unbreakable run: 6,380.00 · 10:30 · 400-000-1024
@@ -73,6 +75,8 @@ def _units(text: str) -> list[tuple[int, int, bool]]:
     units: list[list[int]] = []  # [start, end, is_space]
     i, n = 0, len(text)
     glued = False  # the last character was a no-break space
+    quotes: dict[str, int] = {}  # ASCII quotes seen, to tell an opening one from a closing one
+    opened: set[int] = set()  # ends of opening marks: the next piece joins them
     while i < n:
         ch = text[i]
         j = i + 1
@@ -101,19 +105,25 @@ def _units(text: str) -> list[tuple[int, int, bool]]:
                 )
             ):
                 j += 1
+        closing = ch in _CLOSING
+        if ch in _QUOTES:  # an ASCII quote opens or closes by its count so far
+            quotes[ch] = quotes.get(ch, 0) + 1
+            closing = quotes[ch] % 2 == 0
         if glued and units and not units[-1][2]:
             units[-1][1] = j  # the piece after a no-break space
-        elif ch in _CLOSING and units and not units[-1][2]:
+        elif closing and units and not units[-1][2]:
             units[-1][1] = j  # never start a line with it
         elif ch in _UNITS and units and not units[-1][2] and text[i - 1].isdigit():
             units[-1][1] = j  # a number keeps its unit: "3|月" is never a break
-        elif ch in _CLOSING and len(units) > 1 and units[-1][2]:
+        elif closing and len(units) > 1 and units[-1][2]:
             units.pop()  # "word 。": the spaces and the mark go with the word
             units[-1][1] = j
-        elif units and not units[-1][2] and text[units[-1][1] - 1] in _OPENING:
+        elif units and not units[-1][2] and units[-1][1] in opened:
             units[-1][1] = j  # never end a line with an opening mark
         else:
             units.append([i, j, 0])
+        if ch in _OPENING or (ch in _QUOTES and not closing):
+            opened.add(j)  # never end a line with an opening mark
         glued = False
         i = j
     return [(a, b, bool(s)) for a, b, s in units]

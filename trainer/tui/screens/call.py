@@ -22,6 +22,7 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from trainer.scenarios.model import Meter, Scenario
+from trainer.services.briefing import call_rows
 from trainer.tui.i18n import label
 from trainer.tui.screens.base import TrainerScreen
 from trainer.tui.textfmt import tidy
@@ -93,6 +94,16 @@ class CallScreen(TrainerScreen):
                 panel = MeterPanel(language, meters, id="meters")
                 panel.border_title = self.t("call.meters")
                 yield panel
+                with VerticalScroll(id="account") as box:
+                    # the facts a trainee looks up mid-call: name, amount, card, due date
+                    box.border_title = self.t("briefing.account")
+                    yield FoldedStatic(
+                        Content("\n").join(
+                            Content.assemble((name, "bold"), " ", tidy(value))
+                            for name, value in call_rows(language, self.scenario)
+                        ),
+                        id="account-facts",
+                    )
                 with VerticalScroll(id="hint-box") as box:
                     box.border_title = self.t("call.hint")
                     yield FoldedStatic("", id="hint")
@@ -182,7 +193,7 @@ class CallScreen(TrainerScreen):
         if ending is None or ending[1].good:  # a failed call never reaches "close"
             self.query_one("#stages", StageProgress).set_stage(self.session.stage)
         self.query_one("#transcript", Transcript).scroll_end(animate=False)
-        self.query_one("#hint-box").display = False
+        self._show_hint(False)
         self._status()
         if self.session.finished:
             if not self.ended:
@@ -305,7 +316,7 @@ class CallScreen(TrainerScreen):
         if not self.live or self.ended:
             return
         if hint_box.display:
-            hint_box.display = False
+            self._show_hint(False)
             return
         hint = self.session.hint()
         shown = self.query_one("#hint", FoldedStatic)
@@ -317,7 +328,12 @@ class CallScreen(TrainerScreen):
                     (tidy(hint.text), "bold"), "\n\n", (tidy(hint.why), "italic $text-muted")
                 )
             )
-        hint_box.display = True
+        self._show_hint(True)
+
+    def _show_hint(self, shown: bool) -> None:
+        """The hint takes the account card's place in the sidebar while it is open."""
+        self.query_one("#hint-box").display = shown
+        self.query_one("#account").display = not shown
 
     def action_switch_mode(self) -> None:
         """Switch between typing (free) and choosing (guided) for the rest of the call."""
@@ -334,7 +350,7 @@ class CallScreen(TrainerScreen):
         self.coaching = "assessment" if self.live else "live"
         self.query_one("#transcript", Transcript).set_show_findings(self.live)
         if not self.live:
-            self.query_one("#hint-box").display = False
+            self._show_hint(False)
         self.notify(self.t("call.coaching_now", coaching=self.t(f"coaching.{self.coaching}")))
         self._status()
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.widgets import OptionList
-from tui_support import enter_home, screen_lines, shipped_app
+from tui_support import enter_home, screen_lines, shipped_app, start_call
 
 from trainer.tui.screens.call import CallScreen
 from trainer.tui.screens.debrief import DebriefScreen
@@ -59,12 +59,7 @@ def bare(row: str) -> str:
 
 
 async def _guided_call(pilot: Any, scenario_id: str) -> CallScreen:
-    await enter_home(pilot)
-    pilot.app.set_mode("guided")
-    pilot.app.open_briefing(scenario_id)
-    await pilot.pause()
-    await pilot.press("enter")
-    await pilot.pause()
+    await start_call(pilot, scenario_id, "guided")
     screen = pilot.app.screen
     assert isinstance(screen, CallScreen)
     return screen

@@ -129,3 +129,16 @@ def shipped_app(home: Path, **options: object) -> TrainerApp:
     app = make_app(home, clock=fixed_clock, seed=7, cursor_blink=False, **options)  # type: ignore[arg-type]
     _ = app.backend.content
     return app
+
+
+async def start_call(pilot: Pilot[None], scenario_id: str, mode: str | None = None) -> None:
+    """Start → home → the briefing of ``scenario_id`` → its call (``mode``: free or guided)."""
+    app = pilot.app
+    assert isinstance(app, TrainerApp)
+    await enter_home(pilot)
+    if mode is not None:
+        app.set_mode(mode)
+    app.open_briefing(scenario_id)
+    await pilot.pause()
+    await pilot.press("enter")
+    await pilot.pause()

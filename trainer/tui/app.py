@@ -7,13 +7,14 @@ call timer and snapshots are deterministic under test.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 from textual.theme import Theme
 
 from trainer.services.backend import (
@@ -28,13 +29,11 @@ from trainer.tui import keys
 from trainer.tui.dates import on_call_date
 from trainer.tui.i18n import normalize_language, text
 from trainer.tui.palette import TrainerCommands
+from trainer.tui.themes import DARK_THEME, LIGHT_THEME, RENAMED, TRAINER_LIGHT
 
 if TYPE_CHECKING:
     from trainer.records import SessionRecord
     from trainer.scenarios.model import Scenario
-
-DARK_THEME = "textual-dark"
-LIGHT_THEME = "textual-light"
 
 
 class TrainerApp(App[None]):
@@ -80,7 +79,9 @@ class TrainerApp(App[None]):
         from trainer.tui.screens.start import StartScreen
 
         self.title = self.t("app.title")
+        self.register_theme(TRAINER_LIGHT)
         saved = self.backend.setting(SETTING_THEME, DARK_THEME)
+        saved = RENAMED.get(saved, saved)
         self.theme = saved if saved in self.available_themes else DARK_THEME
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.push_screen(StartScreen())
@@ -119,6 +120,58 @@ class TrainerApp(App[None]):
         return "en-US" if self.language == "en" else "zh-CN"
 
     # ------------------------------------------------------------ app-wide actions
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's own palette entries, in the trainee's language; "Keys" opens the
+        app's help (F1, translated) and "Screenshot" saves into the data folder."""
+        yield SystemCommand(
+            self.t("cmd.themes"), self.t("cmd.themes.help"), self.action_change_theme
+        )
+        yield SystemCommand(self.t("cmd.quit"), self.t("cmd.quit.help"), self.action_quit)
+        yield SystemCommand(self.t("cmd.keys"), self.t("cmd.keys.help"), self.action_help)
+        if screen.maximized is not None:
+            yield SystemCommand(
+                self.t("cmd.minimize"), self.t("cmd.minimize.help"), screen.action_minimize
+            )
+        elif screen.focused is not None and screen.focused.allow_maximize:
+            yield SystemCommand(
+                self.t("cmd.maximize"), self.t("cmd.maximize.help"), screen.action_maximize
+            )
+        yield SystemCommand(
+            self.t("cmd.screenshot"),
+            self.t("cmd.screenshot.help"),
+            lambda: self.set_timer(0.1, self.save_screen),  # once the palette has closed
+        )
+
+    def action_command_palette(self) -> None:
+        """The command palette, with its search prompt in the trainee's language."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(
+                CommandPalette(placeholder=self.t("cmd.search"), id="--command-palette")
+            )
+
+    def save_screen(self) -> Path | None:
+        """Save the screen as SVG in ``screenshots/`` of the data folder; say where."""
+        folder = (self.backend.home or Path.cwd()) / "screenshots"
+        stamp = self.clock().strftime("%Y%m%d-%H%M%S")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"screenshot-{stamp}.svg"
+            number = 2
+            while path.exists():
+                path = folder / f"screenshot-{stamp}-{number}.svg"
+                number += 1
+            path.write_text(self.export_screenshot(title=self.t("app.title")), encoding="utf-8")
+        except OSError as exc:  # a read-only or full data folder: one line, not a crash
+            detail = f"{folder}: {exc.strerror or exc}"
+            self.notify(
+                self.t("cmd.screenshot.failed", detail=detail), severity="error", markup=False
+            )
+            return None
+        self.notify(self.t("cmd.screenshot.saved", path=str(path)), markup=False)
+        return path
 
     def action_help(self) -> None:
         """Show every key of the current screen and of the app."""

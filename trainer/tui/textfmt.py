@@ -50,7 +50,7 @@ _OPENING = frozenset("（《「『【〔〈“‘([{")
 #: Counters and units that stay with the number before them: 3月 · 10号 · 6,380元 · 15天
 _UNITS = frozenset("元块角分月日号年天点万千百亿个期次岁周笔张")
 #: ASCII quotes: the first of a pair opens, the second closes (the content types them in Chinese).
-_QUOTES = frozenset("\"")
+_QUOTES = frozenset('"')
 #: Spaces that never break a line (the interface writes "第\u00a03\u00a0轮" with them).
 _NO_BREAK = frozenset("\u00a0\u2007\u202f")
 #: Characters that join letters and digits into one unbreakable run: 6,380.00 · 10:30 · 400-000-1024
@@ -66,6 +66,20 @@ def _cells(ch: str) -> int:
 def cells(text: str) -> int:
     """How many terminal cells ``text`` takes (a Chinese character takes two)."""
     return sum(_cells(ch) for ch in text)
+
+
+def clip(text: str, width: int) -> str:
+    """``text`` cut to ``width`` cells with "…" at the end when it does not fit."""
+    if cells(text) <= width:
+        return text
+    kept, used = [], 0
+    for ch in text:
+        size = _cells(ch)
+        if used + size > width - 1:
+            break
+        kept.append(ch)
+        used += size
+    return "".join(kept).rstrip() + "…"
 
 
 def _units(text: str) -> list[tuple[int, int, bool]]:

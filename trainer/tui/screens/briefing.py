@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from trainer.scenarios.model import Scenario
 from trainer.services.briefing import fact_rows, objectives
@@ -17,6 +17,7 @@ from trainer.tui.i18n import label
 from trainer.tui.screens.base import TrainerScreen
 from trainer.tui.textfmt import tidy
 from trainer.tui.widgets.folded import FoldedStatic
+from trainer.tui.widgets.footer import TrainerFooter
 
 
 def table(rows: list[tuple[str, str]]) -> Content:
@@ -88,7 +89,7 @@ class BriefingScreen(TrainerScreen):
                 card.border_title = self.t("briefing.passing")
                 yield Static(self.t("briefing.passing.text", mark=scenario.pass_mark), markup=False)
             yield Button(self.t("briefing.start"), id="start-call", variant="primary")
-        yield Footer(compact=True)
+        yield TrainerFooter()
 
     def on_mount(self) -> None:
         # Focus the page, not the button: the top of the briefing stays in view at 80×24.

@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from trainer.scenarios.model import Meter, Scenario
@@ -27,6 +27,7 @@ from trainer.tui.i18n import label
 from trainer.tui.screens.base import TrainerScreen
 from trainer.tui.textfmt import tidy
 from trainer.tui.widgets.folded import Folded, FoldedStatic
+from trainer.tui.widgets.footer import TrainerFooter
 from trainer.tui.widgets.meters import MeterPanel
 from trainer.tui.widgets.stages import StageProgress
 from trainer.tui.widgets.timer import CallTimer
@@ -110,7 +111,7 @@ class CallScreen(TrainerScreen):
         yield Input(placeholder=self.t("call.input_placeholder"), id="say", max_length=MAX_LINE)
         yield OptionList(id="choices", markup=False)
         yield Static("", id="call-end", markup=False)
-        yield Footer(compact=True)
+        yield TrainerFooter()
 
     def on_mount(self) -> None:
         self.query_one("#say", Input).cursor_blink = self.trainer.cursor_blink

@@ -11,7 +11,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Footer
 
 from trainer.services.debrief_view import DebriefView
 from trainer.tui import keys
@@ -19,6 +18,7 @@ from trainer.tui.i18n import label, text
 from trainer.tui.screens.base import TrainerScreen
 from trainer.tui.textfmt import tidy
 from trainer.tui.widgets.folded import FoldedStatic
+from trainer.tui.widgets.footer import TrainerFooter
 from trainer.tui.widgets.timer import format_duration
 from trainer.tui.widgets.transcript import Entry, TranscriptEntry, glue, highlight_spans
 
@@ -182,7 +182,7 @@ class DebriefScreen(TrainerScreen):
                         ),
                         show_findings=True,
                     )
-        yield Footer(compact=True)
+        yield TrainerFooter()
 
     def on_mount(self) -> None:
         self.query_one("#debrief", VerticalScroll).focus()

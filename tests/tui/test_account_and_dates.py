@@ -6,10 +6,10 @@ import asyncio
 from datetime import date
 from pathlib import Path
 
+from shipped import shipped_content
 from textual.widgets import OptionList
 from tui_support import NOW, build_app, enter_home, open_call, screen_lines, shipped_app, shown_text
 
-from tests.shipped import shipped_content
 from trainer.tui.dates import on_call_date, shift_text, written_call_date
 from trainer.tui.screens.briefing import BriefingScreen
 from trainer.tui.screens.call import CallScreen

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import date
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from tui_support import NOW, build_app, enter_home, open_call, screen_lines, shi
 from trainer.tui.dates import on_call_date, shift_text, written_call_date
 from trainer.tui.screens.briefing import BriefingScreen
 from trainer.tui.screens.call import CallScreen
+from trainer.tui.screens.debrief import DebriefScreen
 from trainer.tui.widgets.folded import Folded
 
 SMALL = (80, 24)
@@ -80,6 +82,19 @@ def test_the_briefing_and_the_call_are_dated_by_the_app_clock(home: Path) -> Non
                 await pilot.press("1")
                 await pilot.pause()
             assert "2月20日" in shown
+            for _ in range(30):  # on to the end and the debrief: its lines are dated too
+                if call.ended:
+                    break
+                await pilot.press("2")
+                await pilot.pause()
+            await pilot.press("enter")
+            await pilot.pause()
+            debrief = app.screen
+            assert isinstance(debrief, DebriefScreen)
+            missed = shown_text(debrief.query_one("#missed FoldedStatic"))
+            assert re.search(r"\d+月\d+日", missed), missed  # the check needs a date to move
+            for written in ("3月8日", "3月20日", "4月10日"):
+                assert written not in missed, missed
 
     run(scenario)
 

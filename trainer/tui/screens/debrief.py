@@ -5,6 +5,7 @@ Also the replay screen of the history: the same view of any stored session.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -166,8 +167,11 @@ class DebriefScreen(TrainerScreen):
             if view.missed_moves:
                 with Vertical(classes="card", id="missed") as card:
                     card.border_title = text(language, "debrief.missed_moves")
+                    dated = self._dated()
                     yield FoldedStatic(
-                        Content("\n").join(Content(f"• {move}") for move in view.missed_moves)
+                        Content("\n").join(
+                            Content(f"• {tidy(dated(move))}") for move in view.missed_moves
+                        )
                     )
             with Vertical(classes="card", id="debrief-transcript") as card:
                 card.border_title = text(language, "debrief.transcript")
@@ -186,6 +190,25 @@ class DebriefScreen(TrainerScreen):
 
     def on_mount(self) -> None:
         self.query_one("#debrief", VerticalScroll).focus()
+
+    def _dated(self) -> Callable[[str], str]:
+        """The scenario's lines with their dates moved to the day the call was made, as the
+        call showed them (`trainer.tui.dates`); the approved lines of missed moves come
+        from the scenario as written."""
+        from datetime import datetime
+
+        from trainer.records import StoreError
+        from trainer.tui.dates import shift_text, written_call_date
+
+        scenario = self.backend.scenario(self.view.scenario_id)
+        try:
+            day = datetime.fromisoformat(self.backend.record(self.session_id).started_at).date()
+        except (StoreError, ValueError):
+            return str
+        written = written_call_date(scenario, day) if scenario is not None else None
+        if written is None:
+            return str
+        return lambda line: shift_text(line, written, day)
 
     def _next_scenario(self) -> str | None:
         """The call after this one in the home list (same language), or the suggested one."""

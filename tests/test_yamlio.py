@@ -146,3 +146,34 @@ def test_a_value_that_contains_itself_is_refused_at_once(parser: str) -> None:
     for name in ("self-alias", "self-alias-list"):
         diag = _diagnostic(HOSTILE[name])
         assert diag.code == "Y106" and "recursive alias" in diag.message
+
+
+#: Structure errors in YAML's own words, and the cause the hint must name.
+STRUCTURE = {
+    "quote-then-text": ('say: "好的"我明天还\nnext: 1\n', "starts with a quote", "我明天还"),
+    "quote-then-text-in-list": ('say:\n  - "好的"我明天还\n  - 再见\n', "starts with a quote", ""),
+    "apostrophe": ("say: 'don't do that'\n", "apostrophe twice", ""),
+    "under-indented-key": (
+        "briefing:\n  debtor_name: 周\n honorific: 周先生\n",
+        "indented less than line 2",
+        "2 spaces",
+    ),
+    "over-indented-key": (
+        "briefing:\n  debtor_name: 周\n    honorific: 周先生\n",
+        "indented more than line 2",
+        "2 spaces",
+    ),
+    "under-indented-item": ("say:\n  - 喂\n - 你好\n", "list item is indented less", "2 spaces"),
+    "key-among-items": ("say:\n  - 喂\n  next: 1\n", "indented like the list items", "0 spaces"),
+    "colon-in-value": ("say: 注意: 这是测试\n", "': ' inside an unquoted value", "quote"),
+    "item-without-dash": ("examples:\n  - 一\n  二\n", "start this line with '- '", ""),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STRUCTURE))
+def test_yaml_structure_errors_name_their_usual_cause(name: str, parser: str) -> None:
+    text, cause, detail = STRUCTURE[name]
+    found = _diagnostic(text)
+    assert found.code == "Y102", found
+    assert found.message.startswith("YAML syntax error: "), found  # YAML's own words stay
+    assert cause in found.hint and detail in found.hint, found.hint

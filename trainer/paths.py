@@ -23,6 +23,23 @@ def content_root() -> Path:
     raise FileNotFoundError("shipped content not found (content/dialogues)")
 
 
+def shipped_libraries() -> list[Path]:
+    """The shipped libraries of every locale without their scenarios: personas, intents,
+    approved wording and scorecards (``content/dialogues/<locale>/*`` but ``scenarios/``).
+
+    A content pack of its own loads them beside its folder (``--shipped-libraries``), so
+    its scenarios can name the shipped intents and personas without copying them.
+    """
+    root = content_root()
+    return sorted(
+        entry
+        for locale in root.iterdir()
+        if locale.is_dir() and (locale / "scenarios").is_dir()
+        for entry in locale.iterdir()
+        if entry.name != "scenarios" and not entry.name.startswith(".")
+    )
+
+
 def home_dir(override: str | os.PathLike[str] | None = None) -> Path:
     """The trainee's data folder: ``--home``, else ``$TRAINER_HOME``, else the user data dir.
 

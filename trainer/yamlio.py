@@ -402,10 +402,14 @@ def _report(text: str, file: str, exc: BaseException) -> NoReturn:
                 "a line with a {placeholder} inside [ ] or at the start of a value must be "
                 'quoted: "…{name}…"'
             )
+        elif any(words in problem for words in _STRUCTURE_PROBLEMS):
+            hint = _structure_hint(text, mark) or hint
         if exc.context_mark is not None and mark is not None and mark.index >= len(text.rstrip()):
             # the file ended inside something left open: point where it was opened
             mark = exc.context_mark
             hint = f"{exc.context} that is never closed; check brackets and quotes from here"
+            if any(words in problem for words in _STRUCTURE_PROBLEMS):
+                hint = _structure_hint(text, mark) or hint
         raise ContentError([_at(file, mark, "Y102", f"YAML syntax error: {problem}", hint)])
     if isinstance(exc, yaml.reader.ReaderError):
         before = text[: exc.position]
@@ -503,6 +507,141 @@ _QUESTION_HINT = (
     'on its own "- " line'
 )
 _PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
+
+
+#: The parsers' words for a line that does not fit the structure around it: PyYAML's and
+#: libyaml's ("did not find expected key", "did not find expected '-' indicator").
+_STRUCTURE_PROBLEMS = (
+    "expected <block end>",
+    "did not find expected key",
+    "did not find expected '-' indicator",
+    "mapping values are not allowed",
+    "could not find expected ':'",
+)
+_KEY_LINE = re.compile(
+    r"^(?P<indent> *)(?P<dash>- +)?(?P<key>[^\s#'\"][^:#]*?):(?: +(?P<value>.*))?$"
+)
+_ITEM_LINE = re.compile(r"^(?P<indent> *)- +(?P<value>.*)$")
+
+
+def _quoted_then_more(value: str) -> str | None:
+    """The text after the closing quote of a value that starts with a quote
+    (``"好的"我明天还`` → ``我明天还``), or None."""
+    value = value.strip()
+    if not value or value[0] not in "\"'":
+        return None
+    quote, i = value[0], 1
+    while i < len(value):
+        if value[i] == "\\" and quote == '"':
+            i += 2
+            continue
+        if value[i] == quote:
+            if quote == "'" and value[i + 1 : i + 2] == "'":  # '' is an apostrophe
+                i += 2
+                continue
+            rest = value[i + 1 :].strip()
+            return rest if rest and not rest.startswith("#") else None
+        i += 1
+    return None
+
+
+def _excerpt(text: str, size: int = 40) -> str:
+    """``text`` for a hint: at most ``size`` characters."""
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+def _structure_hint(text: str, mark: _Mark | None) -> str | None:
+    """The usual cause of a structure error at ``mark``, said plainly, or None.
+
+    Two causes cover most of what authors meet: a value that starts with a quote but
+    goes on after the closing quote, and a key or list item indented differently from
+    the keys or items it belongs with; a ': ' in an unquoted value is the third.
+    """
+    line = _line_at(text, mark)
+    if mark is None or not line.strip():
+        return None
+    found = _KEY_LINE.match(line) or _ITEM_LINE.match(line)
+    value = (found.group("value") or "") if found else ""
+    if (rest := _quoted_then_more(value)) is not None:
+        if value.strip()[0] == "'":
+            return (
+                f"this value starts with ' so YAML ends it at the next ' and cannot read "
+                f"'{_excerpt(rest)}' after it: inside '…' write an apostrophe twice ('') "
+                'or put the whole line in "…"'
+            )
+        return (
+            "this value starts with a quote, so YAML ends it at the closing quote and "
+            f"cannot read '{_excerpt(rest)}' after it: put the whole line in quotes of the "
+            f"other kind ('{_excerpt(value.strip())}'), or use Chinese quotes “…” inside it"
+        )
+    if value and value.lstrip()[:1] not in ("'", '"') and ": " in value:
+        return (
+            "a ': ' inside an unquoted value starts a mapping: quote the value "
+            '("…: …") or write the Chinese colon "："'
+        )
+    above = [
+        (number, candidate)
+        for number, candidate in enumerate(text.split("\n")[: mark.line])
+        if candidate.strip() and not candidate.lstrip().startswith("#")
+    ]
+    if not above:
+        return None
+    return _indent_hint(line, above)
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _indent_hint(line: str, above: list[tuple[int, str]]) -> str | None:
+    """Why ``line`` does not fit under the lines ``above`` it (numbered from 0)."""
+    number, previous = above[-1]
+    indent, previous_indent = _indent(line), _indent(previous)
+    here = "a list item" if line.lstrip().startswith("- ") else "this key"
+    if indent < previous_indent:
+        outer = sorted({_indent(c) for _, c in above if _indent(c) < indent})
+        sibling = next(
+            (
+                (n, c)
+                for n, c in reversed(above)
+                if _indent(c) == previous_indent and _KEY_LINE.match(c)
+            ),
+            None,
+        )
+        like = (
+            f"line it up with '{sibling[1].strip()[:30]}' on line {sibling[0] + 1} "
+            f"({previous_indent} spaces)"
+            if sibling
+            else f"indent it {previous_indent} spaces like line {number + 1}"
+        )
+        parent = f", or with its parent's keys ({outer[-1]} spaces)" if outer else ""
+        return (
+            f"{here} is indented less than line {number + 1} but more than its parent: "
+            f"{like}{parent}"
+        )
+    previous_key = _KEY_LINE.match(previous)
+    if indent > previous_indent and previous_key and previous_key.group("value"):
+        return (
+            f"{here} is indented more than line {number + 1}, which already has a value: "
+            f"line it up with '{previous.strip()[:30]}' ({previous_indent} spaces)"
+        )
+    if _ITEM_LINE.match(previous) and indent == previous_indent and here == "this key":
+        holder = next(
+            (
+                (n, c)
+                for n, c in reversed(above)
+                if _indent(c) < indent and c.rstrip().endswith(":")
+            ),
+            None,
+        )
+        if _KEY_LINE.match(line) and holder is not None:
+            return (
+                "this key is indented like the list items above it: a key beside "
+                f"'{holder[1].strip()}' (line {holder[0] + 1}) goes {_indent(holder[1])} "
+                "spaces in; a list item starts with '- '"
+            )
+        return f"line {number + 1} is a list item: start this line with '- ' too"
+    return None
 
 
 def _line_at(text: str, mark: _Mark | None) -> str:

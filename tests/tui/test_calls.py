@@ -365,7 +365,7 @@ def test_settings_are_remembered(home: Path) -> None:
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
             assert app.language == "en" and app.trainee == "Ann"
-            assert app.theme == "textual-light"
+            assert app.theme == "trainer-light"
             assert app.screen.query_one("#name", Input).value == "Ann"
 
     run(first)

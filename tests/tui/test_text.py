@@ -14,6 +14,16 @@ def test_tidy_removes_yaml_folding_spaces_between_chinese_only() -> None:
     assert tidy("two  spaces stay") == "two  spaces stay"
 
 
+def test_tidy_removes_folding_spaces_after_ascii_marks_in_chinese() -> None:
+    # the shipped content types ASCII punctuation inside Chinese sentences
+    assert tidy("最低还款额是864.00元, 已经逾期") == "最低还款额是864.00元,已经逾期"
+    assert tidy('一开口就说"知道知道, 月底肯定还"') == '一开口就说"知道知道,月底肯定还"'
+    assert tidy("两个多月(M3), 之前") == "两个多月(M3),之前"
+    assert tidy('她说 "月底还"') == '她说"月底还"'
+    assert tidy("Hello, world. Yes, sir") == "Hello, world. Yes, sir"
+    assert tidy("手机 App 里") == "手机 App 里"
+
+
 def test_glue_keeps_a_label_on_the_line_of_a_chinese_sentence() -> None:
     assert glue("您好") == "："
     assert glue("Hello") == ": "

@@ -54,3 +54,39 @@ def test_a_number_keeps_its_unit() -> None:
         lines = _lines(text, width)
         for before, line in itertools.pairwise(lines):
             assert not (before[-1:].isdigit() and line[:1] in "元月号天"), (width, lines)
+
+
+def test_a_no_break_space_keeps_a_turn_label_whole() -> None:
+    text = "第\u00a012\u00a0轮:“您好,我是华信银行信用卡中心的王丽,工号1024。”"
+    for width in range(12, 30):
+        lines = _lines(text, width)
+        assert lines[0].startswith("第\u00a012\u00a0轮"), (width, lines)
+        assert len(lines[0]) > len("第\u00a012\u00a0轮:"), (width, lines)  # never alone
+
+
+def test_fold_keeps_a_paragraph_indent_and_hang_indents_under_the_text() -> None:
+    from textual.content import Content
+
+    from trainer.tui.widgets.folded import fold, hang
+
+    folded = fold(Content("  → 建议说法:我理解您压力很大,我们先把情况理一理。"), 20).plain
+    rows = folded.split("\n")
+    assert len(rows) > 1 and all(row.startswith("  ") for row in rows), rows
+    hung = hang(Content("3、"), Content("您尾号3217的信用卡目前欠款8,640.00元。"), 20).plain
+    rows = hung.split("\n")
+    assert rows[0].startswith("3、您") and all(row.startswith("   ") for row in rows[1:])
+    assert "8,640.00元" in hung.replace("\n", "").replace(" ", "")
+    assert not any(row.strip().startswith(("元", "。")) for row in rows), rows
+
+
+def test_an_ascii_closing_quote_never_starts_a_line_nor_an_opening_one_ends_it() -> None:
+    text = '之前的短信和电话提醒都用"这周就还""月底一定还"搪塞过去,没有任何行动。'
+    for width in range(6, 40):
+        lines = _lines(text, width)
+        quotes = 0
+        for line in lines:
+            if line.startswith('"'):
+                assert quotes % 2 == 0, (width, lines)  # an opening quote may start a line
+            quotes += line.count('"')
+            if line.endswith('"'):
+                assert quotes % 2 == 0, (width, lines)  # a line may end with a closing one

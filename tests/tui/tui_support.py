@@ -116,3 +116,29 @@ def shown_text(widget: Widget) -> str:
     visual = getattr(widget, "visual", None) or widget.render()
     plain = getattr(visual, "plain", None)
     return plain if isinstance(plain, str) else str(visual)
+
+
+def screen_lines(app: TrainerApp) -> list[str]:
+    """The rows of the terminal as the trainee sees them now (plain text, one per row)."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def shipped_app(home: Path, **options: object) -> TrainerApp:
+    """The app on the shipped content (real scenarios, long folded Chinese text), with the
+    test clock and seed, its content loaded."""
+    app = make_app(home, clock=fixed_clock, seed=7, cursor_blink=False, **options)  # type: ignore[arg-type]
+    _ = app.backend.content
+    return app
+
+
+async def start_call(pilot: Pilot[None], scenario_id: str, mode: str | None = None) -> None:
+    """Start → home → the briefing of ``scenario_id`` → its call (``mode``: free or guided)."""
+    app = pilot.app
+    assert isinstance(app, TrainerApp)
+    await enter_home(pilot)
+    if mode is not None:
+        app.set_mode(mode)
+    app.open_briefing(scenario_id)
+    await pilot.pause()
+    await pilot.press("enter")
+    await pilot.pause()

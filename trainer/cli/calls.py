@@ -32,6 +32,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--content", metavar="DIR", help="content folder to use instead of the shipped content"
     )
     common.add_argument(
+        "--shipped-libraries",
+        action="store_true",
+        help="with --content: also load the shipped personas, intents, wording and"
+        " scorecards (not their scenarios), so the pack can use them without copying",
+    )
+    common.add_argument(
         "--rules",
         metavar="NAME|PATH",
         help="rulebook for grading (default: the scenario's locale; 'none' to switch grading off)",
@@ -122,13 +128,13 @@ def _guard(handler: Handler) -> Handler:
 
 
 def _content_roots(args: argparse.Namespace) -> list[Path]:
-    from trainer.paths import content_root
+    from trainer.paths import content_root, shipped_libraries
 
     if getattr(args, "content", None):
         root = Path(args.content)
         if not root.exists():
             raise UsageError(f"{root}: no such content folder")
-        return [root]
+        return [root, *(shipped_libraries() if args.shipped_libraries else [])]
     try:
         return [content_root()]
     except FileNotFoundError as exc:

@@ -25,6 +25,17 @@ if TYPE_CHECKING:
 #: Codes meaning the input could not be read at all (exit 2, not 1).
 UNREADABLE = frozenset({"Y100", "Y109"})
 SCHEMA_KINDS = ("scenario", "personas", "intents", "wording", "all")
+LIBRARIES_HELP = (
+    "also load the shipped personas, intents, wording and scorecards (not their scenarios),"
+    " so a pack of your own can use them without copying"
+)
+#: Said once, after the first unknown intent (R302) or persona (R303) of a pack that has
+#: no library of that kind: the shipped ones can be loaded beside it.
+USE_SHIPPED = (
+    "this pack has no {kind} library: to use the shipped one without copying it, "
+    "add --shipped-libraries (docs/authoring.md, 'A pack of your own')"
+)
+LIBRARY_CODES = {"R302": "intents", "R303": "personas"}
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -46,6 +57,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="also fail on each line a trainee can reach that is not approved in the "
         "ledger (new, changed, or approved under other findings): codes A901-A903",
     )
+    validate.add_argument("--shipped-libraries", action="store_true", help=LIBRARIES_HELP)
     validate.set_defaults(handler=run_validate, light=True)
 
     schema = subparsers.add_parser(
@@ -63,28 +75,71 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="DIR",
         help="content folder to list instead of the shipped content (as play, test and tui take)",
     )
+    listing.add_argument("--shipped-libraries", action="store_true", help=LIBRARIES_HELP)
     listing.add_argument("--stage", choices=STAGES)
     listing.add_argument("--locale", help="e.g. zh-CN or en-US")
     listing.add_argument("--format", choices=("text", "json"), default="text")
     listing.set_defaults(handler=run_list, light=True)
 
 
-def _load(paths: list[str]) -> Summary:
-    """The diagnostics and scenarios of the named paths (with their locale folders as
-    context) or of the shipped content: from the content cache when nothing changed."""
+def _load(paths: list[str], *, libraries: bool = False) -> Summary:
+    """The diagnostics and scenarios of the named paths (with their locale folders, and
+    with ``libraries`` the shipped libraries, as context) or of the shipped content: from
+    the content cache when nothing changed."""
+    from trainer.paths import shipped_libraries
     from trainer.scenarios.files import context_for
     from trainer.services.content import content_summary
 
     if not paths:
         return content_summary()
     targets = [Path(p) for p in paths]
-    return content_summary(targets, context=context_for(targets))
+    context = context_for(targets) + (shipped_libraries() if libraries else [])
+    return content_summary(targets, context=context)
+
+
+def _library_kinds(paths: list[str]) -> set[str]:
+    """The library kinds (``intents``, ``personas``) the named files and folders hold."""
+    import re
+
+    from trainer.scenarios.files import discover
+
+    files, _ = discover([Path(p) for p in paths])
+    kind = re.compile(r"^kind:\s*['\"]?(intents|personas)['\"]?\s*(?:#.*)?$", re.MULTILINE)
+    found: set[str] = set()
+    for path in files:
+        try:
+            head = path.read_text(encoding="utf-8", errors="replace")[:4096]
+        except OSError:
+            continue
+        found.update(match.group(1) for match in kind.finditer(head))
+    return found
+
+
+def _suggest_libraries(args: argparse.Namespace, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """The first unknown intent (R302) or persona (R303) of a pack with no library of that
+    kind says how to use the shipped one (once: the other lines are the same mistake)."""
+    import dataclasses
+
+    codes = {d.code for d in diagnostics} & set(LIBRARY_CODES)
+    if not args.paths or args.shipped_libraries or not codes:
+        return diagnostics
+    missing = {LIBRARY_CODES[code] for code in codes} - _library_kinds(args.paths)
+    out: list[Diagnostic] = []
+    for diagnostic in diagnostics:
+        kind = LIBRARY_CODES.get(diagnostic.code)
+        if kind in missing:
+            missing.discard(kind)
+            note = USE_SHIPPED.format(kind="intent" if kind == "intents" else "persona")
+            hint = f"{diagnostic.hint}; {note}" if diagnostic.hint else note
+            diagnostic = dataclasses.replace(diagnostic, hint=hint)
+        out.append(diagnostic)
+    return out
 
 
 def run_validate(args: argparse.Namespace) -> int:
     """Validate content and print diagnostics; the exit code says what was found."""
     try:
-        diagnostics = _load(args.paths).diagnostics
+        diagnostics = _load(args.paths, libraries=args.shipped_libraries).diagnostics
     except FileNotFoundError as exc:
         sys.stderr.write(f"trainer validate: {exc}\n")
         return 2
@@ -93,6 +148,7 @@ def run_validate(args: argparse.Namespace) -> int:
         if gate is None:
             return 2
         diagnostics = sorted([*diagnostics, *gate], key=lambda d: (d.file, d.line, d.column))
+    diagnostics = _suggest_libraries(args, list(diagnostics))
     errors = [d for d in diagnostics if d.severity == "error"]
     warnings = [d for d in diagnostics if d.severity == "warning"]
     if args.format == "json":
@@ -154,7 +210,7 @@ def run_list(args: argparse.Namespace) -> int:
         sys.stderr.write(f"trainer list: {args.content}: no such content folder\n")
         return 2
     try:
-        summary = _load(paths)
+        summary = _load(paths, libraries=args.shipped_libraries)
     except FileNotFoundError as exc:
         sys.stderr.write(f"trainer list: {exc}\n")
         return 2

@@ -253,13 +253,29 @@ class Backend:
             trainee=trainee,
         )
 
-    def resume_session(self, session_id: str) -> Session:
-        """The engine session of an interrupted call, at its last completed turn."""
+    def resume_session(
+        self,
+        session_id: str,
+        scenario_for: Callable[[SessionRecord, Scenario], Scenario] | None = None,
+    ) -> Session:
+        """The engine session of an interrupted call, at its last completed turn.
+
+        ``scenario_for`` gives the scenario the call was played on from the stored
+        record and the content's scenario (the app moves a scenario's dates to the day
+        of the call); by default the content's own.
+        """
         from trainer.engine.session import Session
 
         record = self.store.load(session_id)
+        scenario = self.scenario(record.scenario_id)
+        if scenario is not None and scenario_for is not None:
+            scenario = scenario_for(record, scenario)
         return Session.resume(
-            self.store, record.id, self.content, self.rulebook(record.locale or "zh-CN")
+            self.store,
+            record.id,
+            self.content,
+            self.rulebook(record.locale or "zh-CN"),
+            scenario=scenario,
         )
 
     # ------------------------------------------------------------ history

@@ -20,6 +20,7 @@ BRIEFING_STRINGS: dict[str, tuple[str, str]] = {
     "briefing.amount": ("欠款金额", "Amount owed"),
     "briefing.minimum": ("最低还款额", "Minimum payment"),
     "briefing.days": ("逾期天数", "Days past due"),
+    "briefing.due_date": ("到期还款日", "Payment was due"),
     "briefing.card": ("卡号尾号", "Card ending"),
     "briefing.channel": ("官方还款渠道", "Official channel"),
     "briefing.call_time": ("通话时间", "Call time"),
@@ -54,28 +55,57 @@ def fact_rows(
     ``call_time`` replaces the briefing's own when the call is placed at another
     time (``trainer play --time``), so the card shows the clock the grader uses.
     """
+    return [(label, value) for _, label, value in _keyed_rows(language, scenario, call_time)]
+
+
+#: The rows that stay in view during a call (the app's sidebar): who, what, when, history.
+DURING_CALL = (
+    "briefing.debtor",
+    "briefing.amount",
+    "briefing.minimum",
+    "briefing.card",
+    "briefing.due_date",
+    "briefing.days",
+    "briefing.promises",
+)
+
+
+def call_rows(language: str, scenario: Scenario) -> list[tuple[str, str]]:
+    """The account facts a trainee looks up mid-call (name, amount, card, due date,
+    earlier promises), in the order of `DURING_CALL`, without the notes of promises."""
+    keyed = _keyed_rows(language, scenario, None, notes=False)
+    return [
+        (label, value) for key in DURING_CALL for row_key, label, value in keyed if row_key == key
+    ]
+
+
+def _keyed_rows(
+    language: str, scenario: Scenario, call_time: str | None, *, notes: bool = True
+) -> list[tuple[str, str, str]]:
     b = scenario.briefing
     you = " · ".join(part for part in (b.institution, b.unit, b.agent_name, b.staff_id) if part)
-    rows = [
-        (_word(language, "briefing.debtor"), f"{b.debtor_name} ({b.honorific})"),
-        (_word(language, "briefing.you"), you),
-        (_word(language, "briefing.amount"), money(b.amount_owed)),
-        (_word(language, "briefing.minimum"), money(b.minimum_payment)),
-        (_word(language, "briefing.days"), f"{b.days_past_due} ({b.bucket})"),
-        (_word(language, "briefing.card"), b.card_last4),
-        (_word(language, "briefing.channel"), b.channel),
-        (_word(language, "briefing.call_time"), call_time or b.call_time),
+    facts = [
+        ("briefing.debtor", f"{b.debtor_name} ({b.honorific})"),
+        ("briefing.you", you),
+        ("briefing.amount", money(b.amount_owed)),
+        ("briefing.minimum", money(b.minimum_payment)),
+        ("briefing.days", f"{b.days_past_due} ({b.bucket})"),
+        *([("briefing.due_date", b.due_date)] if b.due_date else []),
+        ("briefing.card", b.card_last4),
+        ("briefing.channel", b.channel),
+        ("briefing.call_time", call_time or b.call_time),
     ]
-    promises = _word(language, "briefing.promises")
     for promise in b.earlier_promises:
         state = _word(
             language, "briefing.promise.kept" if promise.kept else "briefing.promise.broken"
         )
-        note = f" — {promise.note}" if promise.note else ""
-        rows.append((promises, f"{promise.date}: {money(promise.amount)} ({state}){note}"))
+        note = f" — {promise.note}" if promise.note and notes else ""
+        facts.append(
+            ("briefing.promises", f"{promise.date}: {money(promise.amount)} ({state}){note}")
+        )
     if not b.earlier_promises:
-        rows.append((promises, _word(language, "briefing.promises.none")))
-    return rows
+        facts.append(("briefing.promises", _word(language, "briefing.promises.none")))
+    return [(key, _word(language, key), value) for key, value in facts]
 
 
 def objectives(scenario: Scenario) -> tuple[str, ...]:

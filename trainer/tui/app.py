@@ -7,13 +7,14 @@ call timer and snapshots are deterministic under test.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 from textual.theme import Theme
 
 from trainer.services.backend import (
@@ -25,11 +26,14 @@ from trainer.services.backend import (
     Backend,
 )
 from trainer.tui import keys
+from trainer.tui.dates import on_call_date
 from trainer.tui.i18n import normalize_language, text
 from trainer.tui.palette import TrainerCommands
+from trainer.tui.themes import DARK_THEME, LIGHT_THEME, RENAMED, TRAINER_LIGHT
 
-DARK_THEME = "textual-dark"
-LIGHT_THEME = "textual-light"
+if TYPE_CHECKING:
+    from trainer.records import SessionRecord
+    from trainer.scenarios.model import Scenario
 
 
 class TrainerApp(App[None]):
@@ -75,7 +79,9 @@ class TrainerApp(App[None]):
         from trainer.tui.screens.start import StartScreen
 
         self.title = self.t("app.title")
+        self.register_theme(TRAINER_LIGHT)
         saved = self.backend.setting(SETTING_THEME, DARK_THEME)
+        saved = RENAMED.get(saved, saved)
         self.theme = saved if saved in self.available_themes else DARK_THEME
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.push_screen(StartScreen())
@@ -115,6 +121,58 @@ class TrainerApp(App[None]):
 
     # ------------------------------------------------------------ app-wide actions
 
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's own palette entries, in the trainee's language; "Keys" opens the
+        app's help (F1, translated) and "Screenshot" saves into the data folder."""
+        yield SystemCommand(
+            self.t("cmd.themes"), self.t("cmd.themes.help"), self.action_change_theme
+        )
+        yield SystemCommand(self.t("cmd.quit"), self.t("cmd.quit.help"), self.action_quit)
+        yield SystemCommand(self.t("cmd.keys"), self.t("cmd.keys.help"), self.action_help)
+        if screen.maximized is not None:
+            yield SystemCommand(
+                self.t("cmd.minimize"), self.t("cmd.minimize.help"), screen.action_minimize
+            )
+        elif screen.focused is not None and screen.focused.allow_maximize:
+            yield SystemCommand(
+                self.t("cmd.maximize"), self.t("cmd.maximize.help"), screen.action_maximize
+            )
+        yield SystemCommand(
+            self.t("cmd.screenshot"),
+            self.t("cmd.screenshot.help"),
+            lambda: self.set_timer(0.1, self.save_screen),  # once the palette has closed
+        )
+
+    def action_command_palette(self) -> None:
+        """The command palette, with its search prompt in the trainee's language."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(
+                CommandPalette(placeholder=self.t("cmd.search"), id="--command-palette")
+            )
+
+    def save_screen(self) -> Path | None:
+        """Save the screen as SVG in ``screenshots/`` of the data folder; say where."""
+        folder = (self.backend.home or Path.cwd()) / "screenshots"
+        stamp = self.clock().strftime("%Y%m%d-%H%M%S")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"screenshot-{stamp}.svg"
+            number = 2
+            while path.exists():
+                path = folder / f"screenshot-{stamp}-{number}.svg"
+                number += 1
+            path.write_text(self.export_screenshot(title=self.t("app.title")), encoding="utf-8")
+        except OSError as exc:  # a read-only or full data folder: one line, not a crash
+            detail = f"{folder}: {exc.strerror or exc}"
+            self.notify(
+                self.t("cmd.screenshot.failed", detail=detail), severity="error", markup=False
+            )
+            return None
+        self.notify(self.t("cmd.screenshot.saved", path=str(path)), markup=False)
+        return path
+
     def action_help(self) -> None:
         """Show every key of the current screen and of the app."""
         from trainer.tui.screens.help import HelpScreen
@@ -137,8 +195,15 @@ class TrainerApp(App[None]):
         from trainer.records import StoreError
         from trainer.tui.screens.call import CallScreen
 
+        def on_its_day(record: SessionRecord, scenario: Scenario) -> Scenario:
+            try:  # the dates the call was played with: those of the day it started
+                day = datetime.fromisoformat(record.started_at).date()
+            except ValueError:
+                day = self.clock().date()
+            return on_call_date(scenario, day)
+
         try:
-            session = self.backend.resume_session(session_id)
+            session = self.backend.resume_session(session_id, on_its_day)
         except (EngineError, StoreError) as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
@@ -163,7 +228,8 @@ class TrainerApp(App[None]):
         if scenario is None:
             return
         self.open_home()
-        self.push_screen(BriefingScreen(scenario))
+        # the call takes place today: its dates move to the app's clock (trainer.tui.dates)
+        self.push_screen(BriefingScreen(on_call_date(scenario, self.clock().date())))
 
     def open_history(self) -> None:
         """Show the trainee's past sessions, above the home screen."""

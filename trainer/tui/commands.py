@@ -31,6 +31,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="content folder or file to use instead of the shipped content (repeatable)",
     )
     parser.add_argument(
+        "--shipped-libraries",
+        action="store_true",
+        help="with --content: also load the shipped personas, intents, wording and"
+        " scorecards (not their scenarios), so the pack can use them without copying",
+    )
+    parser.add_argument(
         "--language",
         choices=("zh-CN", "en"),
         help="interface language (default: the one remembered, else zh-CN)",
@@ -65,6 +71,10 @@ def run(args: argparse.Namespace) -> int:
         if not path.exists():
             sys.stderr.write(f"{path}:1:1: error Y100: no such file or folder\n")
             return 2
+    if content and getattr(args, "shipped_libraries", False):
+        from trainer.paths import shipped_libraries
+
+        content += shipped_libraries()
     if (
         getattr(args, "require_approval", False)
         or os.environ.get("TRAINER_REQUIRE_APPROVAL") == "1"

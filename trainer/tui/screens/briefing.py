@@ -9,19 +9,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from trainer.scenarios.model import Scenario
 from trainer.services.briefing import fact_rows, objectives
 from trainer.tui.i18n import label
 from trainer.tui.screens.base import TrainerScreen
 from trainer.tui.textfmt import tidy
+from trainer.tui.widgets.folded import FoldedStatic
+from trainer.tui.widgets.footer import TrainerFooter
 
 
 def table(rows: list[tuple[str, str]]) -> Content:
     """Label/value lines as content (values are authored text, never markup)."""
     return Content("\n").join(
-        Content.assemble((f"{name}: ", "bold"), value) for name, value in rows
+        Content.assemble((f"{name}: ", "bold"), tidy(value)) for name, value in rows
     )
 
 
@@ -44,7 +46,7 @@ class BriefingScreen(TrainerScreen):
         persona = self.backend.content.personas.get(scenario.persona)
         persona_type = persona.type if persona else scenario.persona
         with VerticalScroll(id="briefing"):
-            yield Static(
+            yield FoldedStatic(
                 Content.assemble(
                     (scenario.title, "bold"),
                     "  ",
@@ -57,7 +59,7 @@ class BriefingScreen(TrainerScreen):
                 id="briefing-title",
             )
             if scenario.summary:
-                yield Static(Content(tidy(scenario.summary)), classes="muted")
+                yield FoldedStatic(Content(tidy(scenario.summary)), classes="muted")
             with Horizontal(id="briefing-cards"):
                 with Vertical(classes="card", id="persona-card") as card:
                     card.border_title = self.t("briefing.persona")
@@ -74,20 +76,20 @@ class BriefingScreen(TrainerScreen):
                             lines.append(
                                 Content.styled(" · ".join(persona.traits), "italic $text-muted")
                             )
-                    yield Static(Content("\n").join(lines))
+                    yield FoldedStatic(Content("\n").join(lines))
                 with Vertical(classes="card", id="account-card") as card:
                     card.border_title = self.t("briefing.account")
-                    yield Static(table(fact_rows(language, scenario)))
+                    yield FoldedStatic(table(fact_rows(language, scenario)))
             with Vertical(classes="card", id="objectives") as card:
                 card.border_title = self.t("briefing.objectives")
-                yield Static(
+                yield FoldedStatic(
                     Content("\n").join(Content(f"• {tidy(o)}") for o in objectives(scenario))
                 )
             with Vertical(classes="card", id="passing") as card:
                 card.border_title = self.t("briefing.passing")
                 yield Static(self.t("briefing.passing.text", mark=scenario.pass_mark), markup=False)
             yield Button(self.t("briefing.start"), id="start-call", variant="primary")
-        yield Footer(compact=True)
+        yield TrainerFooter()
 
     def on_mount(self) -> None:
         # Focus the page, not the button: the top of the briefing stays in view at 80×24.

@@ -18,13 +18,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from trainer.scenarios.model import Meter, Scenario
+from trainer.services.briefing import call_rows
 from trainer.tui.i18n import label
 from trainer.tui.screens.base import TrainerScreen
 from trainer.tui.textfmt import tidy
+from trainer.tui.widgets.folded import Folded, FoldedStatic
+from trainer.tui.widgets.footer import TrainerFooter
 from trainer.tui.widgets.meters import MeterPanel
 from trainer.tui.widgets.stages import StageProgress
 from trainer.tui.widgets.timer import CallTimer
@@ -92,13 +95,23 @@ class CallScreen(TrainerScreen):
                 panel = MeterPanel(language, meters, id="meters")
                 panel.border_title = self.t("call.meters")
                 yield panel
+                with VerticalScroll(id="account") as box:
+                    # the facts a trainee looks up mid-call: name, amount, card, due date
+                    box.border_title = self.t("briefing.account")
+                    yield FoldedStatic(
+                        Content("\n").join(
+                            Content.assemble((name, "bold"), " ", tidy(value))
+                            for name, value in call_rows(language, self.scenario)
+                        ),
+                        id="account-facts",
+                    )
                 with VerticalScroll(id="hint-box") as box:
                     box.border_title = self.t("call.hint")
-                    yield Static("", id="hint")
+                    yield FoldedStatic("", id="hint")
         yield Input(placeholder=self.t("call.input_placeholder"), id="say", max_length=MAX_LINE)
         yield OptionList(id="choices", markup=False)
         yield Static("", id="call-end", markup=False)
-        yield Footer(compact=True)
+        yield TrainerFooter()
 
     def on_mount(self) -> None:
         self.query_one("#say", Input).cursor_blink = self.trainer.cursor_blink
@@ -190,7 +203,7 @@ class CallScreen(TrainerScreen):
         if ending is None or ending[1].good:  # a failed call never reaches "close"
             self.query_one("#stages", StageProgress).set_stage(self.session.stage)
         self.query_one("#transcript", Transcript).scroll_end(animate=False)
-        self.query_one("#hint-box").display = False
+        self._show_hint(False)
         self._status()
         if self.session.finished:
             if not self.ended:
@@ -208,7 +221,8 @@ class CallScreen(TrainerScreen):
             if options:
                 for number, option in enumerate(options, 1):
                     said = tidy(option.text)
-                    choices.add_option(Option(Content(f"{number}{glue(said, '. ', '、')}{said}")))
+                    label = Content(f"{number}{glue(said, '. ', '、')}")
+                    choices.add_option(Option(Folded(Content(said), prefix=label)))
                 choices.highlighted = 0
             else:
                 choices.add_option(Option(Content(self.t("call.no_options")), disabled=True))
@@ -312,10 +326,10 @@ class CallScreen(TrainerScreen):
         if not self.live or self.ended:
             return
         if hint_box.display:
-            hint_box.display = False
+            self._show_hint(False)
             return
         hint = self.session.hint()
-        shown = self.query_one("#hint", Static)
+        shown = self.query_one("#hint", FoldedStatic)
         if hint is None:
             shown.update(self.t("call.hint.none"))
         else:
@@ -324,7 +338,12 @@ class CallScreen(TrainerScreen):
                     (tidy(hint.text), "bold"), "\n\n", (tidy(hint.why), "italic $text-muted")
                 )
             )
-        hint_box.display = True
+        self._show_hint(True)
+
+    def _show_hint(self, shown: bool) -> None:
+        """The hint takes the account card's place in the sidebar while it is open."""
+        self.query_one("#hint-box").display = shown
+        self.query_one("#account").display = not shown
 
     def action_switch_mode(self) -> None:
         """Switch between typing (free) and choosing (guided) for the rest of the call."""
@@ -341,7 +360,7 @@ class CallScreen(TrainerScreen):
         self.coaching = "assessment" if self.live else "live"
         self.query_one("#transcript", Transcript).set_show_findings(self.live)
         if not self.live:
-            self.query_one("#hint-box").display = False
+            self._show_hint(False)
         self.notify(self.t("call.coaching_now", coaching=self.t(f"coaching.{self.coaching}")))
         self._status()
 

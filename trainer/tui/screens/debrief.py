@@ -5,19 +5,21 @@ Also the replay screen of the history: the same view of any stored session.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Footer, Static
 
 from trainer.services.debrief_view import DebriefView
 from trainer.tui import keys
 from trainer.tui.i18n import label, text
 from trainer.tui.screens.base import TrainerScreen
 from trainer.tui.textfmt import tidy
+from trainer.tui.widgets.folded import FoldedStatic
+from trainer.tui.widgets.footer import TrainerFooter
 from trainer.tui.widgets.timer import format_duration
 from trainer.tui.widgets.transcript import Entry, TranscriptEntry, glue, highlight_spans
 
@@ -65,7 +67,7 @@ def checks_block(language: str, view: DebriefView) -> Content:
         mark, style = ("✓", "$text-success") if check.met else ("✗", "$text-error")
         state = text(language, "debrief.check.met" if check.met else "debrief.check.missed")
         line = Content.assemble(
-            (f"{mark} ", f"bold {style}"), (check.title, "bold"), (f" ({state})", style)
+            (f"{mark} ", f"bold {style}"), (tidy(check.title), "bold"), (f" ({state})", style)
         )
         if check.evidence:
             where = (
@@ -82,7 +84,9 @@ def checks_block(language: str, view: DebriefView) -> Content:
                 ]
             )
         if check.why and not check.met:
-            line = Content("\n").join([line, Content.styled("    " + check.why, "$text-muted")])
+            line = Content("\n").join(
+                [line, Content.styled("    " + tidy(check.why), "$text-muted")]
+            )
         lines.append(line)
     return Content("\n").join(lines)
 
@@ -145,26 +149,29 @@ class DebriefScreen(TrainerScreen):
         language = self.trainer.language
         view = self.view
         with VerticalScroll(id="debrief"):
-            yield Static(
+            yield FoldedStatic(
                 Content.assemble(
                     (text(language, "debrief.heading") + " · ", "bold $accent"),
                     (view.title, "bold"),
                 ),
                 id="debrief-title",
             )
-            yield Static(verdict(language, view), id="verdict")
+            yield FoldedStatic(verdict(language, view), id="verdict")
             if view.checks:
                 with Vertical(classes="card", id="checks") as card:
                     card.border_title = text(language, "debrief.checks")
-                    yield Static(checks_block(language, view))
+                    yield FoldedStatic(checks_block(language, view))
             with Vertical(classes="card", id="findings") as card:
                 card.border_title = text(language, "debrief.findings")
-                yield Static(findings_block(language, view))
+                yield FoldedStatic(findings_block(language, view))
             if view.missed_moves:
                 with Vertical(classes="card", id="missed") as card:
                     card.border_title = text(language, "debrief.missed_moves")
-                    yield Static(
-                        Content("\n").join(Content(f"• {move}") for move in view.missed_moves)
+                    dated = self._dated()
+                    yield FoldedStatic(
+                        Content("\n").join(
+                            Content(f"• {tidy(dated(move))}") for move in view.missed_moves
+                        )
                     )
             with Vertical(classes="card", id="debrief-transcript") as card:
                 card.border_title = text(language, "debrief.transcript")
@@ -179,10 +186,29 @@ class DebriefScreen(TrainerScreen):
                         ),
                         show_findings=True,
                     )
-        yield Footer(compact=True)
+        yield TrainerFooter()
 
     def on_mount(self) -> None:
         self.query_one("#debrief", VerticalScroll).focus()
+
+    def _dated(self) -> Callable[[str], str]:
+        """The scenario's lines with their dates moved to the day the call was made, as the
+        call showed them (`trainer.tui.dates`); the approved lines of missed moves come
+        from the scenario as written."""
+        from datetime import datetime
+
+        from trainer.records import StoreError
+        from trainer.tui.dates import shift_text, written_call_date
+
+        scenario = self.backend.scenario(self.view.scenario_id)
+        try:
+            day = datetime.fromisoformat(self.backend.record(self.session_id).started_at).date()
+        except (StoreError, ValueError):
+            return str
+        written = written_call_date(scenario, day) if scenario is not None else None
+        if written is None:
+            return str
+        return lambda line: shift_text(line, written, day)
 
     def _next_scenario(self) -> str | None:
         """The call after this one in the home list (same language), or the suggested one."""

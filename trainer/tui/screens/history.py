@@ -12,12 +12,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import DataTable, Footer, Sparkline, Static
+from textual.widgets import DataTable, Sparkline, Static
 
 from trainer.safetext import visible
 from trainer.services.backend import PastSession
 from trainer.tui.i18n import label, text
 from trainer.tui.screens.base import TrainerScreen
+from trainer.tui.textfmt import clip
+from trainer.tui.widgets.footer import TrainerFooter
 
 
 def when(stamp: str) -> str:
@@ -61,7 +63,7 @@ class HistoryScreen(TrainerScreen):
         yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
         yield Static("", id="history-empty", markup=False)
         yield Static(self.t("history.resume_hint"), classes="muted", markup=False)
-        yield Footer(compact=True)
+        yield TrainerFooter()
 
     def on_mount(self) -> None:
         self.reload()
@@ -69,6 +71,12 @@ class HistoryScreen(TrainerScreen):
 
     def on_screen_resume(self) -> None:
         self.reload()
+
+    def on_resize(self) -> None:
+        """Fit the title column to the new width."""
+        table = self.query_one("#sessions", DataTable)
+        if table.size.width != getattr(self, "_laid_out_for", table.size.width):
+            self.reload()
 
     def reload(self) -> None:
         """Fill the chart and the table from the store."""
@@ -84,12 +92,24 @@ class HistoryScreen(TrainerScreen):
         table.clear(columns=True)
         cells = [self._cells(row) for row in self.rows]
         keys = ("when", "status", "score", "outcome", "mode", "scenario")
-        for column, key in enumerate(keys):
-            heading = self.t(f"history.col.{key}")
-            width = max([cell_len(heading)] + [cell_len(c[column].plain) for c in cells])
-            table.add_column(heading, key=key, width=min(width, 40))
+        widths = [
+            max(
+                [cell_len(self.t(f"history.col.{key}"))]
+                + [cell_len(c[column].plain) for c in cells]
+            )
+            for column, key in enumerate(keys)
+        ]
+        # the title takes what the other columns leave (each column has a cell of padding
+        # on both sides, and one cell goes to the scroll bar); a longer title ends in "…"
+        room = (table.size.width or self.app.size.width - 2) - 1 - 2 * len(keys)
+        widths[-1] = max(8, min(widths[-1], 40, room - sum(widths[:-1])))
+        for key, width in zip(keys, widths, strict=True):
+            table.add_column(clip(self.t(f"history.col.{key}"), width), key=key, width=width)
         for row, row_cells in zip(self.rows, cells, strict=True):
+            title = row_cells[-1]
+            row_cells[-1] = Text(clip(title.plain, widths[-1]), style=title.style)
             table.add_row(*row_cells, key=row.id)
+        self._laid_out_for = table.size.width
         empty = self.query_one("#history-empty", Static)
         empty.update(Content(self.t("history.none")) if not self.rows else Content(""))
         empty.display = not self.rows

@@ -8,13 +8,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from trainer.scenarios.model import Scenario
 from trainer.services.backend import STAGE_ORDER
 from trainer.tui.i18n import label, text
 from trainer.tui.screens.base import TrainerScreen
+from trainer.tui.widgets.footer import TrainerFooter
 
 
 def scenario_prompt(
@@ -90,7 +91,7 @@ class HomeScreen(TrainerScreen):
         yield Static("", id="suggestion", markup=False)
         yield Input(placeholder=self.t("home.search"), id="search", max_length=100)
         yield OptionList(id="scenarios", markup=False)
-        yield Footer(compact=True)
+        yield TrainerFooter()
 
     def on_mount(self) -> None:
         self.query_one("#search", Input).cursor_blink = self.trainer.cursor_blink

@@ -5,10 +5,11 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Center, Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
 from trainer.tui.i18n import LANGUAGES
 from trainer.tui.screens.base import TrainerScreen
+from trainer.tui.widgets.footer import TrainerFooter
 
 MODES = ("free", "guided")
 COACHING = ("live", "assessment")
@@ -55,7 +56,7 @@ class StartScreen(TrainerScreen):
                                 self.t(f"coaching.{coaching}"), value=coaching == app.coaching
                             )
             yield Button(self.t("start.continue"), id="continue", variant="primary")
-        yield Footer(compact=True)
+        yield TrainerFooter()
 
     def on_mount(self) -> None:
         name = self.query_one("#name", Input)

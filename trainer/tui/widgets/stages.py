@@ -6,6 +6,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from trainer.tui.i18n import label
+from trainer.tui.textfmt import cells
 from trainer.vocab import CALL_STAGES
 
 
@@ -26,15 +27,43 @@ class StageProgress(Static):
         self.refresh()
 
     def render(self) -> Content:
-        parts: list[Content | tuple[str, str] | str] = []
-        for index, stage in enumerate(CALL_STAGES):
-            if index:
-                parts.append((" › ", "$text-muted"))
-            name = label(self.language, "callstage", stage)
-            if stage == self.current:
-                parts.append((f" {name} ", "bold reverse $accent"))
-            elif stage in self.reached:
-                parts.append((f"✓{name}", "$text-success"))
-            else:
-                parts.append((name, "$text-muted"))
-        return Content.assemble(*parts)
+        return stage_line(self.language, self.current, self.reached, self.content_size.width)
+
+
+def stage_line(language: str, current: str | None, reached: set[str], width: int) -> Content:
+    """Every call stage on one line of at most ``width`` cells.
+
+    When the names do not fit (English at 80 columns, once stages are ticked), the
+    separators tighten first, then the names of the other stages are cut with "…";
+    the current stage's name is always whole.
+    """
+    names = {stage: label(language, "callstage", stage) for stage in CALL_STAGES}
+    for separator in (" › ", "›"):
+        line = _line(names, current, reached, separator)
+        if width <= 0 or cells(line.plain) <= width:
+            return line
+    longest = max(len(name) for name in names.values())
+    for keep in range(longest - 1, 0, -1):
+        short = {
+            stage: name if stage == current or len(name) <= keep else name[: keep - 1] + "…"
+            for stage, name in names.items()
+        }
+        line = _line(short, current, reached, "›")
+        if cells(line.plain) <= width:
+            return line
+    return line
+
+
+def _line(names: dict[str, str], current: str | None, reached: set[str], separator: str) -> Content:
+    parts: list[Content | tuple[str, str] | str] = []
+    for index, stage in enumerate(CALL_STAGES):
+        if index:
+            parts.append((separator, "$text-muted"))
+        name = names[stage]
+        if stage == current:
+            parts.append((f" {name} ", "bold reverse $accent"))
+        elif stage in reached:
+            parts.append((f"✓{name}", "$text-success"))
+        else:
+            parts.append((name, "$text-muted"))
+    return Content.assemble(*parts)

@@ -13,13 +13,12 @@ from dataclasses import dataclass, field
 
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.geometry import Size
-from textual.widgets import Static
 
 from trainer.grading.findings import Finding
 from trainer.safetext import visible
 from trainer.tui.i18n import label, text
-from trainer.tui.textfmt import line_starts, tidy
+from trainer.tui.textfmt import tidy
+from trainer.tui.widgets.folded import FoldedStatic
 
 #: Style of the words that triggered a finding (theme variables, no literal colours).
 HIGHLIGHT = "bold underline $text-error on $error-muted"
@@ -134,40 +133,6 @@ def render_finding(language: str, finding: Finding) -> Content:
         suggestion,
     )
     return Content("\n").join([head, better])
-
-
-def fold(content: Content, width: int) -> Content:
-    """``content`` with its line breaks placed by `line_starts` for ``width`` cells.
-
-    Textual wraps at spaces and folds a Chinese sentence (which has none) at the
-    exact width, so a number could be cut in two ("63|80块") or a line could start
-    with "。". Each paragraph is broken here instead; every line then fits, so
-    Textual has nothing left to wrap.
-    """
-    if width <= 0:
-        return content
-    lines: list[Content] = []
-    for paragraph in content.split("\n"):
-        starts = line_starts(paragraph.plain, width)
-        pieces = paragraph.divide(starts) if starts else [paragraph]
-        lines.extend(piece.rstrip() for piece in pieces)
-    return Content("\n").join(lines)
-
-
-class FoldedStatic(Static):
-    """A `Static` whose text breaks lines by the rules of `fold` (Chinese-aware)."""
-
-    def render(self) -> Content:
-        visual = self.visual
-        if not isinstance(visual, Content):
-            return visual  # type: ignore[return-value]
-        return fold(visual, self.content_size.width)
-
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        visual = self.visual
-        if not isinstance(visual, Content) or width <= 0:
-            return super().get_content_height(container, viewport, width)
-        return len(fold(visual, width).plain.split("\n"))
 
 
 class TranscriptEntry(FoldedStatic):

@@ -7,6 +7,7 @@ store and the report writers can use them without compiling a rulebook.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import total_ordering
 from typing import Any, Literal
@@ -142,3 +143,17 @@ class TurnFinding:
     turn: int
     text: str
     finding: Finding
+
+
+def by_rule(findings: Sequence[TurnFinding]) -> list[tuple[TurnFinding, tuple[Finding, ...]]]:
+    """Findings as a reader wants them: one entry per rule per line (its first finding),
+    with every finding of that rule in that line (all the words it flagged), in order.
+
+    The grader reports each stretch of words it flags (a line can disclose the debt
+    twice); a debrief that repeated the same rule, why and better wording for each would
+    read as several mistakes.
+    """
+    groups: dict[tuple[int, str], list[TurnFinding]] = {}
+    for found in findings:
+        groups.setdefault((found.turn, found.finding.rule), []).append(found)
+    return [(items[0], tuple(item.finding for item in items)) for items in groups.values()]

@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
+from trainer.grading.findings import by_rule
 from trainer.scenarios.model import OUTCOME_LABELS
 
 if TYPE_CHECKING:
@@ -161,11 +162,10 @@ def render_text(debrief: Debrief, record: SessionRecord | None = None) -> str:
     lines += ["", f"{lab['findings']}:"]
     if not debrief.findings:
         lines.append(f"  {lab['none']}")
-    for found in debrief.findings:
+    for found, same in by_rule(debrief.findings):
         f = found.finding
-        lines.append(
-            f"  [{f.severity}] {f.rule} {f.category} — {turn(found.turn)}: “{_one_line(f.match)}”"
-        )
+        words = " … ".join(_one_line(each.match) for each in same)
+        lines.append(f"  [{f.severity}] {f.rule} {f.category} — {turn(found.turn)}: “{words}”")
         lines.append(f"      {f.message}")
         if f.suggestion:
             lines.append(f"      {lab['better']}: {f.suggestion}")
@@ -261,12 +261,13 @@ def render_html(debrief: Debrief, record: SessionRecord | None = None) -> str:
         parts.append(f"<p>{esc(lab['none'])}</p>")
     else:
         parts.append("<ul>")
-        for found in debrief.findings:
+        for found, same in by_rule(debrief.findings):
             f = found.finding
+            marks = " … ".join(f"<mark>{esc(each.match)}</mark>" for each in same)
             parts.append(
                 f'<li><span class="sev {esc(f.severity)}">{esc(f.severity)}</span>'
                 f" {esc(f.rule)} · {esc(f.category)} · {esc(turn(found.turn))}"
-                f": <mark>{esc(f.match)}</mark><div>{esc(f.message)}</div>"
+                f": {marks}<div>{esc(f.message)}</div>"
                 + (f"<div>{esc(lab['better'])}: {esc(f.suggestion)}</div>" if f.suggestion else "")
                 + "</li>"
             )

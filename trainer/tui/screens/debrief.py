@@ -13,6 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 
+from trainer.grading.findings import by_rule
 from trainer.services.debrief_view import DebriefView
 from trainer.tui import keys
 from trainer.tui.i18n import label, text
@@ -96,7 +97,7 @@ def findings_block(language: str, view: DebriefView) -> Content:
     if not view.findings:
         return Content.styled(text(language, "debrief.findings.none"), "$text-success")
     blocks: list[Content] = []
-    for found in view.findings:
+    for found, same in by_rule(view.findings):
         f = found.finding
         severity = label(language, "severity", f.severity)
         category = label(language, "category", f.category)
@@ -107,7 +108,7 @@ def findings_block(language: str, view: DebriefView) -> Content:
             " · ",
             (category, "italic"),
         )
-        said = Content.assemble("  “", highlight_spans(found.text, [f]), "”")
+        said = Content.assemble("  “", highlight_spans(found.text, list(same)), "”")
         why = Content.assemble(
             "  ", (text(language, "call.finding.why") + glue(f.message), "bold"), tidy(f.message)
         )

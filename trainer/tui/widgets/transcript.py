@@ -99,8 +99,11 @@ def render_entry(language: str, entry: Entry, *, show_findings: bool) -> Content
             )
         )
     if is_agent and show_findings:
-        for finding in entry.findings:
-            parts.append(render_finding(language, finding))
+        shown: set[str] = set()
+        for finding in entry.findings:  # one card per rule; every flagged word is marked
+            if finding.rule not in shown:
+                shown.add(finding.rule)
+                parts.append(render_finding(language, finding))
     return Content("\n").join(parts)
 
 

@@ -226,3 +226,26 @@ def test_many_first_runs_at_once_on_a_fresh_home(tmp_path: Path) -> None:
     assert failed == []
     with Store(tmp_path / "trainer.db") as store:
         assert store.schema_version == SCHEMA_VERSION
+
+
+def test_a_call_switched_to_guided_is_stored_as_mixed_and_replays_each_line_its_way(
+    tmp_path: Path,
+) -> None:
+    from trainer.scoring.replay import replay
+
+    content = load_fixture_content()
+    scenario = content.scenarios[ZH]
+    with _store(tmp_path) as store:
+        session = Session.new(scenario, content, seed=5, grader=FakeGrader(), store=store)
+        session.start()
+        session.say("您好,我是示例银行信用卡中心的小王,工号1024")
+        assert session.modes_used() == ["free"]
+        session.choose(0)  # the trainee pressed F3 and picked a line
+        assert session.modes_used() == ["free", "guided"]
+        record = store.load(session.id or "")
+        assert record.mode == "free" and record.mode_used == "mixed"
+        agent = [t.index for t in record.turns if t.speaker == "agent"]
+        assert [record.guided_turn(i) for i in agent] == [False, True]
+        assert replay(record, scenario, content).exact  # typed line said, picked line chosen
+        listed = store.list_sessions()[0]
+        assert listed.mode_used == "mixed"

@@ -690,6 +690,9 @@ class Session:
         self._used: set[str] = set()
         #: ``anywhere`` moves said where no node expected them (their nodes pass later).
         self._said: set[str] = set()
+        #: Agent turns picked from the guided options (the rest were typed): a call may
+        #: switch modes (F3), and a replay must take each line the way it was made.
+        self._guided_turns: list[int] = []
         self._last_missed: str | None = None  # the node of the last miss, if the last line was one
         self._party: Party = scenario.party
         self._turns: list[Turn] = []
@@ -796,6 +799,7 @@ class Session:
         self._facts = set(record.facts)
         self._used = set(state.get("used") or ())
         self._said = set(state.get("said") or ())
+        self._guided_turns = [int(i) for i in state.get("guided_turns") or ()]
         party = state.get("party")
         if party in ("debtor", "third_party", "unknown"):
             self._party = party
@@ -1179,6 +1183,8 @@ class Session:
             tuple(made),
         )
         self._turns.append(agent)
+        if isinstance(reader, _Chosen):
+            self._guided_turns.append(agent.index)
         events.extend(
             MeterEvent(name, before.get(name, 0), value)
             for name, value in self._meters.items()
@@ -1211,6 +1217,16 @@ class Session:
             [i for i, intent in self.intents.items() if intent.anywhere]
             + list(self.scenario.anywhere)
         )
+
+    def modes_used(self) -> list[str]:
+        """``["free"]``, ``["guided"]`` or both: how the agent's lines were made so far
+        (the starting mode when no line was said yet)."""
+        agent = [t.index for t in self._turns if t.speaker == "agent"]
+        if not agent:
+            return [self.mode]
+        guided = set(self._guided_turns)
+        used = {"guided" if index in guided else "free" for index in agent}
+        return sorted(used)
 
     def _introduce(self, text: str) -> None:
         """Take the name, staff number or call-back number the agent gave for their own,
@@ -1464,6 +1480,8 @@ class Session:
             "party": self._party,
             "used": sorted(self._used),
             "said": sorted(self._said),
+            "guided_turns": list(self._guided_turns),
+            "modes": self.modes_used(),
             "from_node": self.from_node,
             "call_time": call_time.strftime("%H:%M") if call_time is not None else None,
         }

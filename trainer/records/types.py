@@ -273,6 +273,24 @@ class SessionRecord:
         """True once the call reached an ending."""
         return self.status == "finished"
 
+    @property
+    def mode_used(self) -> str:
+        """How the lines were made: ``free``, ``guided``, or ``mixed`` when the trainee
+        switched during the call (the stored ``mode`` is the one the call started in)."""
+        modes = self.state.get("modes") if isinstance(self.state, dict) else None
+        if isinstance(modes, list) and len(modes) > 1:
+            return "mixed"
+        if isinstance(modes, list) and modes in (["free"], ["guided"]):
+            return str(modes[0])
+        return self.mode
+
+    def guided_turn(self, index: int) -> bool:
+        """Whether the agent turn ``index`` was picked from the guided options."""
+        picked = self.state.get("guided_turns") if isinstance(self.state, dict) else None
+        if isinstance(picked, list):
+            return index in picked
+        return self.mode == "guided"
+
     def to_json(self) -> dict[str, Any]:
         """Plain JSON form, turns included (the export format)."""
         return {

@@ -119,7 +119,7 @@ def _replay(
                 return None
             ctx = session.context()
             grader.next = stored_findings(turn)
-            if record.mode == "guided":
+            if record.guided_turn(turn.index):
                 texts = [option.text for option in session.options()]
                 if turn.text not in texts:
                     return None

@@ -311,7 +311,7 @@ class Backend:
                     scenario_id=record.scenario_id,
                     title=scenario.title if scenario else record.scenario_id,
                     started_at=record.started_at,
-                    mode=record.mode,
+                    mode=record.mode_used,
                     status=record.status,
                     outcome=record.outcome,
                     score=score,

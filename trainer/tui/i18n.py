@@ -36,6 +36,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "mode.guided": ("引导选择(选话术)", "Guided: pick lines"),
     "mode.free.short": ("自由输入", "free"),
     "mode.guided.short": ("引导选择", "guided"),
+    "mode.mixed.short": ("混合", "mixed"),
     "coaching.live": ("实时指导", "Live coaching"),
     "coaching.assessment": ("考核(事后反馈)", "Assessment"),
     "coaching.live.short": ("实时指导", "coaching"),

@@ -20,7 +20,7 @@ from trainer.cli.util import MAX_SEED, Handler, UsageError, guard, whole_number
 if TYPE_CHECKING:
     from trainer.engine.events import Event
     from trainer.engine.session import Grader, Session
-    from trainer.records.sqlite import Store
+    from trainer.records.sqlbase import SqlStore as Store
     from trainer.scenarios.loader import ContentSet, Loaded
     from trainer.scenarios.model import Scenario
 
@@ -236,11 +236,13 @@ def _meters(pairs: list[str]) -> dict[str, int]:
 def cmd_play(args: argparse.Namespace) -> int:
     """``trainer play``: a call in the terminal or from a script."""
     from trainer.engine.session import Session
-    from trainer.records.sqlite import Store
+    from trainer.records.stores import open_store
 
     if not args.scenario and not args.resume:
         raise UsageError("name a SCENARIO (or --resume ID)")
-    store: Store | None = None if args.no_save else Store.open(args.home)
+    store: Store | None = (
+        None if args.no_save else open_store(getattr(args, "store", None), args.home)
+    )
     try:
         if args.resume:
             if store is None:

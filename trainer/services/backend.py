@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from trainer.engine.session import Session
     from trainer.grading.rulebook import Rulebook
     from trainer.records import SessionRecord
-    from trainer.records.sqlite import Store
+    from trainer.records.sqlbase import SqlStore as Store
     from trainer.scenarios.loader import ContentSet
 
 #: Programme stages in the order the home screen lists them.
@@ -127,18 +127,20 @@ class Backend:
         clock: Callable[[], datetime] = datetime.now,
         seed: int | None = None,
         rulebooks: dict[str, str | Path] | None = None,
+        store_url: str | None = None,
     ) -> Backend:
-        """Load the content (shipped by default) and open the store under ``home``.
+        """Load the content (shipped by default) and open the store: ``store_url``
+        (``--store``, else ``$TRAINER_STORE``), else the SQLite file under ``home``.
 
         ``rulebooks`` maps a locale to a rulebook name or file to grade with
         instead of the shipped one (tests use a frozen rulebook).
         """
         from trainer.paths import home_dir
-        from trainer.records.sqlite import Store
+        from trainer.records.stores import open_store
         from trainer.services.content import load_content
 
         folder = home_dir(home)
-        store = Store.open(folder)
+        store = open_store(store_url, folder)
         # Loading the content takes a few seconds on a large tree: do it in the
         # background while the trainee reads the start screen.
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="trainer-content")

@@ -65,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
             getattr(args, "home", None),
             content_paths=content or None,
             language=getattr(args, "language", None),
+            store_url=getattr(args, "store", None),
         )
     except (ContentError, StoreError, OSError) as exc:
         sys.stderr.write(f"trainer: {exc}\n")

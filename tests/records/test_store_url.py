@@ -58,7 +58,7 @@ def test_db_upgrade_and_status(run_cli, pg_server, tmp_path: Path) -> None:  # t
     behind = run_cli("--store", url, "history", "--home", home)
     assert behind.returncode == 2 and "trainer db upgrade" in behind.stderr
     status = run_cli("db", "status", "--store", url, "--home", home)
-    assert status.returncode == 1 and "v0, this trainer uses v1" in status.stdout
+    assert status.returncode == 1 and f"v0, this trainer uses v{SCHEMA_VERSION}" in status.stdout
     up = run_cli("db", "upgrade", "--store", url, "--home", home)
     assert up.returncode == 0 and f"v0 → v{SCHEMA_VERSION}" in up.stdout
     again = run_cli("db", "upgrade", "--store", url, "--home", home)

@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "trainer.cli.intents",  # intents learn
     "trainer.cli.records",  # debrief, history, report, regrade, export, import
     "trainer.cli.db",  # db upgrade, db status
+    "trainer.cli.classroom",  # class, assign, assignments
     "trainer.tui.commands",  # tui (default when no command is given on a terminal)
 )
 
@@ -41,6 +42,7 @@ COMMAND_HOMES = {
         ("debrief", "history", "report", "regrade", "export", "import"), "trainer.cli.records"
     ),
     "db": "trainer.cli.db",
+    **dict.fromkeys(("class", "assign", "assignments"), "trainer.cli.classroom"),
     "tui": "trainer.tui.commands",
 }
 

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from trainer.cli.util import Handler, UsageError, guard, whole_number
+from trainer.cli.util import Handler, UsageError, guard, iso_date, whole_number
 
 if TYPE_CHECKING:
     from trainer.records import SessionRecord
@@ -304,17 +304,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     """``trainer report``: per-trainee and per-scenario summary as CSV, JSON or HTML."""
     import fnmatch
     import json
-    from datetime import date
 
     from trainer.scoring.saved import Scorer
     from trainer.services.report import Report, to_csv, to_html, to_json
 
-    since = None
-    if args.since:
-        try:
-            since = date.fromisoformat(args.since).isoformat()
-        except ValueError:
-            raise UsageError(f"--since {args.since!r} is not a date (YYYY-MM-DD)") from None
+    since = iso_date(args.since, "--since")
     with _store(args) as store:
         for spec in args.define_cohort:
             name, sep, members = spec.partition("=")

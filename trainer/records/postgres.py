@@ -35,6 +35,7 @@ from psycopg_pool import ConnectionPool
 from trainer.records.dberrors import guarded_by
 from trainer.records.journal import Journal
 from trainer.records.sqlbase import (
+    CLASSROOM_SCHEMA,
     GUARDED_METHODS,
     Cursor,
     SqlStore,
@@ -99,6 +100,8 @@ MIGRATIONS: tuple[str, ...] = (
         value TEXT NOT NULL
     );
     """,
+    # v2: classes, their members (sign-in token digests) and assignments
+    CLASSROOM_SCHEMA,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

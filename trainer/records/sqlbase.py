@@ -18,6 +18,15 @@ from contextlib import AbstractContextManager
 from dataclasses import replace
 from typing import Any, Protocol
 
+from trainer.records.classroom import (
+    ROLES,
+    Assignment,
+    Member,
+    Role,
+    check_name,
+    new_token,
+    token_digest,
+)
 from trainer.records.dberrors import BadRow, int_cell, text_cell
 from trainer.records.types import (
     STATUSES,
@@ -250,20 +259,24 @@ class SqlStore:
 
     # ------------------------------------------------------------ reading
 
-    def resolve_id(self, prefix: str) -> str:
-        """The full id of the session whose id starts with ``prefix`` (at least 4 characters)."""
+    def resolve_id(self, prefix: str, *, trainee: str | None = None) -> str:
+        """The full id of the session whose id starts with ``prefix`` (at least 4
+        characters); with ``trainee``, only among that trainee's sessions."""
         given = prefix.strip()
         prefix = given.lower()
+        owner, args = ("", ()) if trainee is None else (" AND trainee = ?", (trainee,))
         with self._reading() as db:
             # exact first, as given: a row stored before ids were checked stays reachable
             for candidate in dict.fromkeys((given, prefix)):
-                exact = db.execute("SELECT id FROM sessions WHERE id = ?", (candidate,)).fetchone()
+                exact = db.execute(
+                    f"SELECT id FROM sessions WHERE id = ?{owner}", (candidate, *args)
+                ).fetchone()
                 if exact:
                     return str(exact["id"])
             if len(prefix) < 4 or not all(c in "0123456789abcdef" for c in prefix):
                 raise StoreError(f"no session {prefix!r}")
             rows = db.execute(
-                "SELECT id FROM sessions WHERE id LIKE ? LIMIT 2", (prefix + "%",)
+                f"SELECT id FROM sessions WHERE id LIKE ?{owner} LIMIT 2", (prefix + "%", *args)
             ).fetchall()
         if not rows:
             raise StoreError(f"no session {prefix!r}")
@@ -374,6 +387,119 @@ class SqlStore:
             rows = db.execute("SELECT key, value FROM settings ORDER BY key").fetchall()
         return {str(r["key"]): str(r["value"]) for r in rows}
 
+    # ------------------------------------------------------------ classes
+
+    def create_class(self, name: str) -> str:
+        """Create a class (its name checked and trimmed); StoreError when it exists."""
+        name = check_name(name, "class")
+        with self._transaction() as db:
+            if db.execute("SELECT 1 AS one FROM classes WHERE name = ?", (name,)).fetchone():
+                raise StoreError(f"class {name!r} already exists")
+            db.execute("INSERT INTO classes (name, created_at) VALUES (?, ?)", (name, now()))
+        return name
+
+    def classes(self) -> list[tuple[str, int, int]]:
+        """Every class: (name, members, assignments), by name."""
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT c.name,"
+                " (SELECT COUNT(*) FROM members m WHERE m.class_name = c.name) AS members,"
+                " (SELECT COUNT(*) FROM assignments a WHERE a.class_name = c.name) AS work"
+                " FROM classes c ORDER BY c.name"
+            ).fetchall()
+        return [(str(r["name"]), int(r["members"]), int(r["work"])) for r in rows]
+
+    def add_member(self, class_name: str, name: str, role: Role = "trainee") -> str:
+        """Add ``name`` to a class (or give them a new token) and return their token.
+
+        The token is shown only here; the store keeps its digest (`token_digest`), so
+        a new token replaces the old one, which stops working.
+        """
+        name = check_name(name, role)
+        if role not in ROLES:
+            raise StoreError(f"unknown role {role!r} (trainee or instructor)")
+        token = new_token()
+        with self._transaction() as db:
+            self._require_class(db, class_name)
+            db.execute("DELETE FROM members WHERE class_name = ? AND name = ?", (class_name, name))
+            db.execute(
+                "INSERT INTO members (class_name, name, role, token_digest, joined_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (class_name, name, role, token_digest(token), now()),
+            )
+        return token
+
+    def members(self, class_name: str) -> list[Member]:
+        """A class's members, instructors first, then by name."""
+        with self._reading() as db:
+            self._require_class(db, class_name)
+            rows = db.execute(
+                "SELECT class_name, name, role, joined_at FROM members WHERE class_name = ?"
+                " ORDER BY CASE role WHEN 'instructor' THEN 0 ELSE 1 END, name",
+                (class_name,),
+            ).fetchall()
+        return [_member(r) for r in rows]
+
+    def member_for_token(self, token: str) -> Member | None:
+        """Who a sign-in token belongs to, or None (a wrong or replaced token)."""
+        with self._reading() as db:
+            row = db.execute(
+                "SELECT class_name, name, role, joined_at FROM members WHERE token_digest = ?",
+                (token_digest(token),),
+            ).fetchone()
+        return _member(row) if row else None
+
+    def create_assignment(
+        self, class_name: str, scenario_id: str, *, due: str | None, pass_mark: int | None
+    ) -> Assignment:
+        """Assign a scenario to a class; returns the assignment (id: 8 hex digits)."""
+        if pass_mark is not None and not 0 <= pass_mark <= 100:
+            raise StoreError(f"pass mark {pass_mark} is outside 0..100")
+        assignment = Assignment(
+            uuid.uuid4().hex[:8], class_name, scenario_id, due, pass_mark, now()
+        )
+        with self._transaction() as db:
+            self._require_class(db, class_name)
+            db.execute(
+                "INSERT INTO assignments (id, class_name, scenario_id, due, pass_mark,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    assignment.id,
+                    class_name,
+                    scenario_id,
+                    due,
+                    pass_mark,
+                    assignment.created_at,
+                ),
+            )
+        return assignment
+
+    def assignments(self, class_name: str) -> list[Assignment]:
+        """A class's assignments, oldest first."""
+        with self._reading() as db:
+            self._require_class(db, class_name)
+            rows = db.execute(
+                "SELECT id, class_name, scenario_id, due, pass_mark, created_at"
+                " FROM assignments WHERE class_name = ? ORDER BY created_at, id",
+                (class_name,),
+            ).fetchall()
+        return [
+            Assignment(
+                str(r["id"]),
+                str(r["class_name"]),
+                str(r["scenario_id"]),
+                None if r["due"] is None else str(r["due"]),
+                None if r["pass_mark"] is None else int(r["pass_mark"]),
+                str(r["created_at"]),
+            )
+            for r in rows
+        ]
+
+    @staticmethod
+    def _require_class(db: Db, name: str) -> None:
+        if not db.execute("SELECT 1 AS one FROM classes WHERE name = ?", (name,)).fetchone():
+            raise StoreError(f"no class {name!r} (create it with: trainer class create NAME)")
+
     @staticmethod
     def _require(db: Db, session_id: str) -> None:
         if not db.execute("SELECT 1 AS one FROM sessions WHERE id = ?", (session_id,)).fetchone():
@@ -396,7 +522,43 @@ GUARDED_METHODS = (
     "get_setting",
     "set_setting",
     "settings",
+    "create_class",
+    "classes",
+    "add_member",
+    "members",
+    "member_for_token",
+    "create_assignment",
+    "assignments",
 )
+
+#: The classroom's tables (the same in both backends' schema steps).
+CLASSROOM_SCHEMA = """
+    CREATE TABLE classes (
+        name TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE members (
+        class_name TEXT NOT NULL REFERENCES classes (name) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('trainee', 'instructor')),
+        token_digest TEXT NOT NULL UNIQUE,
+        joined_at TEXT NOT NULL,
+        PRIMARY KEY (class_name, name)
+    );
+    CREATE TABLE assignments (
+        id TEXT PRIMARY KEY,
+        class_name TEXT NOT NULL REFERENCES classes (name) ON DELETE CASCADE,
+        scenario_id TEXT NOT NULL,
+        due TEXT,
+        pass_mark INTEGER,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX assignments_class ON assignments (class_name, created_at)
+"""
+
+
+def _member(row: Row) -> Member:
+    return Member(str(row["class_name"]), str(row["name"]), row["role"], str(row["joined_at"]))
 
 
 def write_exchange(

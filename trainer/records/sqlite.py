@@ -21,7 +21,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from trainer.records.dberrors import guarded
-from trainer.records.sqlbase import GUARDED_METHODS, SqlStore, split_statements
+from trainer.records.sqlbase import (
+    CLASSROOM_SCHEMA,
+    GUARDED_METHODS,
+    SqlStore,
+    split_statements,
+)
 from trainer.records.types import SessionRecord, StoreError, TurnRecord
 
 __all__ = [
@@ -87,6 +92,8 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE turns ADD COLUMN moves TEXT NOT NULL DEFAULT '[]';
     """,
+    # v4: classes, their members (sign-in token digests) and assignments
+    CLASSROOM_SCHEMA,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

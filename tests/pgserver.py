@@ -59,7 +59,9 @@ def _free_port() -> int:
 class PgServer:
     """One PostgreSQL cluster in a temporary folder, on 127.0.0.1:``port``."""
 
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, *, durable: bool = False) -> None:
+        #: False (tests): fsync off, faster; True (benchmarks): every commit on disk
+        self.durable = durable
         self.bindir = bindir
         self.root = Path(tempfile.mkdtemp(prefix="trainer-pg-"))
         self.root.chmod(0o755)
@@ -110,8 +112,10 @@ class PgServer:
         """Start (or restart) the server and wait until it accepts connections."""
         options = (
             f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1"
-            " -c fsync=off -c full_page_writes=off -c max_connections=200"
+            " -c max_connections=200"
         )
+        if not self.durable:
+            options += " -c fsync=off -c full_page_writes=off"
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "start")
 
     def stop(self, mode: str = "fast") -> None:

@@ -163,3 +163,28 @@ def test_the_classroom_from_the_command_line(run_cli, store_url: str, tmp_path: 
     assert missing.returncode == 2 and "no class" in missing.stderr
     listed = run_cli("class", "list", *common)
     assert "春季班\t2 members\t1 assignments" in listed.stdout
+
+
+def test_the_app_signed_in_with_a_token_is_that_trainee(tmp_path: Path) -> None:
+    from trainer.services.backend import SETTING_NAME, Backend
+
+    url = f"sqlite:///{tmp_path / 'class.db'}"
+    with open_store(url, tmp_path) as store:
+        store.create_class("c")
+        token = store.add_member("c", "ana")
+        TraineeStore(store, "bo").create_session(scenario_id="zh-first-forgetful")
+    with pytest.raises(StoreError, match="not valid"):
+        Backend.open(tmp_path, store_url=url, token="wrong")
+    backend = Backend.open(tmp_path, store_url=url, token=token)
+    try:
+        assert backend.setting(SETTING_NAME) == "ana"
+        backend.remember(SETTING_NAME, "bo")  # the name comes from the token
+        assert backend.setting(SETTING_NAME) == "ana"
+        assert backend.history("bo") == [] and backend.history("ana") == []
+        scenario = backend.content.scenarios["zh-first-forgetful"]
+        session = backend.new_session(scenario, mode="free", trainee="bo")
+        session.start()
+        assert [p.id for p in backend.history("ana")] == [session.id]
+        assert backend.store.load(session.id or "").trainee == "ana"
+    finally:
+        backend.store.close()

@@ -184,6 +184,7 @@ def make_app(
     backend: Backend | None = None,
     rulebooks: dict[str, str | Path] | None = None,
     store_url: str | None = None,
+    token: str | None = None,
 ) -> TrainerApp:
     """Build the trainee app.
 
@@ -191,7 +192,8 @@ def make_app(
     data dir); ``content_paths`` replace the shipped content; ``clock`` and
     ``seed`` fix time and randomness (tests, snapshots); ``cursor_blink=False``
     makes screenshots stable; ``rulebooks`` maps a locale to a rulebook name or file;
-    ``store_url`` chooses the session store (``--store``; default the home SQLite file).
+    ``store_url`` chooses the session store (``--store``; default the home SQLite file);
+    ``token`` signs a class member in (their own sessions only).
     """
     chosen_clock = clock or datetime.now
     if backend is None:
@@ -202,5 +204,6 @@ def make_app(
             seed=seed,
             rulebooks=rulebooks,
             store_url=store_url,
+            token=token,
         )
     return TrainerApp(backend, clock=chosen_clock, cursor_blink=cursor_blink, language=language)

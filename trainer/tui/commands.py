@@ -7,6 +7,7 @@ handler, so ``trainer --help`` stays fast.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +34,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--language",
         choices=("zh-CN", "en"),
         help="interface language (default: the one remembered, else zh-CN)",
+    )
+    parser.add_argument(
+        "--token",
+        metavar="TOKEN",
+        help="sign in as a class member: their own sessions only (default: $TRAINER_TOKEN)",
     )
     parser.set_defaults(handler=run)
 
@@ -66,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
             content_paths=content or None,
             language=getattr(args, "language", None),
             store_url=getattr(args, "store", None),
+            token=getattr(args, "token", None) or os.environ.get("TRAINER_TOKEN"),
         )
     except (ContentError, StoreError, OSError) as exc:
         sys.stderr.write(f"trainer: {exc}\n")

@@ -104,7 +104,11 @@ class PgServer:
         command = [str(self.bindir / program), *args]
         if self.user is not None:
             command = ["runuser", "-u", self.user, "--", *command]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        # its own session: no signal meant for the test run's process group reaches the
+        # server, and none of the server's reaches the tests
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=120, start_new_session=True
+        )
         if done.returncode != 0:
             raise RuntimeError(f"{program} failed: {done.stderr.strip() or done.stdout.strip()}")
 

@@ -56,8 +56,9 @@ class Assignment:
 
 
 def new_token() -> str:
-    """A fresh sign-in token: 128 random bits, URL-safe."""
-    return secrets.token_urlsafe(16)
+    """A fresh sign-in token: 128 random bits as 32 hex digits (never starting with
+    ``-``, which a command line would read as an option; easy to read out and type)."""
+    return secrets.token_hex(16)
 
 
 def token_digest(token: str) -> str:

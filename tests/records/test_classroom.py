@@ -173,6 +173,7 @@ def test_the_app_signed_in_with_a_token_is_that_trainee(tmp_path: Path) -> None:
         store.create_class("c")
         token = store.add_member("c", "ana")
         TraineeStore(store, "bo").create_session(scenario_id="zh-first-forgetful")
+        store.create_assignment("c", "zh-first-forgetful", due="2099-01-01", pass_mark=70)
     with pytest.raises(StoreError, match="not valid"):
         Backend.open(tmp_path, store_url=url, token="wrong")
     backend = Backend.open(tmp_path, store_url=url, token=token)
@@ -181,10 +182,13 @@ def test_the_app_signed_in_with_a_token_is_that_trainee(tmp_path: Path) -> None:
         backend.remember(SETTING_NAME, "bo")  # the name comes from the token
         assert backend.setting(SETTING_NAME) == "ana"
         assert backend.history("bo") == [] and backend.history("ana") == []
+        [before] = backend.assignments()  # bo's attempt is not ana's
+        assert (before.trainee, before.state, before.attempts) == ("ana", "not started", 0)
         scenario = backend.content.scenarios["zh-first-forgetful"]
         session = backend.new_session(scenario, mode="free", trainee="bo")
         session.start()
         assert [p.id for p in backend.history("ana")] == [session.id]
         assert backend.store.load(session.id or "").trainee == "ana"
+        assert [row.state for row in backend.assignments()] == ["in progress"]
     finally:
         backend.store.close()

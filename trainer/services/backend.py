@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from trainer.records.classroom import TraineeStore
     from trainer.records.sqlbase import SqlStore
     from trainer.scenarios.loader import ContentSet
+    from trainer.services.classroom import Standing
 
 #: Programme stages in the order the home screen lists them.
 STAGE_ORDER: tuple[str, ...] = ("first_contact", "repeat_contact", "third_party", "special")
@@ -89,6 +90,8 @@ class Backend:
         self._unsaved: dict[str, str] = {}
         #: The class member signed in with a token (their name is fixed), or None.
         self.signed_in: str | None = None
+        #: The class of that member.
+        self.signed_in_class: str | None = None
         #: Why nothing can be saved (one line naming the database), or None.
         self.save_problem: str | None = (
             read_only_message(store.path) if getattr(store, "read_only", False) else None
@@ -149,7 +152,7 @@ class Backend:
         folder = home_dir(home)
         opened = open_store(store_url, folder)
         store: SqlStore | TraineeStore = opened
-        signed_in = None
+        signed_in = signed_in_class = None
         if token:
             member = opened.member_for_token(token)
             if member is None:
@@ -159,6 +162,7 @@ class Backend:
                 )
             signed_in = member.name
             store = TraineeStore(opened, member.name)
+            signed_in_class = member.class_name
         # Loading the content takes a few seconds on a large tree: do it in the
         # background while the trainee reads the start screen.
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="trainer-content")
@@ -173,7 +177,24 @@ class Backend:
             rulebooks=rulebooks,
         )
         backend.signed_in = signed_in
+        backend.signed_in_class = signed_in_class
         return backend
+
+    def assignments(self) -> list[Standing]:
+        """The signed-in member's assignments and where they stand (none when nobody
+        is signed in)."""
+        from trainer.records.classroom import TraineeStore
+        from trainer.scoring.saved import Scorer
+        from trainer.services.classroom import standing
+
+        store = self.store
+        if self.signed_in_class is None or not isinstance(store, TraineeStore):
+            return []
+        scorer = Scorer(self.content)
+        return [
+            standing(work, store.trainee, store, scorer)
+            for work in store.store.assignments(self.signed_in_class)
+        ]
 
     # ------------------------------------------------------------ settings
 

@@ -39,6 +39,7 @@ def pytest_configure(config: pytest.Config) -> None:
     folder = tempfile.mkdtemp(prefix="trainer-test-cache-")
     os.environ["TRAINER_CACHE_DIR"] = folder
     os.environ["TRAINER_NO_CACHE"] = "1"
+    os.environ.pop("TRAINER_STORE", None)  # a developer's own store is never a test's
     config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
     # nor the user's sessions: a call played by a test is saved in a temporary home
     # (tests that need their own home still pass --home or set TRAINER_HOME themselves)
@@ -69,3 +70,36 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str])
 
 
 wire()
+
+
+@pytest.fixture(scope="session")
+def pg_server():  # type: ignore[no-untyped-def]
+    """A real PostgreSQL server for this test process (skipped only without binaries)."""
+    from pgserver import PgServer, find_bindir
+
+    bindir = find_bindir()
+    if bindir is None:
+        pytest.skip(
+            "no PostgreSQL server binaries (initdb, pg_ctl, postgres) in pg_config --bindir,"
+            " /usr/lib/postgresql/*/bin or PATH: apt-get install postgresql"
+        )
+    server = PgServer(bindir)
+    server.start()
+    yield server
+    server.destroy()
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:  # type: ignore[no-untyped-def]
+    """A new, upgraded database on the test server."""
+    url: str = pg_server.new_store()
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of an empty store of each backend: the store suite runs on both."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'trainer.db'}"
+    url: str = request.getfixturevalue("pg_url")
+    return url

@@ -1,4 +1,8 @@
-"""The session store: schema, migrations, writes, reads, settings, resume."""
+"""The session store: schema, migrations, writes, reads, settings, resume.
+
+The tests taking ``store_url`` run on both backends: an SQLite file and a database on a
+real PostgreSQL server that the test run starts (``tests/pgserver.py``).
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "engine"))
 from engine_helpers import ZH, FakeGrader, load_fixture_content
 
 from trainer.engine.session import Session, scenario_hash
+from trainer.records.stores import open_store
 
 
 def _store(tmp_path: Path) -> Store:
@@ -61,8 +66,8 @@ def test_refuses_a_newer_schema(tmp_path: Path) -> None:
         Store(path)
 
 
-def test_write_and_read_a_session(tmp_path: Path) -> None:
-    with _store(tmp_path) as store:
+def test_write_and_read_a_session(store_url: str, tmp_path: Path) -> None:
+    with open_store(store_url, tmp_path) as store:
         sid = store.create_session(
             scenario_id="s1",
             trainee="ana",
@@ -108,8 +113,8 @@ def test_write_and_read_a_session(tmp_path: Path) -> None:
         assert store.trainees() == ["ana", "bo"]
 
 
-def test_errors_are_store_errors(tmp_path: Path) -> None:
-    with _store(tmp_path) as store:
+def test_errors_are_store_errors(store_url: str, tmp_path: Path) -> None:
+    with open_store(store_url, tmp_path) as store:
         with pytest.raises(StoreError, match="no session"):
             store.load("ffffffff")
         with pytest.raises(StoreError):
@@ -126,8 +131,8 @@ def test_errors_are_store_errors(tmp_path: Path) -> None:
         assert store.load(sid).turns == ()
 
 
-def test_settings(tmp_path: Path) -> None:
-    with _store(tmp_path) as store:
+def test_settings(store_url: str, tmp_path: Path) -> None:
+    with open_store(store_url, tmp_path) as store:
         assert store.get_setting("name") is None
         store.set_setting("name", "王")
         store.set_setting("name", "李")
@@ -135,19 +140,29 @@ def test_settings(tmp_path: Path) -> None:
         assert store.settings() == {"name": "李", "theme": "dark"}
 
 
-def test_export_import_round_trip(tmp_path: Path) -> None:
-    with _store(tmp_path) as store:
-        sid = store.create_session(scenario_id="s", trainee="t")
+@pytest.mark.parametrize("target", ["sqlite", "postgresql"])
+def test_export_import_round_trip(
+    store_url: str, target: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """A session moves between the backends (both ways) exactly as it was stored."""
+    with open_store(store_url, tmp_path) as store:
+        sid = store.create_session(scenario_id="s", trainee="t", seed=2**63 - 1)
         store.append_turns(
             sid,
-            [TurnRecord(0, "agent", "hi", "n", "greet", 0.5)],
+            [TurnRecord(0, "agent", "hi 您好 \u2028 😀", "n", "greet", 0.5, moves=("a", "b"))],
             meters={"a": 1},
             facts=["f"],
-            state={"node": "n"},
+            state={"node": "n", "nested": {"x": [1, 2.5, None, True]}},
         )
+        store.finish(sid, ending_id="e", outcome="o")
         data = store.load(sid).to_json()
     copy = SessionRecord.from_json(data)
-    with Store(tmp_path / "other.db") as other:
+    other_url = (
+        f"sqlite:///{tmp_path / 'other.db'}"
+        if target == "sqlite"
+        else request.getfixturevalue("pg_server").new_store()
+    )
+    with open_store(other_url, tmp_path) as other:
         other.import_record(copy)
         assert other.load(sid).to_json() == data
         with pytest.raises(StoreError, match="exists"):
@@ -164,7 +179,7 @@ def test_open_uses_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
         assert Path(store.path) == tmp_path / "flag" / "trainer.db"
 
 
-def test_session_writes_every_exchange_and_resumes(tmp_path: Path) -> None:
+def test_session_writes_every_exchange_and_resumes(store_url: str, tmp_path: Path) -> None:
     content = load_fixture_content()
     scenario = content.scenarios[ZH]
     grader = FakeGrader()
@@ -173,7 +188,7 @@ def test_session_writes_every_exchange_and_resumes(tmp_path: Path) -> None:
         "请问您是李明先生本人吗?",
         "你就是个垃圾",
     ]
-    with _store(tmp_path) as store:
+    with open_store(store_url, tmp_path) as store:
         session = Session.new(scenario, content, seed=5, grader=grader, store=store, trainee="ana")
         session.start()
         for line in lines:
@@ -199,9 +214,9 @@ def test_session_writes_every_exchange_and_resumes(tmp_path: Path) -> None:
         assert grader.contexts[-1].history[: len(lines)] == tuple(lines)
 
 
-def test_finished_session_is_marked(tmp_path: Path) -> None:
+def test_finished_session_is_marked(store_url: str, tmp_path: Path) -> None:
     content = load_fixture_content()
-    with _store(tmp_path) as store:
+    with open_store(store_url, tmp_path) as store:
         session = Session.new(content.scenarios[ZH], content, grader=FakeGrader(), store=store)
         session.start()
         session.say("我是公安局的")

@@ -14,6 +14,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from trainer import __version__
 
@@ -25,6 +26,8 @@ COMMAND_MODULES = (
     "trainer.cli.intents",  # intents learn
     "trainer.cli.records",  # debrief, history, report, regrade, export, import
     "trainer.cli.approvals",  # approvals status|sign|report|verify
+    "trainer.cli.db",  # db upgrade, db status
+    "trainer.cli.classroom",  # class, assign, assignments
     "trainer.tui.commands",  # tui (default when no command is given on a terminal)
 )
 
@@ -40,8 +43,14 @@ COMMAND_HOMES = {
         ("debrief", "history", "report", "regrade", "export", "import"), "trainer.cli.records"
     ),
     "approvals": "trainer.cli.approvals",
+    "db": "trainer.cli.db",
+    **dict.fromkeys(("class", "assign", "assignments"), "trainer.cli.classroom"),
     "tui": "trainer.tui.commands",
 }
+
+#: Global options that take a value (skipped when finding the command word); each may
+#: also follow the command (`trainer import f --home x`).
+_GLOBAL_VALUES = ("--home", "--store")
 
 
 def _modules_for(argv: Sequence[str] | None) -> tuple[str, ...]:
@@ -50,10 +59,10 @@ def _modules_for(argv: Sequence[str] | None) -> tuple[str, ...]:
     i = 0
     while i < len(words):
         word = words[i]
-        if word == "--home":
+        if word in _GLOBAL_VALUES:
             i += 2
             continue
-        if word.startswith("--home="):
+        if word.startswith(tuple(f"{option}=" for option in _GLOBAL_VALUES)):
             i += 1
             continue
         if word.startswith("-"):
@@ -81,6 +90,12 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         "--home",
         help="data folder for sessions and settings (default: $TRAINER_HOME or the user data dir)",
     )
+    parser.add_argument(
+        "--store",
+        metavar="URL",
+        help="session store: sqlite:///PATH or postgresql://USER@HOST:PORT/DB"
+        " (default: $TRAINER_STORE, else trainer.db in the home folder)",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in _modules_for(argv) if argv is not None else COMMAND_MODULES:
         try:
@@ -90,12 +105,21 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
                 continue
             raise
         module.register(subparsers)
-    for sub in subparsers.choices.values():
-        # Let --home also follow the command (`trainer import f --home x`);
-        # SUPPRESS keeps a value given before the command when it is absent here.
-        if "--home" not in sub._option_string_actions:
-            sub.add_argument("--home", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    _globals_after_command(subparsers)
     return parser
+
+
+def _globals_after_command(subparsers: argparse._SubParsersAction[Any]) -> None:
+    """Let --home and --store also follow the command (`trainer import f --home x`,
+    `trainer db upgrade --store URL`), at every level of sub-commands; SUPPRESS keeps a
+    value given before the command when it is absent here."""
+    for sub in subparsers.choices.values():
+        for option in _GLOBAL_VALUES:
+            if option not in sub._option_string_actions:
+                sub.add_argument(option, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        for action in sub._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _globals_after_command(action)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

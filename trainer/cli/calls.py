@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +21,8 @@ from trainer.cli.util import MAX_SEED, Handler, UsageError, guard, whole_number
 if TYPE_CHECKING:
     from trainer.engine.events import Event
     from trainer.engine.session import Grader, Session
-    from trainer.records.sqlite import Store
+    from trainer.records.classroom import TraineeStore
+    from trainer.records.sqlbase import SqlStore as Store
     from trainer.scenarios.loader import ContentSet, Loaded
     from trainer.scenarios.model import Scenario
 
@@ -72,6 +74,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     play.add_argument("--trainee", metavar="NAME", help="trainee name stored with the session")
     play.add_argument("--resume", metavar="ID", help="continue a saved session")
     play.add_argument("--no-save", action="store_true", help="do not save the session")
+    play.add_argument(
+        "--token",
+        metavar="TOKEN",
+        help="play as the class member this sign-in token belongs to: their sessions only"
+        " (default: $TRAINER_TOKEN when set)",
+    )
     play.add_argument("--format", choices=("text", "json"), default="text")
     play.set_defaults(handler=_guard(cmd_play))
 
@@ -242,11 +250,23 @@ def _meters(pairs: list[str]) -> dict[str, int]:
 def cmd_play(args: argparse.Namespace) -> int:
     """``trainer play``: a call in the terminal or from a script."""
     from trainer.engine.session import Session
-    from trainer.records.sqlite import Store
+    from trainer.records.stores import open_store
 
     if not args.scenario and not args.resume:
         raise UsageError("name a SCENARIO (or --resume ID)")
-    store: Store | None = None if args.no_save else Store.open(args.home)
+    opened = None if args.no_save else open_store(getattr(args, "store", None), args.home)
+    store: Store | TraineeStore | None = opened
+    if opened is not None and (args.token or os.environ.get("TRAINER_TOKEN")):
+        from trainer.cli.classroom import signed_in
+        from trainer.records.classroom import TraineeStore
+
+        try:
+            member = signed_in(opened, args.token)
+        except BaseException:
+            opened.close()
+            raise
+        store = TraineeStore(opened, member.name)
+        args.trainee = member.name
     try:
         if args.resume:
             if store is None:

@@ -1,7 +1,8 @@
 """CLI: ``debrief``, ``history``, ``report``, ``regrade``, ``export`` and ``import`` —
 the record of trainees' calls.
 
-All read the session database in the ``--home`` folder. Nothing heavy is
+All read the session store: ``--store URL`` (or ``$TRAINER_STORE``), else the SQLite
+file in the ``--home`` folder. Nothing heavy is
 imported at module level. Exit codes: 0 success, 1 ``regrade --exit-code``
 found changes, 2 bad usage or unreadable input (one line, never a traceback).
 """
@@ -13,11 +14,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from trainer.cli.util import Handler, UsageError, guard, whole_number
+from trainer.cli.util import Handler, UsageError, guard, iso_date, whole_number
 
 if TYPE_CHECKING:
     from trainer.records import SessionRecord
-    from trainer.records.sqlite import Store
+    from trainer.records.sqlbase import SqlStore as Store
     from trainer.scenarios.loader import ContentSet
     from trainer.scoring.model import Scorecard
 
@@ -157,9 +158,10 @@ _OPENED: list[Store] = []
 
 
 def _store(args: argparse.Namespace) -> Store:
-    from trainer.records.sqlite import Store
+    """The store ``--store`` (or $TRAINER_STORE) names, else the home folder's SQLite file."""
+    from trainer.records.stores import open_store
 
-    store = Store.open(getattr(args, "home", None))
+    store = open_store(getattr(args, "store", None), getattr(args, "home", None))
     _OPENED.append(store)
     return store
 
@@ -302,17 +304,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     """``trainer report``: per-trainee and per-scenario summary as CSV, JSON or HTML."""
     import fnmatch
     import json
-    from datetime import date
 
     from trainer.scoring.saved import Scorer
     from trainer.services.report import Report, to_csv, to_html, to_json
 
-    since = None
-    if args.since:
-        try:
-            since = date.fromisoformat(args.since).isoformat()
-        except ValueError:
-            raise UsageError(f"--since {args.since!r} is not a date (YYYY-MM-DD)") from None
+    since = iso_date(args.since, "--since")
     with _store(args) as store:
         for spec in args.define_cohort:
             name, sep, members = spec.partition("=")

@@ -48,6 +48,19 @@ def guard(handler: Handler, expected: Callable[[], tuple[type[BaseException], ..
     return run
 
 
+def iso_date(value: str | None, option: str) -> str | None:
+    """``value`` as an ISO date (YYYY-MM-DD), None when not given; UsageError naming
+    ``option`` when it is not a date."""
+    if not value:
+        return None
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise UsageError(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
+
+
 def whole_number(low: int, high: int) -> Callable[[str], int]:
     """An argparse type: a whole number from ``low`` to ``high`` (a seed of 2**80 or a
     limit of 10**30 would overflow the database or the random generator later)."""

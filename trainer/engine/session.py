@@ -28,6 +28,7 @@ facts and turns (machines are never pickled).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -57,6 +58,7 @@ from trainer.engine.events import (
 from trainer.engine.introductions import introduced
 from trainer.engine.recognise import THRESHOLD, Recogniser, Scored, clear, recogniser_for
 from trainer.grading.findings import CallContext, Finding
+from trainer.records import StoreUnreachable
 from trainer.scenarios import model as m
 from trainer.vocab import Party
 
@@ -1490,16 +1492,28 @@ class Session:
         """Write the exchange and the new state in one transaction (durable on return)."""
         if self.store is None or self.id is None:
             return
-        self.store.append_turns(
-            self.id,
-            [_turn_to_record(t) for t in turns],
-            meters=self._meters,
-            facts=sorted(self._facts),
-            state=self._state(),
-        )
+        try:
+            self.store.append_turns(
+                self.id,
+                [_turn_to_record(t) for t in turns],
+                meters=self._meters,
+                facts=sorted(self._facts),
+                state=self._state(),
+            )
+        except StoreUnreachable:
+            # the exchange was kept in the store's journal: keep the call's end after it,
+            # so a replay finishes the call too; then report the one line
+            if self.finished:
+                with contextlib.suppress(StoreUnreachable):
+                    self._store_ending()
+            raise
         if self.finished:
-            ending_id, ending = self.ending  # type: ignore[misc]
-            self.store.finish(self.id, ending_id=ending_id, outcome=ending.outcome)
+            self._store_ending()
+
+    def _store_ending(self) -> None:
+        assert self.store is not None and self.id is not None
+        ending_id, ending = self.ending  # type: ignore[misc]
+        self.store.finish(self.id, ending_id=ending_id, outcome=ending.outcome)
 
     # ------------------------------------------------------------ summaries
 

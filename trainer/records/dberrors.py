@@ -1,6 +1,7 @@
 """One error policy for the session database: what went wrong, which file, what to do.
 
-Every `Store` method runs under `guarded`, so a damaged page, a dropped table,
+Every `Store` method runs under `guarded` (the PostgreSQL store under its own
+`guarded_by`), so a damaged page, a dropped table,
 a full disk or a read-only data folder becomes one `StoreError` line naming the
 database file and the way out, never a sqlite traceback. A row with a bad cell
 (a seed that is not a number, text stored as a blob, findings that are not a JSON
@@ -52,17 +53,28 @@ def explain(path: str, exc: sqlite3.Error) -> StoreError:
     )
 
 
-def guarded(method: F) -> F:
-    """Run a `Store` method with sqlite errors turned into `explain`'s one line."""
+def guarded_by(
+    errors: type[Exception] | tuple[type[Exception], ...],
+    explain: Callable[[str, Any], StoreError],
+) -> Callable[[F], F]:
+    """A decorator that runs a store method with the driver's ``errors`` turned into
+    ``explain(store.path, exc)``: one line naming the database and the way out."""
 
-    @functools.wraps(method)
-    def run(self: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(self, *args, **kwargs)
-        except sqlite3.Error as exc:
-            raise explain(self.path, exc) from None
+    def wrap(method: F) -> F:
+        @functools.wraps(method)
+        def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(self, *args, **kwargs)
+            except errors as exc:
+                raise explain(self.path, exc) from None
 
-    return run  # type: ignore[return-value]
+        return run  # type: ignore[return-value]
+
+    return wrap
+
+
+#: Run a SQLite `Store` method with sqlite errors turned into `explain`'s one line.
+guarded = guarded_by(sqlite3.Error, explain)
 
 
 def text_cell(value: object, column: str) -> str:

@@ -42,6 +42,14 @@ class StoreError(Exception):
     """A problem with the session database (unknown id, newer schema, bad data)."""
 
 
+class StoreUnreachable(StoreError):
+    """The store's server could not be reached (down, network gone, connection refused).
+
+    A store that keeps writes in a local journal raises it after keeping the write, so
+    the caller may go on writing (later writes are kept after it, in order).
+    """
+
+
 #: The range of an SQLite INTEGER: a larger number cannot be stored.
 _INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
 #: How deeply a JSON value (findings, state) may nest in a record from outside.

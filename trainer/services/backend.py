@@ -29,8 +29,10 @@ if TYPE_CHECKING:
     from trainer.engine.session import Session
     from trainer.grading.rulebook import Rulebook
     from trainer.records import SessionRecord
-    from trainer.records.sqlite import Store
+    from trainer.records.classroom import TraineeStore
+    from trainer.records.sqlbase import SqlStore
     from trainer.scenarios.loader import ContentSet
+    from trainer.services.classroom import Standing
 
 #: Programme stages in the order the home screen lists them.
 STAGE_ORDER: tuple[str, ...] = ("first_contact", "repeat_contact", "third_party", "special")
@@ -65,7 +67,7 @@ class Backend:
     def __init__(
         self,
         content: ContentSet | Future[tuple[ContentSet, list[Diagnostic]]],
-        store: Store,
+        store: SqlStore | TraineeStore,
         *,
         diagnostics: list[Diagnostic] | None = None,
         clock: Callable[[], datetime] = datetime.now,
@@ -86,6 +88,10 @@ class Backend:
         self._debriefs: dict[str, DebriefView] = {}
         #: Settings that could not be saved (a read-only data folder): kept for this run.
         self._unsaved: dict[str, str] = {}
+        #: The class member signed in with a token (their name is fixed), or None.
+        self.signed_in: str | None = None
+        #: The class of that member.
+        self.signed_in_class: str | None = None
         #: Why nothing can be saved (one line naming the database), or None.
         self.save_problem: str | None = (
             read_only_message(store.path) if getattr(store, "read_only", False) else None
@@ -127,24 +133,42 @@ class Backend:
         clock: Callable[[], datetime] = datetime.now,
         seed: int | None = None,
         rulebooks: dict[str, str | Path] | None = None,
+        store_url: str | None = None,
+        token: str | None = None,
     ) -> Backend:
-        """Load the content (shipped by default) and open the store under ``home``.
+        """Load the content (shipped by default) and open the store: ``store_url``
+        (``--store``, else ``$TRAINER_STORE``), else the SQLite file under ``home``.
 
         ``rulebooks`` maps a locale to a rulebook name or file to grade with
-        instead of the shipped one (tests use a frozen rulebook).
+        instead of the shipped one (tests use a frozen rulebook). ``token``: a class
+        member's sign-in token; the app then sees and saves only that trainee's
+        sessions and settings, under the member's name (StoreError when not valid).
         """
         from trainer.paths import home_dir
-        from trainer.records.sqlite import Store
+        from trainer.records.classroom import TraineeStore
+        from trainer.records.stores import open_store
         from trainer.services.content import load_content
 
         folder = home_dir(home)
-        store = Store.open(folder)
+        opened = open_store(store_url, folder)
+        store: SqlStore | TraineeStore = opened
+        signed_in = signed_in_class = None
+        if token:
+            member = opened.member_for_token(token)
+            if member is None:
+                opened.close()
+                raise StoreError(
+                    "the sign-in token is not valid (ask the instructor for a new one)"
+                )
+            signed_in = member.name
+            store = TraineeStore(opened, member.name)
+            signed_in_class = member.class_name
         # Loading the content takes a few seconds on a large tree: do it in the
         # background while the trainee reads the start screen.
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="trainer-content")
         pending = pool.submit(load_content, content_paths or None)
         pool.shutdown(wait=False)
-        return cls(
+        backend = cls(
             pending,
             store,
             clock=clock,
@@ -152,11 +176,32 @@ class Backend:
             home=folder,
             rulebooks=rulebooks,
         )
+        backend.signed_in = signed_in
+        backend.signed_in_class = signed_in_class
+        return backend
+
+    def assignments(self) -> list[Standing]:
+        """The signed-in member's assignments and where they stand (none when nobody
+        is signed in)."""
+        from trainer.records.classroom import TraineeStore
+        from trainer.scoring.saved import Scorer
+        from trainer.services.classroom import standing
+
+        store = self.store
+        if self.signed_in_class is None or not isinstance(store, TraineeStore):
+            return []
+        scorer = Scorer(self.content)
+        return [
+            standing(work, store.trainee, store, scorer)
+            for work in store.store.assignments(self.signed_in_class)
+        ]
 
     # ------------------------------------------------------------ settings
 
     def setting(self, key: str, default: str = "") -> str:
         """One of the trainee's remembered settings."""
+        if key == SETTING_NAME and self.signed_in is not None:
+            return self.signed_in
         if key in self._unsaved:
             return self._unsaved[key]
         value = self.store.get_setting(key, default)
@@ -167,7 +212,10 @@ class Backend:
 
         When the data folder cannot be written the setting is kept for this run only
         and `save_problem` says why: a trainee on a read-only home can still practise.
+        A signed-in member's name comes from their token and is not changed here.
         """
+        if key == SETTING_NAME and self.signed_in is not None:
+            return
         if self.save_problem is None:
             try:
                 self.store.set_setting(key, value)

@@ -249,17 +249,27 @@ def make_app(
     language: str | None = None,
     backend: Backend | None = None,
     rulebooks: dict[str, str | Path] | None = None,
+    store_url: str | None = None,
+    token: str | None = None,
 ) -> TrainerApp:
     """Build the trainee app.
 
     ``home`` is the data folder (``--home``; default ``$TRAINER_HOME`` or the user
     data dir); ``content_paths`` replace the shipped content; ``clock`` and
     ``seed`` fix time and randomness (tests, snapshots); ``cursor_blink=False``
-    makes screenshots stable; ``rulebooks`` maps a locale to a rulebook name or file.
+    makes screenshots stable; ``rulebooks`` maps a locale to a rulebook name or file;
+    ``store_url`` chooses the session store (``--store``; default the home SQLite file);
+    ``token`` signs a class member in (their own sessions only).
     """
     chosen_clock = clock or datetime.now
     if backend is None:
         backend = Backend.open(
-            home, content_paths, clock=chosen_clock, seed=seed, rulebooks=rulebooks
+            home,
+            content_paths,
+            clock=chosen_clock,
+            seed=seed,
+            rulebooks=rulebooks,
+            store_url=store_url,
+            token=token,
         )
     return TrainerApp(backend, clock=chosen_clock, cursor_blink=cursor_blink, language=language)

@@ -47,6 +47,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="refuse to open when a line a trainee can reach is not approved in the "
         "content's ledger (also $TRAINER_REQUIRE_APPROVAL=1)",
     )
+    parser.add_argument(
+        "--token",
+        metavar="TOKEN",
+        help="sign in as a class member: their own sessions only (default: $TRAINER_TOKEN)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -89,6 +94,8 @@ def run(args: argparse.Namespace) -> int:
             getattr(args, "home", None),
             content_paths=content or None,
             language=getattr(args, "language", None),
+            store_url=getattr(args, "store", None),
+            token=getattr(args, "token", None) or os.environ.get("TRAINER_TOKEN"),
         )
     except (ContentError, StoreError, OSError) as exc:
         sys.stderr.write(f"trainer: {exc}\n")

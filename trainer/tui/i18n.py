@@ -51,6 +51,13 @@ STRINGS: dict[str, tuple[str, str]] = {
         "your most frequent finding is “{category}”: practise this call",
     ),
     "home.suggested.unpassed": ("还没有通过的场景", "a call you have not passed yet"),
+    "home.assignments": ("作业", "Assignments"),
+    "home.due": ("截止 {due}", "due {due}"),
+    "assignment.passed": ("已通过", "passed"),
+    "assignment.failed": ("未通过", "failed"),
+    "assignment.in progress": ("进行中", "in progress"),
+    "assignment.not started": ("未开始", "not started"),
+    "assignment.overdue": ("已逾期", "overdue"),
     "home.none": ("没有符合条件的场景。", "No call matches."),
     "home.no_content": (
         "没有可用的场景:内容文件夹为空或有错误。",

@@ -143,21 +143,40 @@ class HomeScreen(TrainerScreen):
         suggestion = self.backend.suggest(trainee, locale)
         self._suggested = suggestion[0].id if suggestion else None
         widget = self.query_one("#suggestion", Static)
-        if suggestion is None:
-            widget.update("")
-        else:
+        parts: list[Content | str | tuple[str, str]] = []
+        if suggestion is not None:
             scenario, reason, category = suggestion
             why = self.t(reason, category=label(self.trainer.language, "category", category))
-            widget.update(
-                Content.assemble(
-                    (self.t("home.suggested") + ": ", "bold $accent"),
-                    (scenario.title, "bold"),
-                    " — ",
-                    why,
-                    ("  (F4)", "$text-muted"),
-                )
-            )
+            parts += [
+                (self.t("home.suggested") + ": ", "bold $accent"),
+                (scenario.title, "bold"),
+                " — ",
+                why,
+                ("  (F4)", "$text-muted"),
+            ]
+        parts += self._assignments(after=bool(parts))
+        widget.update(Content.assemble(*parts) if parts else "")
         self._fill(self.query_one("#search", Input).value)
+
+    def _assignments(self, *, after: bool) -> list[Content | str | tuple[str, str]]:
+        """A line per assignment of a signed-in class member: title, due date, state
+        (``after``: below the suggestion line)."""
+        parts: list[Content | str | tuple[str, str]] = []
+        titles = {s.id: s.title for s in self.backend.scenarios()}
+        for row in self.backend.assignments():
+            work = row.assignment
+            due = f" ({self.t('home.due', due=work.due)})" if work.due else ""
+            style = "bold $text-success" if row.state == "passed" else "bold $text-warning"
+            best = "" if row.best_score is None else f" · {row.best_score}"
+            parts += [
+                "\n" if parts or after else "",
+                (self.t("home.assignments") + ": ", "bold $accent"),
+                (titles.get(work.scenario_id, work.scenario_id), "bold"),
+                due,
+                " — ",
+                (self.t(f"assignment.{row.state}") + best, style),
+            ]
+        return parts
 
     def _scenarios(self) -> list[Scenario]:
         scenarios = self.backend.scenarios()

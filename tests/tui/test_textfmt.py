@@ -90,3 +90,10 @@ def test_an_ascii_closing_quote_never_starts_a_line_nor_an_opening_one_ends_it()
             quotes += line.count('"')
             if line.endswith('"'):
                 assert quotes % 2 == 0, (width, lines)  # a line may end with a closing one
+
+
+def test_a_currency_sign_stays_with_its_amount() -> None:
+    text = "card ending 2290 has a balance of $3,412.50 that is past due."
+    for width in range(20, 60):
+        for start in line_starts(text, width):
+            assert text[start - 1] != "$", (width, text[:start])

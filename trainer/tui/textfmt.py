@@ -44,6 +44,8 @@ def tidy(text: str) -> str:
 
 
 #: Punctuation that never starts a line (it belongs to what comes before it).
+#: Currency signs said before the amount: "$" never ends a line when a number follows.
+_CURRENCY = frozenset("$¥￥€£")
 _CLOSING = frozenset("，。！？；：、）》」』】〕〉”’…%,.!?;:)]}")
 #: Punctuation that never ends a line (it belongs to what comes after it).
 _OPENING = frozenset("（《「『【〔〈“‘([{")
@@ -136,8 +138,12 @@ def _units(text: str) -> list[tuple[int, int, bool]]:
             units[-1][1] = j  # never end a line with an opening mark
         else:
             units.append([i, j, 0])
-        if ch in _OPENING or (ch in _QUOTES and not closing):
-            opened.add(j)  # never end a line with an opening mark
+        if (
+            ch in _OPENING
+            or (ch in _QUOTES and not closing)
+            or (ch in _CURRENCY and j < n and text[j].isdigit())
+        ):
+            opened.add(j)  # never end a line with an opening mark (or "$" before 3,412)
         glued = False
         i = j
     return [(a, b, bool(s)) for a, b, s in units]

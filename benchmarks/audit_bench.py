@@ -28,6 +28,9 @@ import tempfile
 import time
 from pathlib import Path
 
+# The README's earlier corpus (``--corpus repeated``): a dozen template lines with a
+# few slots, so about three quarters of the agent lines repeat word for word and
+# the audit's memo of graded lines hides most of the grading cost.
 AGENT_OK = [
     "您好,我是XX银行信用卡中心的{name}经理,工号{id},本次通话会被录音。",
     "请问是{name}{given}先生本人吗?",
@@ -64,6 +67,78 @@ CUSTOMER = [
 SURNAMES = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙"]
 GIVEN = ["明", "伟", "芳", "娜", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛"]
 DAYS = ["本周五", "下周一", "本月25日", "明天", "后天", "月底"]
+
+# The distinct corpus (the default): every line is built from an opening, a body
+# and a closing picked independently, with names, banks, amounts, dates and
+# times that vary, and no text appears twice in the file (real transcripts
+# rarely repeat, so a benchmark that repeats measures the memo, not the grader).
+BANKS = ["华信银行", "XX银行", "中联银行", "东方银行", "民泰银行", "安和银行", "金桥银行"]
+UNITS = ["信用卡中心", "个贷中心", "客户服务部", "贷后管理部", "催收外包服务中心"]
+OPEN = [
+    "您好,",
+    "{name}先生您好,",
+    "{name}女士,",
+    "喂,您好,",
+    "打扰您一下,",
+    "不好意思,",
+    "",
+    "嗯,",
+    "好的,",
+    "是这样的,",
+]
+BODY_OK = [
+    "我是{bank}{unit}的{name}{given},工号{id},本次通话会被录音",
+    "请问是{name}{given}本人吗",
+    "为了核实身份,麻烦您报一下身份证后{digits}位",
+    "您的账户目前欠款{amount}元,其中最低还款额{minimum}元",
+    "截至{month}月{date}日,您已经逾期{overdue}天了",
+    "逾期信息会按规定报送征信系统,可能影响您以后办理{product}",
+    "如果长期不处理,我们可能会依法通过诉讼途径解决",
+    "您可以通过{bank}官方App、网银或者柜台还款",
+    "您看{day}{hour}点方便吗,我再给您回个电话",
+    "我理解您{hardship}的难处,我们可以帮您申请个性化分期",
+    "那我跟您确认一下:{day}前通过官方App还款{minimum}元,对吗",
+    "我们可以分{periods}期,每期大约{per}元",
+    "请问您{month}月份没有按时还款是什么原因呢",
+    "我们不是公安局,也不是法院,您可以拨打{bank}官方客服核实我的身份",
+    "您上次说{day}还{minimum}元,后来是遇到什么情况了吗",
+    "这笔{amount}元的欠款,利息每天大约{interest}元",
+    "如果对账单有疑问,可以先提出异议,我们记录下来{days}个工作日内回复您",
+    "您方便的话,{day}{hour}点之后我们再联系您",
+    "您刚才说的{hardship}的情况,我已经帮您备注了",
+    "感谢您的配合,祝您{wish},再见",
+]
+BODY_BAD = [
+    "我是{city}公 安 局经侦大队的,请你{day}之前配合调查",
+    "你这种老赖就是社会垃圾,欠{amount}元还装死",
+    "你已经被法院立案了,{day}警察上门抓人",
+    "你先把{minimum}元转到我个人微信,我帮你处理",
+    "再不还{amount}元就发到你们小区业主群",
+    "今天还了{minimum}元我保证删掉你的征信记录",
+    "我是{city}法yuan的工作人员,你的案子{day}开庭",
+    "你要是{day}还不还,我们就天天打给你{relation}",
+    "你{relation}也欠了钱吧,我跟他说说你欠{amount}元的事",
+    "不还钱就让你全家在{city}都抬不起头",
+    "我们的人{day}会去你单位找你领导谈谈这{amount}元",
+]
+CLOSE = ["。", "?", "!", "…", "。好吧?", ",您看行吗?", ",明白吗?", "。", "。"]
+CUSTOMER_PARTS = [
+    "喂?",
+    "是我,什么事",
+    "我最近{hardship},手头很紧",
+    "我{day}发工资就还{minimum}元",
+    "你们再打我就报警了",
+    "好的,我知道了,{day}再说",
+    "能不能少还一点,{minimum}行不行",
+    "我在开车,{hour}点以后再打",
+    "我已经还了{minimum}元了啊",
+    "你是哪个{unit}的?工号多少",
+]
+CITIES = ["北京", "上海", "广州", "深圳", "成都", "杭州", "武汉", "西安", "南京", "长沙"]
+HARDSHIP = ["失业", "生病住院", "生意周转不开", "家里有老人要照顾", "工资被拖欠", "刚做完手术"]
+PRODUCTS = ["房贷", "车贷", "信用卡", "经营贷"]
+RELATIONS = ["爸妈", "老婆", "同事", "邻居", "朋友", "孩子老师"]
+WISHES = ["生活愉快", "工作顺利", "身体健康", "一切顺利"]
 FLOOR = """
 import json, sys, ahocorasick
 words = json.loads(sys.argv[2])
@@ -81,9 +156,11 @@ print(hits)
 """
 
 
-def generate(path: Path, records: int, seed: int = 7) -> None:
-    """Write ``records`` transcript records to ``path``."""
+def generate(path: Path, records: int, seed: int = 7, distinct: bool = True) -> None:
+    """Write ``records`` transcript records to ``path`` (distinct texts unless told not to)."""
     rng = random.Random(seed)
+    seen: set[str] = set()
+    make = _distinct_text if distinct else _repeated_text
     with path.open("w", encoding="utf-8") as out:
         call = turn = 0
         for i in range(records):
@@ -92,19 +169,11 @@ def generate(path: Path, records: int, seed: int = 7) -> None:
                 turn = 0
             turn += 1
             speaker = "agent" if turn % 2 == 1 else "customer"
-            if speaker == "agent":
-                text = rng.choice(AGENT_BAD) if rng.random() < 0.03 else rng.choice(AGENT_OK)
-                amount = rng.randint(500, 90_000)
-                text = text.format(
-                    name=rng.choice(SURNAMES),
-                    given=rng.choice(GIVEN),
-                    id=rng.randint(1000, 9999),
-                    amount=f"{amount:,}",
-                    minimum=amount // 10,
-                    day=rng.choice(DAYS),
-                )
-            else:
-                text = rng.choice(CUSTOMER)
+            text = make(rng, speaker)
+            while distinct and text in seen:
+                text = make(rng, speaker)
+            if distinct:
+                seen.add(text)
             record = {
                 "id": f"r{i}",
                 "call_id": f"c{call}",
@@ -117,6 +186,65 @@ def generate(path: Path, records: int, seed: int = 7) -> None:
                 "lang": "zh-CN",
             }
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def _slots(rng: random.Random) -> dict[str, object]:
+    amount = rng.randint(500, 90_000)
+    return {
+        "name": rng.choice(SURNAMES),
+        "given": rng.choice(GIVEN),
+        "id": rng.randint(1000, 9999),
+        "amount": f"{amount:,}",
+        "minimum": amount // 10,
+        "day": rng.choice(DAYS),
+        "bank": rng.choice(BANKS),
+        "unit": rng.choice(UNITS),
+        "digits": rng.choice([4, 6]),
+        "month": rng.randint(1, 12),
+        "date": rng.randint(1, 28),
+        "overdue": rng.randint(3, 400),
+        "product": rng.choice(PRODUCTS),
+        "hour": rng.randint(8, 20),
+        "hardship": rng.choice(HARDSHIP),
+        "periods": rng.choice([3, 6, 12, 24, 36]),
+        "per": amount // rng.choice([3, 6, 12, 24, 36]),
+        "interest": round(amount * 0.0005, 2),
+        "days": rng.randint(3, 15),
+        "wish": rng.choice(WISHES),
+        "city": rng.choice(CITIES),
+        "relation": rng.choice(RELATIONS),
+    }
+
+
+def _repeated_text(rng: random.Random, speaker: str) -> str:
+    """One line of the repeated corpus (the generator the README first measured)."""
+    if speaker != "agent":
+        return rng.choice(CUSTOMER)
+    text = rng.choice(AGENT_BAD) if rng.random() < 0.03 else rng.choice(AGENT_OK)
+    amount = rng.randint(500, 90_000)
+    return text.format(
+        name=rng.choice(SURNAMES),
+        given=rng.choice(GIVEN),
+        id=rng.randint(1000, 9999),
+        amount=f"{amount:,}",
+        minimum=amount // 10,
+        day=rng.choice(DAYS),
+    )
+
+
+def _distinct_text(rng: random.Random, speaker: str) -> str:
+    """One line of the distinct corpus: about 3 % of agent lines are violations."""
+    slots = _slots(rng)
+    if speaker != "agent":
+        parts = rng.sample(CUSTOMER_PARTS, rng.choice([1, 1, 2]))
+        return ",".join(p.format(**slots) for p in parts) + rng.choice(CLOSE)
+    bodies = [rng.choice(BODY_OK)]
+    if rng.random() < 0.4:
+        bodies.append(rng.choice(BODY_OK))
+    if rng.random() < 0.03:
+        bodies.insert(rng.randrange(len(bodies) + 1), rng.choice(BODY_BAD))
+    body = ",".join(b.format(**slots) for b in bodies)
+    return rng.choice(OPEN).format(**slots) + body + rng.choice(CLOSE)
 
 
 def keywords() -> list[str]:

@@ -270,14 +270,14 @@ def keywords() -> list[str]:
     return words[:200]
 
 
-def measured(cmd: list[str]) -> tuple[float, float, float]:
+def measured(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float]:
     """Wall seconds, CPU seconds and peak resident MB of a whole process (output discarded).
 
     CPU and memory come from ``wait4`` (the process and the workers it waited for).
     """
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=env)
     _, _, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
     process.returncode = 0  # reaped by wait4
@@ -299,6 +299,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (median)")
     parser.add_argument(
         "--only", type=int, metavar="JOBS", help="measure the floor and this --jobs only"
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="DIR",
+        help="also time one worker of the trainer in DIR (a checkout of an earlier commit)",
     )
     parser.add_argument("--prepare", metavar="FILE", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -332,6 +337,11 @@ def main(argv: list[str] | None = None) -> int:
     cpus = cpus or 1
     floor_name = "floor (json + 1 automaton)"
     runs = {floor_name: [sys.executable, "-c", FLOOR, str(corpus), words]}
+    envs: dict[str, dict[str, str]] = {}
+    if args.baseline:
+        # -P: the checkout on PYTHONPATH, never this folder's trainer
+        runs["baseline --jobs 1"] = [sys.executable, "-P", *trainer[1:], "--jobs", "1"]
+        envs["baseline --jobs 1"] = {**os.environ, "PYTHONPATH": str(Path(args.baseline))}
     for jobs in [args.only] if args.only else sorted({1, cpus}):
         runs[f"trainer audit --jobs {jobs}"] = [*trainer, "--jobs", str(jobs)]
     print(
@@ -341,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     samples: dict[str, list[tuple[float, float, float]]] = {name: [] for name in runs}
     for _ in range(args.repeat):
         for name, cmd in runs.items():
-            samples[name].append(measured(cmd))
+            samples[name].append(measured(cmd, envs.get(name)))
     wall = {name: statistics.median(s[0] for s in got) for name, got in samples.items()}
     cpu = {name: statistics.median(s[1] for s in got) for name, got in samples.items()}
     peak = {name: max(s[2] for s in got) for name, got in samples.items()}

@@ -180,3 +180,45 @@ def record() -> None:
 
 if __name__ == "__main__":
     record()
+
+
+def test_a_sink_gets_every_hit_in_order_and_the_result_keeps_none(corpora: Path) -> None:
+    """With a sink (the report being written) the audit holds no hits: memory stays flat."""
+    from trainer.audit.run import Hit, audit
+    from trainer.grading.books import BookSet
+
+    path = str(corpora / "distinct.jsonl")
+    kept = audit([path], BookSet())
+    streamed: list[Hit] = []
+    runs: list[int] = []
+
+    def sink(hits: list[Hit]) -> None:
+        runs.append(len(hits))
+        streamed.extend(hits)
+
+    result = audit([path], BookSet(), sink=sink)
+    assert result.hits == []
+    assert streamed == kept.hits
+    assert len(runs) > 1  # handed over batch by batch, not all at the end
+
+
+def test_calls_moved_to_disk_keep_their_turns_and_history(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A call that comes back after many others continues where it was (flat memory
+    never costs a turn number or an earlier line)."""
+    import random
+
+    from trainer.audit.run import CallMemory
+
+    monkeypatch.setattr(CallMemory, "KEEP", 5)
+    memory = CallMemory()
+    turns: dict[str, int] = {}
+    said: dict[str, list[str]] = {}
+    rng = random.Random(3)
+    for step in range(3000):
+        call = f"c{rng.randrange(40)}"
+        turns[call] = turns.get(call, 0) + 1
+        assert memory.next_turn(call) == turns[call]
+        assert memory.said(call) == tuple(said.get(call, []))
+        memory.add(call, f"line {step}")
+        said.setdefault(call, []).append(f"line {step}")
+    assert len(memory._recent) <= 5

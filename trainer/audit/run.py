@@ -29,6 +29,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, ClassVar
@@ -309,8 +310,8 @@ class Auditor:
     def __init__(self, books: BookSet) -> None:
         self.books = books
         self.fixed = books.get() if books.fixed is not None else None
-        self.calls: dict[str, list[str]] = {}
-        self.turns: dict[str, int] = {}
+        #: per call: the agent's turns so far and (for books that look back) what it said
+        self.calls = CallMemory()
         self._looks_back: dict[str, bool] = {}
         #: agent utterances waiting to be graded in one batch, in input order
         self.queue: list[_Queued] = []
@@ -355,15 +356,13 @@ class Auditor:
                     if len(memo) >= MEMO_SIZE:
                         memo.clear()
                     memo[remembered] = found
-        touched: set[int] = set()
+        reported: dict[int, AuditResult] = {}
         for item, found in zip(queue, results, strict=True):
             assert found is not None
             _report(item, found)
-            touched.add(id(item[3]))
-        for item in queue:
-            if id(item[3]) in touched:
-                touched.discard(id(item[3]))
-                item[3].deliver()
+            reported[id(item[3])] = item[3]
+        for result in reported.values():
+            result.deliver()
 
     def book_for(self, lang: object) -> Rulebook:
         """The rulebook for a record with this ``lang`` value."""
@@ -388,13 +387,12 @@ class Auditor:
     ) -> CallContext:
         """The context of the next agent utterance of ``call``."""
         if call is not None:
-            ordinal = self.turns.get(call, 0) + 1
-            self.turns[call] = ordinal
+            ordinal = self.calls.next_turn(call)
         else:
             ordinal = turn if turn and turn > 0 else 1
         history: tuple[str, ...] = ()
         if history_needed and call is not None:
-            history = tuple(self.calls.get(call, ()))
+            history = self.calls.said(call)
         if history:
             return CallContext("agent", party, verified, ordinal, when, False, history)  # type: ignore[arg-type]
         # Rules only distinguish the first agent turn from later ones and read the
@@ -408,6 +406,8 @@ class Auditor:
             if len(self._contexts) >= 100_000:
                 # forget contexts and the results remembered for them together,
                 # so no remembered result outlives the context object it names
+                # (the queue is graded first: its results name contexts of now)
+                self.flush()
                 self._contexts.clear()
                 self._memo.clear()
             self._contexts[key] = ctx
@@ -416,7 +416,76 @@ class Auditor:
     def said(self, call: str | None, text: str) -> None:
         """Remember an agent utterance for later turns of the same call."""
         if call is not None:
-            self.calls.setdefault(call, []).append(text)
+            self.calls.add(call, text)
+
+
+class CallMemory:
+    """What the audit remembers of each call: the agent's turn count and earlier lines.
+
+    A transcript file can hold millions of calls, so only the `KEEP` calls seen
+    most recently stay in memory; older ones move to a temporary SQLite table on
+    disk and come back if their call continues later in the input (transcripts
+    are mostly grouped by call, so that is rare). Nothing is forgotten: turn
+    numbers and history are those of a memory without limit, and memory stays
+    flat whatever the number of calls.
+    """
+
+    KEEP = 20_000
+
+    def __init__(self) -> None:
+        #: call → [turns, earlier lines]; insertion order is recency (oldest first)
+        self._recent: dict[str, list[Any]] = {}
+        self._disk: Any = None  # sqlite3.Connection once a call has been moved out
+
+    def _state(self, call: str) -> list[Any]:
+        recent = self._recent
+        state = recent.pop(call, None)
+        if state is None:
+            state = self._restore(call) if self._disk is not None else [0, []]
+            if len(recent) >= self.KEEP:
+                self._move_out()
+        recent[call] = state  # now the most recent
+        return state
+
+    def next_turn(self, call: str) -> int:
+        """Count one more agent turn of ``call``; its number (1 = the first)."""
+        state = self._state(call)
+        state[0] += 1
+        return int(state[0])
+
+    def said(self, call: str) -> tuple[str, ...]:
+        """The agent's earlier lines in ``call`` that `add` recorded."""
+        return tuple(self._state(call)[1])
+
+    def add(self, call: str, text: str) -> None:
+        """Record an agent line of ``call`` for its later turns."""
+        self._state(call)[1].append(text)
+
+    def _move_out(self) -> None:
+        """Move the oldest tenth of the calls in memory to disk."""
+        import sqlite3
+
+        if self._disk is None:
+            self._disk = sqlite3.connect("")  # a private temporary database on disk
+            self._disk.execute(
+                "CREATE TABLE calls (call TEXT PRIMARY KEY, turns INTEGER, said TEXT)"
+            )
+        recent = self._recent
+        oldest = list(islice(recent, max(1, self.KEEP // 10)))
+        rows = []
+        for call in oldest:
+            turns, said = recent.pop(call)
+            rows.append((json.dumps(call), turns, json.dumps(said)))
+        self._disk.executemany("INSERT OR REPLACE INTO calls VALUES (?, ?, ?)", rows)
+
+    def _restore(self, call: str) -> list[Any]:
+        """A call's state from disk (or a new one), taken out of the table."""
+        key = json.dumps(call)
+        row = self._disk.execute("SELECT turns, said FROM calls WHERE call = ?", (key,)).fetchone()
+        if row is None:
+            return [0, []]
+        self._disk.execute("DELETE FROM calls WHERE call = ?", (key,))
+        return [row[0], json.loads(row[1])]
 
 
 def run_unit(

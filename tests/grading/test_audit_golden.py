@@ -222,3 +222,22 @@ def test_calls_moved_to_disk_keep_their_turns_and_history(monkeypatch: pytest.Mo
         memory.add(call, f"line {step}")
         said.setdefault(call, []).append(f"line {step}")
     assert len(memory._recent) <= 5
+
+
+def test_a_spool_that_cannot_be_written_is_one_line_and_exit_2(
+    run_cli: Run, corpora: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk under the report's spool is said in one line, never taken for an
+    unreadable input and never a traceback."""
+    import errno
+
+    from trainer.audit import formats
+
+    def full(self: object, hits: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(formats.ReportWriter, "_add", full)
+    result = run_cli("audit", "distinct.jsonl", "--format", "json", cwd=corpora)
+    assert result.returncode == 2
+    assert result.stderr == "cannot write the report's temporary file: No space left on device\n"
+    assert "K650" not in result.stderr and "Traceback" not in result.stderr

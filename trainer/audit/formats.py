@@ -108,6 +108,10 @@ def render(fmt: str, result: AuditResult, book: Books, fail_on: str) -> str:
     return out.getvalue()
 
 
+class SpoolError(Exception):
+    """The report's temporary spool cannot be written (the message says why)."""
+
+
 class ReportWriter:
     """One report, written as the audit goes (pass `add` as the audit's sink).
 
@@ -154,7 +158,17 @@ class ReportWriter:
         return self.tally.fails(self.fail_on)
 
     def add(self, hits: list[Hit]) -> None:
-        """Count and spool a run of hits (in input order)."""
+        """Count and spool a run of hits (in input order).
+
+        Raises `SpoolError` (not an `OSError`, which the audit takes for an input
+        it cannot read) when the spool cannot be written, e.g. on a full disk.
+        """
+        try:
+            self._add(hits)
+        except (OSError, sqlite3.Error) as exc:
+            raise SpoolError(getattr(exc, "strerror", None) or str(exc)) from exc
+
+    def _add(self, hits: list[Hit]) -> None:
         self.tally.add(hits)
         fmt = self.fmt
         if fmt == "json":
@@ -192,15 +206,22 @@ class ReportWriter:
 
     def finish(self, result: AuditResult, out: Out) -> None:
         """Write the whole report to ``out`` (``result`` gives the counts and diagnostics)."""
-        self._spool.flush()
-        self._spool.seek(0)
-        {
+        try:
+            self._spool.flush()
+            self._spool.seek(0)
+        except OSError as exc:
+            raise SpoolError(exc.strerror or str(exc)) from exc
+        finish = {
             "text": self._finish_text,
             "json": self._finish_json,
             "sarif": self._finish_sarif,
             "junit": self._finish_junit,
             "github": self._finish_github,
-        }[self.fmt](result, out)
+        }[self.fmt]
+        try:
+            finish(result, out)
+        except sqlite3.Error as exc:  # the JUnit spool's grouping (a full disk)
+            raise SpoolError(str(exc)) from exc
 
     def _spooled(self) -> Iterator[str]:
         """The spooled lines, without their line ends."""

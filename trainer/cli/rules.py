@@ -135,7 +135,7 @@ class _Encodable(io.TextIOBase):
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from trainer.audit.formats import ReportWriter
+    from trainer.audit.formats import ReportWriter, SpoolError
     from trainer.audit.run import audit
     from trainer.diagnostics import ContentError
     from trainer.grading.books import BookSet
@@ -148,7 +148,12 @@ def _audit(args: argparse.Namespace) -> int:
         books.ref = args.rules
     else:
         books = BookSet()
-    with ReportWriter(args.format, books, args.fail_on) as report:
+    try:
+        report = ReportWriter(args.format, books, args.fail_on)
+    except OSError as exc:
+        sys.stderr.write(f"cannot write the report's temporary file: {exc.strerror or exc}\n")
+        return 2
+    with report:
         try:
             # the report is written as the audit goes (spooled on disk), so memory
             # stays flat whatever the size of the input
@@ -156,6 +161,9 @@ def _audit(args: argparse.Namespace) -> int:
         except ContentError as exc:  # a shipped rulebook picked by locale does not load
             for diag in exc.diagnostics:
                 sys.stderr.write(diag.format() + "\n")
+            return 2
+        except SpoolError as exc:
+            sys.stderr.write(f"cannot write the report's temporary file: {exc}\n")
             return 2
         for diag in [*result.errors, *result.notices]:
             sys.stderr.write(diag.format() + "\n")
@@ -165,10 +173,9 @@ def _audit(args: argparse.Namespace) -> int:
                     report.finish(result, _Encodable(handle))
             else:
                 report.finish(result, sys.stdout)
-        except OSError as exc:
-            sys.stderr.write(
-                f"{args.output or 'standard output'}: cannot write report: {exc.strerror}\n"
-            )
+        except (OSError, SpoolError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) else str(exc)
+            sys.stderr.write(f"{args.output or 'standard output'}: cannot write report: {why}\n")
             return 2
     if result.errors:
         return 2

@@ -16,8 +16,8 @@ category, computed once per kind of context.
 
 In bulk (`Classifier.logits_many`, used by ``trainer audit``) the scan yields
 feature ids without any Python code per feature (``set(map(...))`` over the
-automaton's matches) and numpy sums the weight rows of a whole batch of lines
-in one call. The rows are added in the same order as the one-line path (the
+automaton's matches) and numpy adds up the weight rows of a whole batch of
+lines. The rows are added in the same order as the one-line path (the
 context's bias first, then the features in the order of the line's id set),
 one after the other, so every score is the same number to the last bit; a
 score within `TIE` of a threshold is recomputed on the one-line path all the
@@ -40,7 +40,6 @@ from pathlib import Path
 from typing import Any
 
 import ahocorasick
-import numpy as np
 
 from trainer.grading.findings import CallContext
 from trainer.vocab import CATEGORIES as CATEGORY_CODES
@@ -128,10 +127,10 @@ class Classifier:
             self._automaton.add_word(feature, i)
         self._automaton.make_automaton()
         self._bias_cache: dict[tuple[str, bool], tuple[float, ...]] = {}
-        #: the weight rows as one matrix, then one bias row per kind of context seen
-        #: (`logits_many`); row ``len(features) + k`` is the k-th context's bias
-        self._matrix = np.array([*dense, [0.0] * width], dtype=np.float64).reshape(-1, width)
-        #: the row of zeros that pads short lines in `logits_many`
+        #: `logits_many`'s numpy matrix: the weight rows, a row of zeros (``_zero``, the
+        #: padding) and one bias row per kind of context seen. Built on first use, so
+        #: only a bulk audit imports numpy (`trainer.audit.run` does, at start).
+        self._matrix: Any = None
         self._zero = len(dense)
         self._bias_rows: dict[tuple[str, bool], int] = {}
 
@@ -178,6 +177,8 @@ class Classifier:
         A line with more than `WIDE` features takes the one-line path (its
         padding would cost the batch more than it saves).
         """
+        import numpy as np
+
         canons = [canonical(norm) for norm in norms]
         scan = self._automaton.iter
         sets = [set(map(_ID, scan(canon))) for canon in canons]
@@ -189,6 +190,10 @@ class Classifier:
                 out[i] = self.logits(norms[i], contexts[i])[0]
         if not narrow:
             return out, canons
+        if self._matrix is None:
+            classes = len(self.classes)
+            padded = [*self._rows, (0.0,) * classes]
+            self._matrix = np.array(padded, dtype=np.float64).reshape(-1, classes)
         rows = self._bias_rows
         bias = [
             rows.get((contexts[i].party, contexts[i].verified)) or self._bias_row(contexts[i])
@@ -214,6 +219,8 @@ class Classifier:
 
     def _bias_row(self, ctx: CallContext) -> int:
         """The matrix row holding this kind of context's bias (added on first use)."""
+        import numpy as np
+
         key = (ctx.party, ctx.verified)
         row = self._bias_rows.get(key)
         if row is None:

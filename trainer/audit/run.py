@@ -1063,6 +1063,9 @@ def audit(
         methods = multiprocessing.get_all_start_methods()
         if "fork" in methods:
             books.get()  # compile the default book once, before the workers fork
+            for loaded in books.books():  # and its learned stage's batch matrix
+                if loaded.classifier is not None:
+                    loaded.classifier.prepare_batches()
             _WORKER_BOOKS = books
             context: Any = multiprocessing.get_context("fork")
             init_ref: str | None = None

@@ -191,9 +191,7 @@ class Classifier:
         if not narrow:
             return out, canons
         if self._matrix is None:
-            classes = len(self.classes)
-            padded = [*self._rows, (0.0,) * classes]
-            self._matrix = np.array(padded, dtype=np.float64).reshape(-1, classes)
+            self.prepare_batches()
         rows = self._bias_rows
         bias = [
             rows.get((contexts[i].party, contexts[i].verified)) or self._bias_row(contexts[i])
@@ -216,6 +214,16 @@ class Classifier:
         for i, scores in zip(narrow, acc.tolist(), strict=True):
             out[i] = scores
         return out, canons
+
+    def prepare_batches(self) -> None:
+        """Build `logits_many`'s matrix now (an audit does it before its workers fork,
+        so they share it instead of each building its own)."""
+        import numpy as np
+
+        if self._matrix is None:
+            classes = len(self.classes)
+            padded = [*self._rows, (0.0,) * classes]
+            self._matrix = np.array(padded, dtype=np.float64).reshape(-1, classes)
 
     def _bias_row(self, ctx: CallContext) -> int:
         """The matrix row holding this kind of context's bias (added on first use)."""

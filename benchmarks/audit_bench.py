@@ -44,6 +44,14 @@ shared with other jobs: load average 8-13, so wall times are 3-4x an idle run)::
 
     3,000,000 distinct records (792 MB), --jobs 1: 141 s CPU, peak 129 MB
 
+    commit 147d8af, --baseline ccd8b8e, load average 1.7 before, 2.7 after:
+    corpus: 300,000 distinct records, 77.2 MB, 2 CPU(s)
+    floor (json + 1 automaton)         1.55     1.00     1.35     1.00     193,766       14
+    baseline --jobs 1                 18.91    12.21    17.11    12.71      15,865      226
+    trainer audit --jobs 1            16.09    10.39    15.18    11.27      18,644      106
+    trainer audit --jobs 2            14.92     9.64    15.54    11.55      20,107       89
+    3,000,000 distinct records, --jobs 1: 159 s CPU, peak 111 MB
+
     commit 147d8af, --repeat 3, load average 5.4 before, 4.8 after:
     corpus: 300,000 distinct records, 77.2 MB, 2 CPU(s)
     floor (json + 1 automaton)         2.11     1.00     1.41     1.00     142,206       14

@@ -66,6 +66,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -405,6 +406,9 @@ def main(argv: list[str] | None = None) -> int:
         f"findings: {report['summary']['findings']:,} in {report['summary']['audited']:,} "
         f"agent utterances"
     )
+    shutil.rmtree(folder)  # the corpus (unless --keep put it elsewhere) and the report
+    if args.keep:
+        Path(str(corpus) + ".words").unlink(missing_ok=True)
     return 0
 
 

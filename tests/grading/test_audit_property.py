@@ -57,3 +57,44 @@ def test_every_line_is_graded_or_reported(lines: list[bytes]) -> None:
     assert result.audited + result.skipped + len(result.errors) >= result.records
     for fmt in FORMATS:
         render(fmt, result, books, "major").encode("utf-8")
+
+
+def _line_by_line(path: str, start: int, end: int) -> list[tuple[int, object]]:
+    """JSONL lines read one ``readline`` at a time: what the block reader must equal."""
+    from trainer.audit import reading
+
+    out: list[tuple[int, object]] = []
+    for number, raw in enumerate(reading.byte_lines(path, start, end), 1):
+        text = reading.decode(raw, first=number == 1 and start == 0)
+        if isinstance(text, str):
+            text = text.rstrip("\n")
+            text = text[:-1] if text.endswith("\r") else text
+        out.append((number, text))
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    data=st.lists(
+        st.sampled_from([b"a", b"{}", b"\n", b"\r", b"\xc3\xa9", b"\xff", b"\xef\xbb\xbf"])
+    ).map(b"".join),
+    block=st.sampled_from([1, 2, 5, 1 << 20]),
+    cut=st.floats(min_value=0, max_value=1),
+)
+def test_the_block_reader_yields_the_lines_of_readline(data: bytes, block: int, cut: float) -> None:
+    """Blocks decoded at once give the same lines, numbers and bad bytes as one line at
+    a time, for the whole file and for a byte range that ends inside a line."""
+    from trainer.audit import reading
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = str(Path(tmp) / "in.jsonl")
+        Path(path).write_bytes(data)
+        old = reading.BLOCK
+        reading.BLOCK = block
+        try:
+            for end in (-1, int(len(data) * cut)):
+                assert list(reading.lines(path, 0, end, 1, jsonl=True)) == _line_by_line(
+                    path, 0, end
+                )
+        finally:
+            reading.BLOCK = old

@@ -100,6 +100,9 @@ def lines(
     ``str.splitlines`` would take for a break); a text line holding other breaks
     (``\\r`` alone, U+2028…) yields each part under the same line number.
     """
+    if jsonl and path != "-":
+        yield from _jsonl_lines(path, start, end, first_line)
+        return
     for number, raw in enumerate(byte_lines(path, start, end), first_line):
         text = decode(raw, first=number == 1 and start == 0)
         if isinstance(text, BadBytes):
@@ -113,3 +116,58 @@ def lines(
         else:
             for part in text.splitlines() or [""]:
                 yield number, part
+
+
+#: Bytes read at a time by `_jsonl_lines`.
+BLOCK = 1 << 20
+
+
+def _jsonl_lines(
+    path: str, start: int, end: int, first_line: int
+) -> Iterator[tuple[int, str | BadBytes]]:
+    """`lines` of a JSONL file, read in blocks of whole lines decoded at once.
+
+    The same lines as reading it line by line (a line that begins before ``end``
+    is read to its end): a block that is all UTF-8 is decoded in one call (a
+    ``\\n`` byte never sits inside a multi-byte character, so every line of it
+    decodes alike); a block that is not is decoded line by line, so a bad byte
+    costs only its own line.
+    """
+    number = first_line
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        position = start
+        while True:
+            size = BLOCK if end < 0 else min(BLOCK, end - position)
+            data = handle.read(size) if size > 0 else b""
+            if not data:
+                return
+            if not data.endswith(b"\n"):
+                data += handle.readline()  # the last line began in the block: read it whole
+            position += len(data)
+            if not data.endswith(b"\n"):
+                data += b"\n"  # the end of a file without a final line end
+            for item in _block(data, number, start):
+                yield item
+                number += 1
+
+
+def _block(data: bytes, number: int, start: int) -> Iterator[tuple[int, str | BadBytes]]:
+    """The lines of ``data`` (whole lines, each ending in ``\\n``), numbered from ``number``."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        for raw in data.split(b"\n")[:-1]:
+            line = decode(raw, first=number == 1 and start == 0)
+            if isinstance(line, str) and line.endswith("\r"):
+                line = line[:-1]
+            yield number, line
+            number += 1
+        return
+    parts = text.split("\n")
+    parts.pop()
+    if number == 1 and start == 0 and parts and parts[0].startswith("\ufeff"):
+        parts[0] = parts[0][1:]
+    for part in parts:
+        yield number, part[:-1] if part.endswith("\r") else part
+        number += 1

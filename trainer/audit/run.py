@@ -27,11 +27,16 @@ import json
 import json.scanner
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, ClassVar
+
+# the learned stage's batch sums (Classifier.logits_many) need numpy: imported here so
+# that, missing, the audit fails at start, and only the audit pays for the import
+import numpy  # noqa: F401
 
 from trainer.audit import reading
 from trainer.audit.reading import BadBytes
@@ -53,6 +58,9 @@ KNOWN_SUFFIXES = JSONL_SUFFIXES + CSV_SUFFIXES + TEXT_SUFFIXES + YAML_SUFFIXES
 CHUNK_BYTES = 4 * 1024 * 1024
 #: Remembered (text, context) results per file; cleared when full.
 MEMO_SIZE = 50_000
+#: Agent utterances graded together (`Rulebook.check_many`): enough for the learned
+#: stage's compiled sums to pay off, few enough to keep memory small.
+BATCH = 1024
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f", ""}
 _HAS_CJK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -86,7 +94,12 @@ class Hit:
 
 @dataclass
 class AuditResult:
-    """Everything an audit produced: hits, input errors and counts."""
+    """Everything an audit produced: hits, input errors and counts.
+
+    With a ``sink`` (a report being written, `trainer.audit.formats.ReportWriter`)
+    hits are handed to it as they are found, in input order, and not kept here:
+    memory stays flat however large the input.
+    """
 
     hits: list[Hit] = field(default_factory=list)
     errors: list[Diagnostic] = field(default_factory=list)
@@ -96,10 +109,18 @@ class AuditResult:
     records: int = 0
     audited: int = 0
     skipped: int = 0
+    sink: Callable[[list[Hit]], None] | None = None
+
+    def deliver(self) -> None:
+        """Hand the hits found so far to the sink (when there is one)."""
+        if self.sink is not None and self.hits:
+            self.sink(self.hits)
+            self.hits = []
 
     def merge(self, other: AuditResult) -> None:
         """Add another partial result (from a chunk or a worker)."""
         self.hits.extend(other.hits)
+        self.deliver()
         self.errors.extend(other.errors)
         self.notices.extend(other.notices)
         self.records += other.records
@@ -284,7 +305,11 @@ class Auditor:
 
     #: Shared by every auditor of the process (a worker audits many chunks):
     #: contexts are plain values, and remembered results depend only on the
-    #: text, the (shared) context object and the book.
+    #: text, the (shared) context object and the book. Transcripts repeat
+    #: scripted lines (greetings, the recording notice, the close) word for
+    #: word; a shared context object stands for the same grading situation, so
+    #: the same text in it gets the same findings. Contexts with call history
+    #: are never shared and never remembered.
     _contexts: ClassVar[dict[tuple[Any, ...], CallContext]] = {}
     _memo: ClassVar[dict[tuple[str, int, int], tuple[Finding, ...]]] = {}
     _books: ClassVar[dict[int, Rulebook]] = {}
@@ -292,31 +317,59 @@ class Auditor:
     def __init__(self, books: BookSet) -> None:
         self.books = books
         self.fixed = books.get() if books.fixed is not None else None
-        self.calls: dict[str, list[str]] = {}
-        self.turns: dict[str, int] = {}
+        #: per call: the agent's turns so far and (for books that look back) what it said
+        self.calls = CallMemory()
         self._looks_back: dict[str, bool] = {}
+        #: agent utterances waiting to be graded in one batch, in input order
+        self.queue: list[_Queued] = []
 
-    def check(self, book: Rulebook, text: str, ctx: CallContext) -> tuple[Finding, ...]:
-        """``book.check(text, ctx)``, remembered for repeated lines in a shared context.
+    def submit(self, item: _Queued) -> None:
+        """Queue an utterance; a full queue is graded and its hits reported."""
+        self.queue.append(item)
+        if len(self.queue) >= BATCH:
+            self.flush()
 
-        Transcripts repeat scripted lines (greetings, the recording notice, the
-        close) word for word; a shared context object stands for the same
-        grading situation, so the same text in it gets the same findings.
-        Contexts with call history are never shared and never remembered.
+    def flush(self) -> None:
+        """Grade the queued utterances (a batch per rulebook) and report them in order.
+
+        Results are remembered as `check` remembers them; an utterance already
+        graded in the same shared context is not graded again.
         """
-        if ctx.history:
-            return book.check(text, ctx)
-        key = (text, id(ctx), id(book))
-        found = self._memo.get(key)
-        if found is None and id(book) not in self._books:
-            self._books[id(book)] = book  # kept alive: its id stays unique in the keys
-        if found is None:
-            found = book.check(text, ctx)
-            if len(self._memo) >= MEMO_SIZE:
-                self._memo.clear()
-            if MEMO_SIZE:
-                self._memo[key] = found
-        return found
+        queue, self.queue = self.queue, []
+        if not queue:
+            return
+        memo = self._memo
+        results: list[tuple[Finding, ...] | None] = [None] * len(queue)
+        todo: dict[int, list[int]] = {}
+        keys: list[tuple[str, int, int] | None] = [None] * len(queue)
+        for i, item in enumerate(queue):
+            book, text, ctx = item[0], item[1], item[2]
+            if not ctx.history:
+                keys[i] = (text, id(ctx), id(book))
+                found = memo.get(keys[i])  # type: ignore[arg-type]
+                if found is not None:
+                    results[i] = found
+                    continue
+            todo.setdefault(id(book), []).append(i)
+        for indices in todo.values():
+            book = queue[indices[0]][0]
+            if id(book) not in self._books:
+                self._books[id(book)] = book  # kept alive: its id stays unique in the keys
+            graded = book.check_many([(queue[i][1], queue[i][2]) for i in indices])
+            for i, found in zip(indices, graded, strict=True):
+                results[i] = found
+                remembered = keys[i]
+                if remembered is not None and MEMO_SIZE:
+                    if len(memo) >= MEMO_SIZE:
+                        memo.clear()
+                    memo[remembered] = found
+        reported: dict[int, AuditResult] = {}
+        for item, found in zip(queue, results, strict=True):
+            assert found is not None
+            _report(item, found)
+            reported[id(item[3])] = item[3]
+        for result in reported.values():
+            result.deliver()
 
     def book_for(self, lang: object) -> Rulebook:
         """The rulebook for a record with this ``lang`` value."""
@@ -341,13 +394,12 @@ class Auditor:
     ) -> CallContext:
         """The context of the next agent utterance of ``call``."""
         if call is not None:
-            ordinal = self.turns.get(call, 0) + 1
-            self.turns[call] = ordinal
+            ordinal = self.calls.next_turn(call)
         else:
             ordinal = turn if turn and turn > 0 else 1
         history: tuple[str, ...] = ()
         if history_needed and call is not None:
-            history = tuple(self.calls.get(call, ()))
+            history = self.calls.said(call)
         if history:
             return CallContext("agent", party, verified, ordinal, when, False, history)  # type: ignore[arg-type]
         # Rules only distinguish the first agent turn from later ones and read the
@@ -361,6 +413,8 @@ class Auditor:
             if len(self._contexts) >= 100_000:
                 # forget contexts and the results remembered for them together,
                 # so no remembered result outlives the context object it names
+                # (the queue is graded first: its results name contexts of now)
+                self.flush()
                 self._contexts.clear()
                 self._memo.clear()
             self._contexts[key] = ctx
@@ -369,12 +423,83 @@ class Auditor:
     def said(self, call: str | None, text: str) -> None:
         """Remember an agent utterance for later turns of the same call."""
         if call is not None:
-            self.calls.setdefault(call, []).append(text)
+            self.calls.add(call, text)
 
 
-def run_unit(books: BookSet, unit: Unit) -> AuditResult:
-    """Audit one unit of work."""
-    result = AuditResult()
+class CallMemory:
+    """What the audit remembers of each call: the agent's turn count and earlier lines.
+
+    A transcript file can hold millions of calls, so only the `KEEP` calls seen
+    most recently stay in memory; older ones move to a temporary SQLite table on
+    disk and come back if their call continues later in the input (transcripts
+    are mostly grouped by call, so that is rare). Nothing is forgotten: turn
+    numbers and history are those of a memory without limit, and memory stays
+    flat whatever the number of calls.
+    """
+
+    KEEP = 20_000
+
+    def __init__(self) -> None:
+        #: call → [turns, earlier lines]; insertion order is recency (oldest first)
+        self._recent: dict[str, list[Any]] = {}
+        self._disk: Any = None  # sqlite3.Connection once a call has been moved out
+
+    def _state(self, call: str) -> list[Any]:
+        recent = self._recent
+        state = recent.pop(call, None)
+        if state is None:
+            state = self._restore(call) if self._disk is not None else [0, []]
+            if len(recent) >= self.KEEP:
+                self._move_out()
+        recent[call] = state  # now the most recent
+        return state
+
+    def next_turn(self, call: str) -> int:
+        """Count one more agent turn of ``call``; its number (1 = the first)."""
+        state = self._state(call)
+        state[0] += 1
+        return int(state[0])
+
+    def said(self, call: str) -> tuple[str, ...]:
+        """The agent's earlier lines in ``call`` that `add` recorded."""
+        return tuple(self._state(call)[1])
+
+    def add(self, call: str, text: str) -> None:
+        """Record an agent line of ``call`` for its later turns."""
+        self._state(call)[1].append(text)
+
+    def _move_out(self) -> None:
+        """Move the oldest tenth of the calls in memory to disk."""
+        import sqlite3
+
+        if self._disk is None:
+            self._disk = sqlite3.connect("")  # a private temporary database on disk
+            self._disk.execute(
+                "CREATE TABLE calls (call TEXT PRIMARY KEY, turns INTEGER, said TEXT)"
+            )
+        recent = self._recent
+        oldest = list(islice(recent, max(1, self.KEEP // 10)))
+        rows = []
+        for call in oldest:
+            turns, said = recent.pop(call)
+            rows.append((json.dumps(call), turns, json.dumps(said)))
+        self._disk.executemany("INSERT OR REPLACE INTO calls VALUES (?, ?, ?)", rows)
+
+    def _restore(self, call: str) -> list[Any]:
+        """A call's state from disk (or a new one), taken out of the table."""
+        key = json.dumps(call)
+        row = self._disk.execute("SELECT turns, said FROM calls WHERE call = ?", (key,)).fetchone()
+        if row is None:
+            return [0, []]
+        self._disk.execute("DELETE FROM calls WHERE call = ?", (key,))
+        return [row[0], json.loads(row[1])]
+
+
+def run_unit(
+    books: BookSet, unit: Unit, sink: Callable[[list[Hit]], None] | None = None
+) -> AuditResult:
+    """Audit one unit of work (its hits go to ``sink`` as they are found, when given)."""
+    result = AuditResult(sink=sink)
     try:
         if unit.kind == "jsonl":
             _run_jsonl(books, unit, result)
@@ -584,11 +709,22 @@ def _record(
     looks_back = auditor.looks_back(book)
     ctx = auditor.context(call, turn, party, bool(verified), when, looks_back)
     result.audited += 1
-    findings = auditor.check(book, text, ctx)
+    auditor.submit((book, text, ctx, result, unit, line, get("id"), raw, call, turn))
     if looks_back:
         auditor.said(call, text)
+
+
+#: An agent utterance waiting in `Auditor.queue`: book, text, context, the result
+#: it reports to, unit, line, the record's ``id``, raw line, call and turn.
+_Queued = tuple[
+    "Rulebook", str, CallContext, AuditResult, Unit, int, Any, "str | None", "str | None", Any
+]
+
+
+def _report(item: _Queued, findings: tuple[Finding, ...]) -> None:
+    """Add a graded utterance's hits (and its K653 notice) to its result."""
+    _, text, _, result, unit, line, rid, raw, call, turn = item
     if findings or len(text) > MAX_GRADED:
-        rid = get("id")
         record = str(rid) if rid not in (None, "") else f"{unit.display}:{line}"
         base = _text_column(raw, text)
         ungraded(result, unit.display, line, base, record, text)
@@ -651,6 +787,7 @@ def _run_jsonl(books: BookSet, unit: Unit, result: AuditResult) -> None:
         if reading.may_hold_surrogates(raw):
             rec = reading.clean_record(rec)
         _record(auditor, result, unit, line, rec, raw)
+    auditor.flush()
 
 
 def _run_csv(books: BookSet, unit: Unit, result: AuditResult) -> None:
@@ -700,6 +837,7 @@ def _run_csv(books: BookSet, unit: Unit, result: AuditResult) -> None:
                 continue
             _record(auditor, result, unit, line, dict(row), None)
     except csv.Error as exc:
+        auditor.flush()
         result.errors.append(
             Diagnostic(
                 unit.display,
@@ -710,10 +848,12 @@ def _run_csv(books: BookSet, unit: Unit, result: AuditResult) -> None:
                 "check quoting",
             )
         )
+    auditor.flush()
 
 
 def _run_text(books: BookSet, unit: Unit, result: AuditResult) -> None:
     book = books.get(unit.locale)
+    batch: list[tuple[str, CallContext]] = []
     for line, text in _lines(unit):
         if isinstance(text, BadBytes):
             _not_utf8(result, unit, line, text)
@@ -723,8 +863,20 @@ def _run_text(books: BookSet, unit: Unit, result: AuditResult) -> None:
         result.records += 1
         result.audited += 1
         ungraded(result, unit.display, line, 1, f"{unit.display}:{line}", text)
-        ctx = CallContext(turn=line)
-        for finding in book.check(text, ctx):
+        batch.append((text, CallContext(turn=line)))
+        if len(batch) >= BATCH:
+            _text_hits(book, batch, unit, result)
+            batch = []
+    _text_hits(book, batch, unit, result)
+
+
+def _text_hits(
+    book: Rulebook, batch: list[tuple[str, CallContext]], unit: Unit, result: AuditResult
+) -> None:
+    """Grade a batch of script lines and report their hits (``ctx.turn`` is the line)."""
+    for (_, ctx), findings in zip(batch, book.check_many(batch), strict=True):
+        line = ctx.turn
+        for finding in findings:
             result.hits.append(
                 Hit(
                     f"{unit.display}:{line}",
@@ -736,6 +888,7 @@ def _run_text(books: BookSet, unit: Unit, result: AuditResult) -> None:
                     finding,
                 )
             )
+    result.deliver()
 
 
 def run_yaml(books: BookSet, units: list[Unit]) -> AuditResult:
@@ -885,18 +1038,24 @@ def audit(
     paths: Iterable[str],
     book: Rulebook | BookSet | None = None,
     book_ref: str | None = None,
-    jobs: int = 1,
+    jobs: int | None = 1,
+    sink: Callable[[list[Hit]], None] | None = None,
 ) -> AuditResult:
     """Audit every input under ``paths``; ``jobs`` > 1 uses processes.
 
     ``book`` is a `BookSet`, one `Rulebook` that grades everything (``book_ref``
     names it for workers that cannot fork), or None: each input's own locale.
+    ``jobs=None`` picks the number of workers by the size of the input
+    (`auto_jobs`). With a ``sink``, hits are handed to it in input order as they
+    are found and the result keeps none (a report written as the audit goes).
     """
     books = book if isinstance(book, BookSet) else BookSet(book)
     if book_ref and books.fixed is not None:
         books.ref = book_ref
     files, errors = discover(paths)
-    result = AuditResult(errors=list(errors), files=len(files))
+    if jobs is None:
+        jobs = auto_jobs(files)
+    result = AuditResult(errors=list(errors), files=len(files), sink=sink)
     planned = plan(files, jobs)
     result.merge(run_yaml(books, [u for u in planned if u.kind == "yaml"]))
     units = [u for u in planned if u.kind != "yaml"]
@@ -907,6 +1066,9 @@ def audit(
         methods = multiprocessing.get_all_start_methods()
         if "fork" in methods:
             books.get()  # compile the default book once, before the workers fork
+            for loaded in books.books():  # and its learned stage's batch matrix
+                if loaded.classifier is not None:
+                    loaded.classifier.prepare_batches()
             _WORKER_BOOKS = books
             context: Any = multiprocessing.get_context("fork")
             init_ref: str | None = None
@@ -920,6 +1082,34 @@ def audit(
                 result.merge(_unpack(books, packed))
     else:
         for unit in units:
-            result.merge(run_unit(books, unit))
+            result.merge(run_unit(books, unit, sink))
     result.errors.sort()
     return result
+
+
+#: Inputs at least this large are audited by one worker per available core when
+#: ``--jobs`` is not given (below it, starting workers costs more than it saves).
+AUTO_JOBS_BYTES = 8 * CHUNK_BYTES
+
+
+def auto_jobs(files: list[tuple[Path, str]]) -> int:
+    """Workers for an audit whose ``--jobs`` was not given: the cores this process
+    may run on when the JSONL and text inputs reach `AUTO_JOBS_BYTES`, else one."""
+    total = 0
+    for path, _ in files:
+        if path.suffix.lower() in KNOWN_SUFFIXES and path.suffix.lower() not in YAML_SUFFIXES:
+            try:
+                total += path.stat().st_size
+            except OSError:
+                continue
+    if total < AUTO_JOBS_BYTES:
+        return 1
+    return available_cores()
+
+
+def available_cores() -> int:
+    """The CPUs this process may run on (its affinity mask where the OS has one)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    if affinity is not None:
+        return max(1, len(affinity(0)))
+    return os.cpu_count() or 1

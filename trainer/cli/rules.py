@@ -8,9 +8,10 @@ examples), 2 unreadable input or a broken rulebook.
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
     from trainer.grading.content import ExampleSpec
@@ -46,9 +47,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     audit.add_argument(
         "--jobs",
         type=_jobs,
-        default=1,
+        default=None,
         metavar="N",
-        help="worker processes (default 1; 0 = one per CPU)",
+        help="worker processes (default: one per available CPU when the transcripts and "
+        "scripts add up to 32 MB or more, else 1; 0 = one per CPU)",
     )
     audit.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     audit.add_argument(
@@ -124,17 +126,23 @@ def _load(ref: str, check_examples: bool = True) -> Rulebook | None:
         return None
 
 
-def _write(text: str, output: str | None) -> None:
-    if output:
-        from trainer.safetext import write_file
+class _Encodable(io.TextIOBase):
+    """A text stream that writes through `trainer.safetext.encodable` (a report file:
+    a lone surrogate from the input becomes U+FFFD instead of a failed write)."""
 
-        write_file(output, text)
-    else:
-        sys.stdout.write(text)
+    def __init__(self, inner: IO[str]) -> None:
+        from trainer.safetext import encodable
+
+        self.inner = inner
+        self._encodable = encodable
+
+    def write(self, text: str) -> int:
+        self.inner.write(self._encodable(text))
+        return len(text)
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from trainer.audit.formats import fails, render
+    from trainer.audit.formats import ReportWriter, SpoolError
     from trainer.audit.run import audit
     from trainer.diagnostics import ContentError
     from trainer.grading.books import BookSet
@@ -148,20 +156,34 @@ def _audit(args: argparse.Namespace) -> int:
     else:
         books = BookSet()
     try:
-        result = audit(args.paths, books, jobs=args.jobs)
-    except ContentError as exc:  # a shipped rulebook picked by locale does not load
-        for diag in exc.diagnostics:
-            sys.stderr.write(diag.format() + "\n")
-        return 2
-    for diag in [*result.errors, *result.notices]:
-        sys.stderr.write(diag.format() + "\n")
-    try:
-        _write(render(args.format, result, books, args.fail_on), args.output)
+        report = ReportWriter(args.format, books, args.fail_on)
     except OSError as exc:
-        sys.stderr.write(
-            f"{args.output or 'standard output'}: cannot write report: {exc.strerror}\n"
-        )
+        sys.stderr.write(f"cannot write the report's temporary file: {exc.strerror or exc}\n")
         return 2
+    with report:
+        try:
+            # the report is written as the audit goes (spooled on disk), so memory
+            # stays flat whatever the size of the input
+            result = audit(args.paths, books, jobs=args.jobs, sink=report.add)
+        except ContentError as exc:  # a shipped rulebook picked by locale does not load
+            for diag in exc.diagnostics:
+                sys.stderr.write(diag.format() + "\n")
+            return 2
+        except SpoolError as exc:
+            sys.stderr.write(f"cannot write the report's temporary file: {exc}\n")
+            return 2
+        for diag in [*result.errors, *result.notices]:
+            sys.stderr.write(diag.format() + "\n")
+        try:
+            if args.output:
+                with open(args.output, "w", encoding="utf-8") as handle:
+                    report.finish(result, _Encodable(handle))
+            else:
+                report.finish(result, sys.stdout)
+        except (OSError, SpoolError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) else str(exc)
+            sys.stderr.write(f"{args.output or 'standard output'}: cannot write report: {why}\n")
+            return 2
     if result.errors:
         return 2
     unapproved = False
@@ -175,7 +197,7 @@ def _audit(args: argparse.Namespace) -> int:
         for diag in gate:
             sys.stderr.write(diag.format() + "\n")
         unapproved = bool(gate)
-    return 1 if fails(result, args.fail_on) or unapproved else 0
+    return 1 if report.fails() or unapproved else 0
 
 
 def _is_content(path: Path) -> bool:

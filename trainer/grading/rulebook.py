@@ -18,9 +18,11 @@ import bisect
 import hashlib
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import time
+from itertools import chain
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +41,7 @@ from trainer.grading.content import (
     regexes,
 )
 from trainer.grading.findings import CallContext, Citation, Finding
-from trainer.grading.learned import Classifier, ModelError, load_classifier, logit
+from trainer.grading.learned import TIE, Classifier, ModelError, load_classifier, logit
 from trainer.grading.normalize import OffsetMap, normalize
 from trainer.regexsafety import unsafe_regex
 from trainer.scenarios.extends import BrokenChain, base_chain
@@ -181,6 +183,9 @@ def graded_length(text: str) -> int:
     """How many characters of ``text`` `Rulebook.check` reads."""
     return min(len(text), MAX_GRADED)
 
+
+#: The value of an automaton match (its end comes first).
+_VALUE = itemgetter(1)
 
 #: How far (characters) a sentence or clause guard looks either side of a match.
 REACH = 300
@@ -414,9 +419,35 @@ class Rulebook:
         default) overlapping findings of one category are one finding, the most
         serious; rule tests pass ``merge=False`` to see what each rule finds.
         """
-        ctx = ctx or _DEFAULT_CONTEXT
-        if ctx.speaker != "agent":
+        pending = self._patterns(text, ctx or _DEFAULT_CONTEXT, merge)
+        if pending is None:
             return ()
+        return self._finish(pending)
+
+    def check_many(
+        self, items: Sequence[tuple[str, CallContext]], *, merge: bool = True
+    ) -> list[tuple[Finding, ...]]:
+        """`check` for a batch of utterances: the same findings, in the same order.
+
+        The pattern stage runs line by line; the learned stage scores the whole
+        batch at once (`Classifier.logits_many`: the feature scan and the sums in
+        compiled code), which is what makes a bulk audit of distinct lines fast.
+        """
+        pendings = [self._patterns(text, ctx, merge) for text, ctx in items]
+        scored = [p for p in pendings if p is not None and p.plan.model_rules and p.norm]
+        if scored and self.classifier is not None:
+            logits, canons = self.classifier.logits_many(
+                [p.norm for p in scored], [p.ctx for p in scored]
+            )
+            for p, row, canon in zip(scored, logits, canons, strict=True):
+                p.logits = row
+                p.canon = canon
+        return [() if p is None else self._finish(p) for p in pendings]
+
+    def _patterns(self, text: str, ctx: CallContext, merge: bool) -> _Pending | None:
+        """The pattern stage of `check` (None: not an agent turn, nothing to grade)."""
+        if ctx.speaker != "agent":
+            return None
         if len(text) > MAX_GRADED:
             text = text[:MAX_GRADED]
         plan = self._plan(ctx)
@@ -425,9 +456,8 @@ class Rulebook:
         #: categories whose words were found but dropped by a guard (negated, quoted…)
         vetoed: set[str] = set()
         if plan.automaton is not None and norm:
-            candidates: set[int] = set()
-            for _, ids in plan.automaton.iter(norm):
-                candidates.update(ids)
+            # the rule ids of every trigger found, gathered without Python code per match
+            candidates = set(chain.from_iterable(map(_VALUE, plan.automaton.iter(norm))))
             if candidates:
                 segments = _Segments(norm, self._clause_rx, self._contrast_rx)
                 history: str | None = None
@@ -474,22 +504,18 @@ class Rulebook:
             found.append(rule.finding(text, 0, len(text)))
         if merge and len(found) > 1:
             found = _one_per_overlap(found)
-        if plan.model_rules and norm:
-            self._model_stage(text, norm, offsets, ctx, plan, found, vetoed)
+        return _Pending(text, norm, offsets, ctx, plan, found, vetoed)
+
+    def _finish(self, p: _Pending) -> tuple[Finding, ...]:
+        """The learned stage of `check` (with the batch's scores when it has them)."""
+        found = p.found
+        if p.plan.model_rules and p.norm:
+            self._model_stage(p)
         if len(found) > 1:
             return tuple(sorted(set(found)))
         return tuple(found)
 
-    def _model_stage(
-        self,
-        text: str,
-        norm: str,
-        offsets: OffsetMap,
-        ctx: CallContext,
-        plan: _Plan,
-        found: list[Finding],
-        vetoed: set[str],
-    ) -> None:
+    def _model_stage(self, p: _Pending) -> None:
         """Add model-rule findings for categories the patterns did not flag.
 
         The span is the clause around the feature that weighs most towards the
@@ -499,11 +525,24 @@ class Rulebook:
         judgement on those words beats the model's general one.
         """
         assert self.classifier is not None
-        logits, canon = self.classifier.logits(norm, ctx)
-        seen = {f.category for f in found} | vetoed
+        text, norm, found, plan = p.text, p.norm, p.found, p.plan
+        logits, canon = p.logits, p.canon
+        if logits is None or canon is None:
+            logits, canon = self.classifier.logits(norm, p.ctx)
+        elif any(
+            abs(logits[index] - cut) < TIE or abs(logits[index] - cut - REVIEW_MARGIN) < TIE
+            for _, index, cut in plan.model_rules
+        ):
+            # a batch score this close to a threshold: decide on the one-line sum
+            logits, canon = self.classifier.logits(norm, p.ctx)
+        seen: set[str] | None = None
         segments: _Segments | None = None
         for rule, index, cut in plan.model_rules:
-            if logits[index] < cut or rule.category in seen:
+            if logits[index] < cut:
+                continue
+            if seen is None:
+                seen = {f.category for f in found} | p.vetoed
+            if rule.category in seen:
                 continue
             a, b = self.classifier.evidence(norm, rule.category, canon)
             if segments is None:
@@ -511,7 +550,7 @@ class Rulebook:
             if any(segments.guarded(g, a, b) for g in self.always):
                 continue  # advice against it or condemnation of it, as for the patterns
             a, b = segments.clause(a, b)
-            start, end = offsets.span(a, b)
+            start, end = p.offsets.span(a, b)
             while start < end - 1 and text[start].isspace():
                 start += 1
             while end > start + 1 and text[end - 1].isspace():
@@ -523,6 +562,22 @@ class Rulebook:
                 rule.finding(text, start, end, "review" if near else None, confident=False)
             )
             seen.add(rule.category)
+
+
+@dataclass(slots=True)
+class _Pending:
+    """One utterance between the pattern stage and the learned stage of `Rulebook.check`."""
+
+    text: str
+    norm: str
+    offsets: OffsetMap
+    ctx: CallContext
+    plan: _Plan
+    found: list[Finding]
+    vetoed: set[str]
+    #: the learned stage's scores and canonical text, when a batch computed them
+    logits: list[float] | None = None
+    canon: str | None = None
 
 
 #: A learned-stage finding within this many logits of its threshold is a "review" finding.

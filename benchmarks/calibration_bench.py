@@ -3,6 +3,7 @@
     python benchmarks/calibration_bench.py              # every set, totals per locale
     python benchmarks/calibration_bench.py --dev --by-author  # and per development author
     python benchmarks/calibration_bench.py --dev        # development authors only (for tuning)
+    python benchmarks/calibration_bench.py --held-out   # held-out authors only, totals
     python benchmarks/calibration_bench.py --dev --detail   # and every disagreement, call by call
 
 ``--detail`` lists, for each development call that disagrees, the checks whose verdict
@@ -42,17 +43,21 @@ HELD = frozenset({"calC", "calF"})
 SETS = ROOT / "benchmarks" / "calibration"
 
 
-def calls(locale: str, *, dev: bool = False) -> list[dict[str, Any]]:
+def calls(locale: str, *, dev: bool = False, held: bool = False) -> list[dict[str, Any]]:
     """Every calibration call of one locale (with ``dev``, only the development authors':
     a held-out author's file is not opened, and a held-out call found in another file is
-    left out)."""
+    left out; with ``held``, only the held-out authors')."""
     found: list[dict[str, Any]] = []
     for path in sorted((SETS / locale).glob("*.yaml")):
         if dev and path.stem in HELD:
             continue
         for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
-            if doc and not (dev and str(doc.get("author")) in HELD):
-                found.append(doc)
+            if not doc:
+                continue
+            mine = str(doc.get("author")) in HELD
+            if (dev and mine) or (held and not mine):
+                continue
+            found.append(doc)
     return found
 
 
@@ -183,11 +188,18 @@ def main(argv: list[str] | None = None) -> int:
         "--dev", action="store_true", help="only the development authors (never the held-out)"
     )
     parser.add_argument(
+        "--held-out",
+        action="store_true",
+        help="only the held-out authors, totals per locale (never their calls' details)",
+    )
+    parser.add_argument(
         "--detail",
         action="store_true",
         help="list every disagreement, call by call (development calls only: needs --dev)",
     )
     args = parser.parse_args(argv)
+    if args.held_out and (args.dev or args.detail or args.by_author):
+        parser.error("--held-out reports totals only: no --dev, --detail or --by-author")
     if args.detail and not args.dev:
         parser.error("--detail lists development calls only: add --dev")
     if args.by_author and not args.dev:
@@ -198,12 +210,12 @@ def main(argv: list[str] | None = None) -> int:
     wire()
     content, _ = load_content()
     for locale in ("zh-CN", "en-US"):
-        found = calls(locale, dev=args.dev)
+        found = calls(locale, dev=args.dev, held=args.held_out)
         if not found:
             print(f"{locale}: no calibration calls")
             continue
         books = {locale: load_rulebook(locale)}
-        whole = "development" if args.dev else "all"
+        whole = "development" if args.dev else "held-out" if args.held_out else "all"
         groups: dict[str, Counter[str]] = {whole: Counter()}
         listed: list[str] = []
         for call in found:

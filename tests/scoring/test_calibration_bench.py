@@ -48,3 +48,25 @@ def test_dev_never_opens_a_held_out_file(bench: ModuleType, tmp_path: Path) -> N
 def test_detail_refuses_a_held_out_call(bench: ModuleType) -> None:
     with pytest.raises(SystemExit, match="held-out"):
         bench.detail({"author": "calF", "hand": {}}, None, "open", None, {})
+
+
+@pytest.mark.parametrize(
+    "argv", [["--held-out", "--detail"], ["--held-out", "--by-author"], ["--held-out", "--dev"]]
+)
+def test_held_out_reports_totals_only(
+    bench: ModuleType, argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stop:
+        bench.main(argv)
+    assert stop.value.code == 2
+    assert "totals only" in capsys.readouterr().err
+
+
+def test_held_out_takes_only_the_held_out_authors(bench: ModuleType, tmp_path: Path) -> None:
+    folder = tmp_path / "zh-CN"
+    folder.mkdir()
+    (folder / "calA.yaml").write_text(
+        "scenario: s\nauthor: calA\n---\nscenario: t\nauthor: calC\n", encoding="utf-8"
+    )
+    bench.SETS = tmp_path
+    assert [c["author"] for c in bench.calls("zh-CN", held=True)] == ["calC"]

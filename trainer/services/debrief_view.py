@@ -18,7 +18,7 @@ from trainer.engine.events import finding_from_json
 from trainer.grading.findings import Finding, TurnFinding
 from trainer.scenarios.model import GOOD_OUTCOMES
 from trainer.scoring.render import trainee_numbers
-from trainer.scoring.scorecard import CheckResult, Debrief, build_debrief
+from trainer.scoring.scorecard import CheckResult, Debrief, PoorChoice, build_debrief
 
 if TYPE_CHECKING:
     from trainer.records import SessionRecord
@@ -59,6 +59,8 @@ class DebriefView:
     duration_seconds: float
     turns: tuple[TurnView, ...]
     scored: bool
+    #: Lines that were one of their node's poor guided options, with the points they cost.
+    poor_choices: tuple[PoorChoice, ...] = ()
 
     def agent_turn(self, index: int | None) -> int | None:
         """The trainee's own turn number (1, 2, …) of the stored turn ``index``.
@@ -138,6 +140,7 @@ def _from_debrief(
         duration_seconds=debrief.duration_seconds,
         turns=turns,
         scored=True,
+        poor_choices=debrief.poor_choices,
     )
 
 

@@ -146,6 +146,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "debrief.findings": ("违规与更好的说法", "Findings and better wording"),
     "debrief.findings.none": ("没有违规。", "No findings."),
     "debrief.missed_moves": ("可以补上的步骤", "Moves you could have made"),
+    "debrief.poor": ("较差的选择", "Poor choices"),
+    "debrief.poor.points": ("扣 {points} 分", "−{points} points"),
     "debrief.transcript": ("完整通话记录", "Full transcript"),
     "debrief.duration": ("用时 {time}", "took {time}"),
     "debrief.retry": ("重练", "Retry"),

@@ -84,12 +84,37 @@ def checks_block(language: str, view: DebriefView) -> Content:
                     ),
                 ]
             )
+        if check.note and not check.met:  # what exactly was missing
+            line = Content("\n").join(
+                [line, Content.styled("    → " + tidy(check.note), "$text-error")]
+            )
         if check.why and not check.met:
             line = Content("\n").join(
                 [line, Content.styled("    " + tidy(check.why), "$text-muted")]
             )
         lines.append(line)
     return Content("\n").join(lines)
+
+
+def poor_block(language: str, view: DebriefView) -> Content:
+    """Each poor guided choice: the turn, the line, the points it cost and why it is poor."""
+    blocks: list[Content] = []
+    for poor in view.poor_choices:
+        head = Content.assemble(
+            (text(language, "debrief.check.turn", turn=view.agent_turn(poor.turn)), "$text-muted"),
+            ("“" + poor.text + "”", "italic"),
+        )
+        if poor.points:
+            head = Content.assemble(
+                head,
+                " ",
+                (text(language, "debrief.poor.points", points=poor.points), "$text-error"),
+            )
+        parts = [head]
+        if poor.why:
+            parts.append(Content.styled("    " + tidy(poor.why), "$text-muted"))
+        blocks.append(Content("\n").join(parts))
+    return Content("\n").join(blocks)
 
 
 def findings_block(language: str, view: DebriefView) -> Content:
@@ -174,6 +199,10 @@ class DebriefScreen(TrainerScreen):
                             Content(f"• {tidy(dated(move))}") for move in view.missed_moves
                         )
                     )
+            if view.poor_choices:
+                with Vertical(classes="card", id="poor") as card:
+                    card.border_title = text(language, "debrief.poor")
+                    yield FoldedStatic(poor_block(language, view))
             with Vertical(classes="card", id="debrief-transcript") as card:
                 card.border_title = text(language, "debrief.transcript")
                 for turn in view.turns:

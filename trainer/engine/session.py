@@ -79,10 +79,15 @@ ACKNOWLEDGE = {
     "zh-CN": ("嗯,好。", "哦,知道了。", "嗯。"),
     "en-US": ("Okay. ", "Uh-huh. ", "Okay, sure. "),
 }
-#: Said when the line makes a move the agent already made in the call.
+#: Said when the line makes a move already made in the call (a fact told again, a question
+#: asked again): neutral about who said it.
 ALREADY = {
-    "zh-CN": ("这个你刚才说过了。", "嗯,这个我知道了。", "你刚才不是说了吗?"),
-    "en-US": ("You already said that. ", "Yes, you told me. ", "Right, I heard that. "),
+    "zh-CN": ("这个刚才已经说过了。", "刚才不是说过了吗?", "这个咱们刚才说过了。"),
+    "en-US": (
+        "We've been over that. ",
+        "That was covered already. ",
+        "We already went through that. ",
+    ),
 }
 #: Said when the line is understood but is not what the customer is waiting for,
 #: before the customer says again what they wait for.

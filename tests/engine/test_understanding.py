@@ -211,3 +211,15 @@ def test_a_goodbye_before_the_close_ends_the_call_with_nothing_more_agreed(
 def test_only_intents_marked_ends_call_end_a_call(shipped: ContentSet) -> None:
     call = _call(shipped, "zh-first-forgetful")
     assert call.closing == frozenset({"close_politely"})
+
+
+def test_a_promise_said_back_for_confirmation_is_also_the_read_back(shipped: ContentSet) -> None:
+    # the node waits for the agent to ask for the promise; the agent names it and asks
+    # the customer to confirm: the customer states it and the read-back is made too
+    call = _call(shipped, "zh-first-forgetful", from_node="channel_known")
+    call.say("那我确认一下:您今天通过华信银行手机App全额还款6,380元,对吗?")
+    assert list(_agent(call).moves)[:2] == ["ask_promise", "read_back_promise"]
+    # a proposal that does not ask for confirmation only pins the promise
+    call = _call(shipped, "zh-first-forgetful", from_node="channel_known")
+    call.say("您看今天通过App还6,380元行吗?")
+    assert "read_back_promise" not in _agent(call).moves

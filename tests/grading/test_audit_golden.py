@@ -5,7 +5,9 @@ compiled code) and writes its reports incrementally; neither may change a single
 finding or byte. The reports under ``audit_golden/`` were recorded with the code
 of commit ccd8b8e (the one-line grader and the one-shot writers), and recorded again
 with that same runtime code (commit bb67794, the one-line grader) when the rulebooks
-and models changed after it, on the two
+and models changed after it; the batched grader matched them byte for byte at commit
+70bf1f0. Later rule changes record them again with the code of their own commit (the
+reports then guard against an unintended change), on the two
 benchmark corpora of ``benchmarks/audit_bench.py`` (distinct lines and the
 repeated-line corpus, generated with a fixed seed) and on every evaluation set:
 the JSON report itself (gzipped, so a difference shows which finding moved) and

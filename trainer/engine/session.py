@@ -355,6 +355,8 @@ class _FreeLine:
         self.refused: set[tuple[str, str]] = set()
         self.score = 0.0
         self._proposed: tuple[str, str] | None = None
+        #: The line pinned the promise and asked to confirm it: the read-back is due next.
+        self._read_back_next = False
         self._first = True
         self.last: str | None = None  # the move taken last from this line
         self.frontier = -1  # the last clause of the moves taken so far
@@ -481,6 +483,11 @@ class _FreeLine:
     def _in_context(self, wanted: Sequence[str]) -> _Step | None:
         """A yes to the customer's question, or a read-back known by its amount and date."""
         locale = self.session.scenario.locale
+        if self._read_back_next and "read_back_promise" in wanted:
+            # the promise was pinned and said back for confirmation in one line ("那我
+            # 确认一下:今天App全额还6,380元,对吗?"): it is the read-back too
+            self._read_back_next = False
+            return self._claim(set(self.used), "read_back_promise", THRESHOLD)
         if self.used:
             return None
         money, date = understand.promise_content(self.text, locale)
@@ -489,6 +496,9 @@ class _FreeLine:
             # pins the promise ("这周五25号之前,App还945元,对吧?")
             for intent in ("read_back_promise", "ask_promise"):
                 if intent in wanted:
+                    self._read_back_next = intent == "ask_promise" and understand.confirms(
+                        self.text, locale
+                    )
                     return self._take(intent, upto=self._last_promise_clause(locale))
         if (
             "ask_promise" in wanted

@@ -155,3 +155,23 @@ def promise_content(text: str, locale: str) -> tuple[bool, bool]:
     money = any(a.money or a.value >= 100 for a in amounts(text))
     pattern = _DATE.get(locale)
     return money, bool(pattern is not None and pattern.search(text))
+
+
+_CONFIRM = {
+    "zh-CN": re.compile(
+        r"确认一下|跟您确认|复述|核对一下|我记一下|我记下|记下了|给您记|说定了|就这么定|那就这样定"
+        r"|对吗|对吧|没错吧|是吧|没问题吧"
+    ),
+    "en-US": re.compile(
+        r"\b(?:confirm|recap|to make sure|putting (?:that |it )?down|noting|note that down"
+        r"|did i get|got that right|sound right|is that right|is that correct|correct\?)",
+        re.IGNORECASE,
+    ),
+}
+
+
+def confirms(text: str, locale: str) -> bool:
+    """Whether the line asks the customer to confirm what it says back ("我跟您确认一下",
+    "对吧?", "Did I get that right?"): with an amount and a date, a read-back."""
+    pattern = _CONFIRM.get(locale)
+    return bool(pattern is not None and pattern.search(text))

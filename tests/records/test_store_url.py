@@ -87,9 +87,11 @@ def test_hosts_upgrading_at_once_apply_each_step_once(pg_server) -> None:  # typ
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(map(str, results)) == sorted(
-        ["[]"] * 5 + [str(list(range(1, SCHEMA_VERSION + 1)))]
-    )
+    assert not [r for r in results if isinstance(r, Exception)], results
+    # every step applied exactly once, whichever host took it (one lock per step, so
+    # two hosts may share the steps between them)
+    applied = sorted(step for r in results if isinstance(r, list) for step in r)
+    assert applied == list(range(1, SCHEMA_VERSION + 1))
     with PgStore(url) as store:
         assert store.schema_version == SCHEMA_VERSION
 

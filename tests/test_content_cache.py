@@ -322,3 +322,29 @@ def test_only_the_loading_thread_is_recorded(tmp_path: Path) -> None:
         reader.start()
         reader.join()
     assert str(mine) in reads and str(other) not in reads
+
+
+def test_the_audit_reads_its_rulebook_from_the_cache(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: Any
+) -> None:
+    from trainer.grading import rulebook
+
+    lines = tmp_path / "a.jsonl"
+    lines.write_text(
+        '{"id": "1", "lang": "zh-CN", "speaker": "agent", "text": "我是公安局的"}\n',
+        encoding="utf-8",
+    )
+    first = run_cli("audit", str(lines), "--format", "json")
+    compiled: list[object] = []
+    real = rulebook.load_rulebook
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        compiled.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(rulebook, "load_rulebook", counted)
+    rulebook._SHIPPED.clear()  # no per-process copy either: only the cache can serve it
+    again = run_cli("audit", str(lines), "--format", "json")
+    assert compiled == []  # the compiled book came back from the cache
+    assert again.stdout == first.stdout and "ZH-IMP-001" in again.stdout
+    assert again.returncode == first.returncode == 1

@@ -154,7 +154,9 @@ def _audit(args: argparse.Namespace) -> int:
         books = BookSet(book)
         books.ref = args.rules
     else:
-        books = BookSet()
+        from trainer.services.rulebooks import load_rulebook as cached
+
+        books = BookSet(loader=cached)  # compiled books come from the content cache
     try:
         report = ReportWriter(args.format, books, args.fail_on)
     except OSError as exc:

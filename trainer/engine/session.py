@@ -642,6 +642,18 @@ def _join(first: str, second: str, locale: str) -> str:
     return f"{first} {second}" if locale.startswith("en") else f"{first}{second}"
 
 
+def _only_target(node: m.Node) -> str | None:
+    """The node or ending every move of ``node`` leads to, when there is one."""
+    targets = {move.goto for move in node.moves}
+    return next(iter(targets)) if len(targets) == 1 else None
+
+
+def _reprompt(node: m.Node) -> tuple[m.Line, ...]:
+    """What the customer says again while waiting at ``node``: its fallback, else its
+    first words."""
+    return node.fallback.say if node.fallback is not None else node.say
+
+
 def _softened(effects: Mapping[str, int]) -> dict[str, int]:
     """A miss of the simulator's own costs little: at most `MISS_COST` of any meter."""
     return {name: max(-MISS_COST, min(MISS_COST, delta)) for name, delta in effects.items()}
@@ -1089,12 +1101,12 @@ class Session:
             if self.finished or len(taken) + skipped >= MAX_MOVES + MAX_PASSES:
                 break
             step = reader.next_move(self.expected())
-            passing = step is None
+            passing = False  # a pass-through: the node is left, the customer's answer kept
             if step is None:
                 step = self._pass_through()
+                passing = step is not None
             if step is None and not taken:
-                step = self._skip_ahead(reader)
-                passing = False
+                step = self._leave_reason_steps(reader)
             if step is None:
                 break
             at = self.node
@@ -1292,12 +1304,9 @@ class Session:
         something else there, the customer says goodbye and the call ends there all
         the same, without the close's facts (the scorecard still misses the close).
         """
-        if node.stage != "close" or not node.moves or self.finished:
+        if node.stage != "close" or self.finished:
             return None
-        targets = {move.goto for move in node.moves}
-        if len(targets) != 1:
-            return None
-        target = next(iter(targets))
+        target = _only_target(node)
         return target if target in self.scenario.endings else None
 
     def _agreed_ending(self) -> str:
@@ -1312,14 +1321,12 @@ class Session:
         here = self.node
         for _ in range(3):
             node = self.scenario.nodes.get(here)
-            if node is None or not node.moves:
+            if node is None:
                 break
-            if any(move.intent not in left for move in node.moves):
+            target = _only_target(node)
+            if target is None or any(move.intent not in left for move in node.moves):
                 break
-            targets = {move.goto for move in node.moves}
-            if len(targets) != 1:
-                break
-            here = next(iter(targets))
+            here = target
             ending = self.scenario.endings.get(here)
             if ending is not None:
                 return here if ending.good else self.scenario.limits.on_limit
@@ -1329,9 +1336,9 @@ class Session:
         """A short acknowledgement, then the node's question again (no patience lost)."""
         acks = ACKNOWLEDGE.get(self.scenario.locale, ACKNOWLEDGE["en-US"])
         ack = acks[rng.randrange(len(acks))]
-        source = node.fallback.say if node.fallback is not None else node.say
         return tuple(
-            line.model_copy(update={"text": f"{ack}{line.text}"}) for line in self._fresh(source)
+            line.model_copy(update={"text": f"{ack}{line.text}"})
+            for line in self._fresh(_reprompt(node))
         )
 
     def _not_now(self, node: m.Node, intent: str, rng: random.Random) -> tuple[m.Line, ...]:
@@ -1347,16 +1354,20 @@ class Session:
         last = self._last_customer()
         choices = [text for text in openers if not last.startswith(text.strip())] or list(openers)
         opener = choices[rng.randrange(len(choices))]
-        prompts = node.fallback.say if node.fallback is not None else node.say
+        prompts = _reprompt(node)
         waiting = (
             tuple(line for line in prompts if replies.render(line.text, self.placeholders) != last)
             or prompts
         )
         return tuple(line.model_copy(update={"text": f"{opener}{line.text}"}) for line in waiting)
 
-    def _skip_ahead(self, reader: _Reader) -> _Step | None:
+    def _leave_reason_steps(self, reader: _Reader) -> _Step | None:
         """Leave reason-stage nodes behind when the line clearly makes a move a later node
         expects (the agent went straight to the payment): the customer goes along.
+
+        (The reader's own `_FreeLine._skip_ahead` passes a node that waits only for
+        ``anywhere`` moves within the line's moves; this one runs when the line took
+        no move at all.)
 
         Only nodes of `SKIPPABLE_STAGES`, at most `MAX_SKIP` of them, left by a move with
         no condition; the skipped moves are not made (no facts, no effects), so the
@@ -1385,7 +1396,7 @@ class Session:
             if node is None or node.stage not in SKIPPABLE_STAGES or len(path) >= MAX_SKIP:
                 continue
             for move in node.moves:
-                if move.when is not None or move.goto in seen or move.goto not in nodes:
+                if move.goto in seen or move.goto not in nodes:
                     continue
                 same = [other for other in node.moves if other.intent == move.intent]
                 if len({other.goto for other in same}) != 1 or any(o.when for o in same):

@@ -182,11 +182,11 @@ class CallScreen(TrainerScreen):
             elif isinstance(event, RecognitionEvent) and agent is not None:
                 # understood: a move was taken, or recorded (said out of order, a
                 # goodbye), or the line ended the call (a breach is not a mishearing)
-                said = [t for t in self.session.turns if t.speaker == "agent"]
+                said = next((t for t in reversed(self.session.turns) if t.speaker == "agent"), None)
                 agent.entry.understood = (
                     event.intent is not None
                     or self.session.finished
-                    or bool(said and said[-1].moves)
+                    or bool(said is not None and said.moves)
                 )
                 agent.refresh_entry()
             elif isinstance(event, FindingEvent) and agent is not None:

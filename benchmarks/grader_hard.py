@@ -6,15 +6,12 @@ violations said indirectly or crudely), per locale.
     python benchmarks/grader_hard.py -v              # development sets, every miss
 
 Every set in ``tests/grading/eval`` named below was written blind (its authors had not
-read the rulebooks). Development sets: ``hard_dev``, ``hard_dev2``, and ``hard_held2`` and
-``plain_held2`` (earlier held-out sets, measured once before and once after a round of
-work, then used for development). Held-out sets, only ever reported as totals (reading
-their misses would turn them into development data): ``hard_held3`` (hard cases) and
-``plain_held3`` (ordinary in-call lines and plain violations), measured once, before and
-after, at commit 70bf1f0; the next round needs new held-out sets.
-Counted as a false positive: any finding of severity critical, major or minor on a
-compliant line (``review`` only asks a human to look); critical false positives are
-reported on their own, because in a call they end it.
+read the rulebooks). Development sets: ``hard_dev``, ``hard_dev2``, and the earlier
+held-out sets ``hard_held2``/``plain_held2`` and ``hard_held3``/``plain_held3`` (each
+measured once, before and after a round of work, then used for development). Held-out
+sets, only ever reported as totals (reading their misses would turn them into
+development data): ``hard_held4`` (hard cases) and ``plain_held4`` (ordinary in-call
+lines and plain violations), written blind against commit 9d7ec61.
 """
 
 from __future__ import annotations
@@ -29,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 EVAL = ROOT / "tests" / "grading" / "eval"
 COUNTED = frozenset({"critical", "major", "minor"})
-DEV = ("hard_dev", "hard_dev2", "hard_held2", "plain_held2")
-HELD = ("hard_held3", "plain_held3")
+DEV = ("hard_dev", "hard_dev2", "hard_held2", "plain_held2", "hard_held3", "plain_held3")
+HELD = ("hard_held4", "plain_held4")
 
 
 def measure(path: Path, locale: str, verbose: bool) -> dict[str, float]:

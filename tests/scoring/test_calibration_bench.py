@@ -37,17 +37,17 @@ def test_dev_never_opens_a_held_out_file(bench: ModuleType, tmp_path: Path) -> N
     folder = tmp_path / "zh-CN"
     folder.mkdir()
     (folder / "calA.yaml").write_text(
-        "scenario: s\nauthor: calA\n---\nscenario: t\nauthor: calC\n", encoding="utf-8"
+        "scenario: s\nauthor: calA\n---\nscenario: t\nauthor: calG\n", encoding="utf-8"
     )
-    (folder / "calC.yaml").write_text("{ this is not: [yaml\n", encoding="utf-8")
+    (folder / "calG.yaml").write_text("{ this is not: [yaml\n", encoding="utf-8")
     bench.SETS = tmp_path
     found = bench.calls("zh-CN", dev=True)
-    assert [c["author"] for c in found] == ["calA"]  # calC's file unread, its stray call left out
+    assert [c["author"] for c in found] == ["calA"]  # calG's file unread, its stray call left out
 
 
 def test_detail_refuses_a_held_out_call(bench: ModuleType) -> None:
     with pytest.raises(SystemExit, match="held-out"):
-        bench.detail({"author": "calF", "hand": {}}, None, "open", None, {})
+        bench.detail({"author": "calH", "hand": {}}, None, "open", None, {})
 
 
 @pytest.mark.parametrize(
@@ -66,7 +66,7 @@ def test_held_out_takes_only_the_held_out_authors(bench: ModuleType, tmp_path: P
     folder = tmp_path / "zh-CN"
     folder.mkdir()
     (folder / "calA.yaml").write_text(
-        "scenario: s\nauthor: calA\n---\nscenario: t\nauthor: calC\n", encoding="utf-8"
+        "scenario: s\nauthor: calA\n---\nscenario: t\nauthor: calG\n", encoding="utf-8"
     )
     bench.SETS = tmp_path
-    assert [c["author"] for c in bench.calls("zh-CN", held=True)] == ["calC"]
+    assert [c["author"] for c in bench.calls("zh-CN", held=True)] == ["calG"]

@@ -5,7 +5,11 @@ Each run plays a whole call through the real engine, speaking the intents'
 node the explorer prefers moves whose edge it has not taken yet, so a few
 hundred runs usually cover a tree; now and then it says something off-topic
 (to walk fallbacks and the turn limit) or a line the rulebook must flag (to
-reach endings forced by ``exits:`` such as a complaint).
+reach endings forced by ``exits:`` such as a complaint). Every tenth run is
+rude: it says such lines often, choosing breaches that do not end the call at
+once through an ``exits:`` rule of their own category (a disclosure), so the
+endings that need a customer's anger to build up are reached by design rather
+than by luck.
 
 The report lists node, edge and ending coverage, runs that hit the turn limit
 or looped, and example lines that were not recognised as their own intent —
@@ -45,6 +49,9 @@ P_BREACH = 0.04
 #: Every STUBBORN-th run mostly talks off-topic, to walk fallbacks and reach the turn limit.
 STUBBORN = 10
 P_NOISE_STUBBORN = 0.6
+#: Runs with this remainder (mod STUBBORN) are rude: a breach on this share of turns.
+RUDE = 7
+P_BREACH_RUDE = 0.5
 #: Runs with this remainder (mod STUBBORN) dawdle: they prefer moves back to nodes already
 #: visited and say nothing off-topic or rude, to reach a turn limit without a hang-up.
 DAWDLE = 4
@@ -162,9 +169,10 @@ def _edge(source: str, label: str, target: str) -> str:
     return f"{source} -{label}-> {target}"
 
 
-def breach_lines(grader: Grader | None, locale: str) -> list[str]:
-    """Lines the grader must flag: its rules' own flag examples, else a built-in pair."""
-    lines: list[str] = []
+def breach_lines(grader: Grader | None, locale: str) -> list[tuple[str, str]]:
+    """(line, category) pairs the grader must flag: its rules' own flag examples said
+    to the debtor, else a built-in pair (category unknown: "")."""
+    lines: list[tuple[str, str]] = []
     for rule in getattr(grader, "rules", ()) or ():
         if getattr(rule, "severity", "") not in ("critical", "major"):
             continue
@@ -174,8 +182,21 @@ def breach_lines(grader: Grader | None, locale: str) -> list[str]:
         for example in examples or ():
             text = getattr(example, "text", None)
             if isinstance(text, str) and getattr(example, "party", "debtor") == "debtor":
-                lines.append(text)
-    return lines or list(BREACHES.get(locale, BREACHES["en-US"]))
+                lines.append((text, str(getattr(rule, "category", ""))))
+    return lines or [(text, "") for text in BREACHES.get(locale, BREACHES["en-US"])]
+
+
+def _calm_breaches(scenario: Scenario, breaches: list[tuple[str, str]]) -> list[str]:
+    """Breach lines whose category no ``exits:`` rule of the scenario ends the call on
+    (``when: "breach_third_party_disclosure"``), or every line when none is left."""
+    ending = {
+        clause_word[len("breach_") :]
+        for exit_rule in scenario.exits
+        for clause_word in exit_rule.when.source.replace("(", " ").replace(")", " ").split()
+        if clause_word.startswith("breach_")
+    }
+    calm = [text for text, category in breaches if category not in ending]
+    return calm or [text for text, _ in breaches]
 
 
 def explore(
@@ -204,12 +225,15 @@ def explore(
         if node.fallback is not None and node.fallback.goto:
             report.edges.setdefault(_edge(node_id, "fallback", node.fallback.goto), 0)
     noise = NOISE.get(scenario.locale, NOISE["en-US"])
-    breaches = breach_lines(grader, scenario.locale)
+    pairs = breach_lines(grader, scenario.locale)
+    every = [text for text, _ in pairs]
+    calm = _calm_breaches(scenario, pairs)
     for run in range(runs):
         rng = random.Random(f"explore:{seed}:{run}")
         try:
             p_noise = P_NOISE_STUBBORN if run % STUBBORN == STUBBORN - 1 else P_NOISE
             dawdle = run % STUBBORN == DAWDLE
+            rude = run % STUBBORN == RUDE
             _one_run(
                 scenario,
                 content,
@@ -218,9 +242,10 @@ def explore(
                 rng,
                 report,
                 noise,
-                breaches,
+                calm if rude else every,
                 0.0 if dawdle else p_noise,
                 dawdle,
+                P_BREACH_RUDE if rude else P_BREACH,
             )
         except EngineError as exc:  # pragma: no cover - reported, not raised
             report.errors.append(f"run {run}: {exc}")
@@ -241,6 +266,7 @@ def _one_run(
     breaches: list[str],
     p_noise: float,
     dawdle: bool = False,
+    p_breach: float = P_BREACH,
 ) -> None:
     session = Session.new(scenario, content, seed=seed, grader=grader)
     session.start()
@@ -261,9 +287,9 @@ def _one_run(
             back = [(i, mv) for i, mv in usable if mv.goto in path]
             usable = back or usable
             roll = 1.0
-        if roll < P_BREACH:
+        if roll < p_breach:
             text = rng.choice(breaches)
-        elif roll < P_BREACH + p_noise or not usable:
+        elif roll < p_breach + p_noise or not usable:
             text = rng.choice(noise)
         else:
             fresh = [

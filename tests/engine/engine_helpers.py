@@ -28,6 +28,7 @@ class FakeGrader:
         "公安局": ("ZH-IMP-001", "impersonation", "critical"),
         "垃圾": ("ZH-ABU-001", "abuse", "major"),
         "小心": ("ZH-THR-001", "threat", "critical"),
+        "别装了": ("ZH-ABU-004", "abuse", "minor"),
         "police": ("EN-IMP-001", "impersonation", "critical"),
         "deadbeat": ("EN-ABU-001", "abuse", "major"),
     }

@@ -216,6 +216,18 @@ def test_grading_context_and_breach_consequences(content: ContentSet, grader: Fa
     assert agent.findings == tuple(found)
 
 
+def test_a_minor_slip_is_no_category_breach(content: ContentSet, grader: FakeGrader) -> None:
+    """A minor finding (a curt word) annoys the customer and sets ``breach_minor``, but
+    not ``breach_abuse``: an ``exits:`` rule written for real abuse must not end the call."""
+    session = _zh(content, grader=grader)
+    session.say(GOOD_ZH[0])
+    anger = session.meters["anger"]
+    session.say("别装了")
+    assert "breach_minor" in session.facts
+    assert "breach_abuse" not in session.facts
+    assert session.meters["anger"] > anger
+
+
 def test_unverified_disclosure_is_graded_in_context(
     content: ContentSet, grader: FakeGrader
 ) -> None:

@@ -1445,15 +1445,18 @@ class Session:
 
     def _react(self, findings: Sequence[Finding]) -> None:
         """Grave findings have consequences: meters per severity (once per severity per
-        turn), and ``breach_<category>`` / ``breach_<severity>`` facts (not for review)."""
+        turn), ``breach_<severity>`` facts (not for review) and ``breach_<category>`` facts
+        for major and critical findings only: a minor slip of tone is coached and costs
+        points, but does not trip an ``exits:`` rule written for a real breach."""
         reactions = self.scenario.reactions
         sure = [f for f in findings if f.confident]  # the learned stage alone only coaches
         for severity in dict.fromkeys(f.severity for f in sure):
             self._apply(getattr(reactions, severity, {}) or {})
         for finding in sure:
             if finding.severity != "review":
-                self._facts.add(f"breach_{finding.category}")
                 self._facts.add(f"breach_{finding.severity}")
+                if finding.severity != "minor":
+                    self._facts.add(f"breach_{finding.category}")
 
     def _apply(self, effects: Mapping[str, int]) -> None:
         for name, delta in effects.items():

@@ -223,3 +223,16 @@ def test_a_promise_said_back_for_confirmation_is_also_the_read_back(shipped: Con
     call = _call(shipped, "zh-first-forgetful", from_node="channel_known")
     call.say("您看今天通过App还6,380元行吗?")
     assert "read_back_promise" not in _agent(call).moves
+
+
+def test_stages_a_line_passes_through_count_as_done(shipped: ContentSet) -> None:
+    """The amount said at the verified node with the reason asked in the same line: the
+    progress bar ticks "purpose" (a stage of the move, not of the node it was said in),
+    and the ticks survive a save and resume of the call's state."""
+    call = _call(shipped, "zh-first-forgetful")
+    call.say("您好,我是华信银行信用卡中心客户服务部的小吴,工号5521,请问是周建国先生吗?")
+    call.say("为了保护您的信息,麻烦先报一下身份证后四位,核对一下身份。")
+    assert "purpose" not in call.stages_done
+    call.say("核对上了。您尾号3721的信用卡欠款6380元,已经逾期15天了,是最近太忙忘了吗?")
+    assert {"opening", "verification", "purpose"} <= call.stages_done
+    assert call._state()["stages_done"] == sorted(call.stages_done)

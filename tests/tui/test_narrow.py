@@ -166,3 +166,24 @@ def test_the_palette_speaks_chinese_and_its_screenshot_saves_a_file(home: Path) 
             assert any("截图已保存" in m and str(saved[0]) in m for m in messages), messages
 
     run(scenario)
+
+
+def test_the_stage_bar_ticks_a_stage_a_line_made_in_passing(home: Path) -> None:
+    """The amount said in the same line as the reason question: "说明来意" is ticked
+    although the call went from verification straight to the reason's node."""
+
+    async def scenario() -> None:
+        app = shipped_app(home)
+        async with app.run_test(size=SMALL) as pilot:
+            await start_call(pilot, "zh-first-forgetful")
+            assert isinstance(app.screen, CallScreen)
+            for line in (
+                "您好,我是华信银行信用卡中心客户服务部的小吴,工号5521,请问是周建国先生吗?",
+                "为了保护您的信息,麻烦先报一下身份证后四位,核对一下身份。",
+                "核对上了。您尾号3721的信用卡欠款6380元,已经逾期15天了,是最近太忙忘了吗?",
+            ):
+                await say(pilot, line)
+            stages = screen_lines(app)[1]
+            assert "✓说明来意" in stages, stages
+
+    run(scenario)

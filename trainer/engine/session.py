@@ -115,6 +115,21 @@ STRONG = 0.8
 UNDERSTOOD = 0.45
 #: What a genuine miss may cost at most on any meter (the node's fallback may say more).
 MISS_COST = 3
+#: The call stage a fact belongs to, so a stage whose move was made inside a node of
+#: another stage (the amount said at the verified node) still counts as done.
+STAGE_OF_FACT = {
+    "identifies_self": "opening",
+    "verifies_identity": "verification",
+    "discloses_debt": "purpose",
+    "states_amount": "purpose",
+    "asks_reason": "reason",
+    "offers_option": "negotiation",
+    "gives_channel": "negotiation",
+    "states_consequences": "negotiation",
+    "secures_promise": "promise",
+    "reads_back": "promise",
+    "closes_politely": "close",
+}
 #: At most this many moves are taken from one line, plus `MAX_PASSES` pass-throughs.
 MAX_MOVES = 4
 MAX_PASSES = 3
@@ -719,6 +734,8 @@ class Session:
         self._used: set[str] = set()
         #: ``anywhere`` moves said where no node expected them (their nodes pass later).
         self._said: set[str] = set()
+        #: call stages in which the agent made a move (passed-through nodes included)
+        self._stages_done: set[str] = set()
         #: Agent turns picked from the guided options (the rest were typed): a call may
         #: switch modes (F3), and a replay must take each line the way it was made.
         self._guided_turns: list[int] = []
@@ -828,6 +845,7 @@ class Session:
         self._facts = set(record.facts)
         self._used = set(state.get("used") or ())
         self._said = set(state.get("said") or ())
+        self._stages_done = {str(s) for s in state.get("stages_done") or ()}
         self._guided_turns = [int(i) for i in state.get("guided_turns") or ()]
         party = state.get("party")
         if party in ("debtor", "third_party", "unknown"):
@@ -886,7 +904,14 @@ class Session:
 
     def _fire(self, trigger: str) -> bool:
         """Trigger an event on the machine and wire the node it lands on."""
+        source = self.scenario.nodes.get(self.node)
         moved = bool(self._call.trigger(trigger))  # type: ignore[attr-defined]
+        if moved and source is not None and trigger.startswith("move:"):
+            self._stages_done.add(source.stage)
+            fired = self._fired
+            if fired is not None:
+                facts = fired[1].establishes or ()
+                self._stages_done.update(STAGE_OF_FACT[f] for f in facts if f in STAGE_OF_FACT)
         self._wire(self.node)
         return moved
 
@@ -937,6 +962,12 @@ class Session:
         if self.node in self.scenario.nodes:
             return self.scenario.nodes[self.node].stage
         return "close" if self.finished else "opening"
+
+    @property
+    def stages_done(self) -> frozenset[str]:
+        """The call stages in which the agent made a move, including nodes a line with
+        several moves passed through (the progress bar ticks them)."""
+        return frozenset(self._stages_done)
 
     @property
     def party(self) -> Party:
@@ -1511,6 +1542,7 @@ class Session:
             "party": self._party,
             "used": sorted(self._used),
             "said": sorted(self._said),
+            "stages_done": sorted(self._stages_done),
             "guided_turns": list(self._guided_turns),
             "modes": self.modes_used(),
             "from_node": self.from_node,

@@ -201,7 +201,9 @@ class CallScreen(TrainerScreen):
         """Update stages, status line, the input or choices, after every exchange."""
         ending = self.session.ending
         if ending is None or ending[1].good:  # a failed call never reaches "close"
-            self.query_one("#stages", StageProgress).set_stage(self.session.stage)
+            self.query_one("#stages", StageProgress).set_stage(
+                self.session.stage, self.session.stages_done
+            )
         self.query_one("#transcript", Transcript).scroll_end(animate=False)
         self._show_hint(False)
         self._status()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from textual.content import Content
 from textual.widgets import Static
 
@@ -19,11 +21,13 @@ class StageProgress(Static):
         self.current: str | None = None
         self.reached: set[str] = set()
 
-    def set_stage(self, stage: str | None) -> None:
-        """Mark ``stage`` as current; stages visited before are shown as done."""
+    def set_stage(self, stage: str | None, done: Iterable[str] = ()) -> None:
+        """Mark ``stage`` as current; stages visited before, and the ``done`` stages (where
+        the agent made a move, even in passing), are shown as done."""
         self.current = stage
         if stage in CALL_STAGES:
             self.reached.add(stage)
+        self.reached.update(s for s in done if s in CALL_STAGES)
         self.refresh()
 
     def render(self) -> Content:

@@ -368,19 +368,29 @@ class ClassroomServer:
         try:
             await app.start(width, height)
             await self._relay(socket, app)
-        except (ConnectionResetError, asyncio.CancelledError):
+        except ConnectionResetError:
             pass
         finally:
             idle.cancel()
+            # aiohttp cancels a handler whose client went away: the clean-up is shielded
+            # so the app process is always ended and its seat given back
+            await asyncio.shield(self._closed(socket, app, host, signed.member.name))
+        return socket
+
+    async def _closed(
+        self, socket: web.WebSocketResponse, app: TraineeApp, host: str, name: str
+    ) -> None:
+        """End the app of a connection that ended, and give its seat back."""
+        try:
             await app.close_app()
+            with contextlib.suppress(Exception):
+                await socket.close()
+        finally:
             self.apps.discard(app)
             self.apps_per_host[host] -= 1
             if self.apps_per_host[host] <= 0:
                 del self.apps_per_host[host]
-            with contextlib.suppress(Exception):
-                await socket.close()
-            log.info("app closed for %s", signed.member.name)
-        return socket
+            log.info("app closed for %s", name)
 
     async def _relay(self, socket: web.WebSocketResponse, app: TraineeApp) -> None:
         """The browser's keys and size to the app (the app's screen goes the other way
@@ -417,7 +427,8 @@ class ClassroomServer:
             last = getattr(app, "last_input", time.monotonic())
             if time.monotonic() - last >= limit:
                 log.info("closing an app left idle for %.0f s", limit)
-                await app.close_app()
+                # closing the socket ends the relay; the connection's handler then
+                # closes the app (one task owns the app's end)
                 await socket.close(code=4000, message=b"idle")
                 return
 
@@ -552,11 +563,15 @@ async def _headers(
     return response
 
 
+#: The `ClassroomServer` of an application (tests reach it through this key).
+SERVER: web.AppKey[ClassroomServer] = web.AppKey("server", ClassroomServer)
+
+
 def make_web_app(config: ServeConfig, store: SqlStore) -> web.Application:
     """The aiohttp application for ``config`` over an open ``store`` (tests call this)."""
     server = ClassroomServer(config, store)
     app = web.Application(middlewares=[_headers], client_max_size=16 * 1024)
-    app["server"] = server
+    app[SERVER] = server
     app.add_routes(
         [
             web.get("/", server.index),

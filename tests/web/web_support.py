@@ -1,0 +1,104 @@
+"""Shared set-up of the ``trainer serve`` tests: a class in a store, calls played into it,
+the server as an aiohttp test client, and the app's screen read from its byte stream."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from trainer.records.classroom import TraineeStore
+from trainer.records.stores import open_store
+from trainer.web.server import ServeConfig
+
+ROOT = Path(__file__).resolve().parents[2]
+#: The TUI tests' frozen content: one short call (fast to load in every app process).
+FIXTURES = ROOT / "tests" / "tui" / "fixtures" / "content"
+SCENARIO = "tui-zh-first"
+#: A call of that scenario, in order, that ends well; its third line draws an abuse
+#: finding (老赖) and the persona answers it ("到底什么事?").
+CALL = [
+    "您好,我是华信银行信用卡中心的小王,工号1234。",
+    "请问是李明先生本人吗?",
+    "你这个老赖,什么时候还钱?",
+    "您尾号8899的信用卡目前欠款8,650元,已经逾期12天了。",
+    "您看这周五之前能通过官方App还上8,650元吗?",
+    "好的,感谢您的配合,祝您生活愉快,再见。",
+]
+FINDING_REPLY = "到底什么事"
+#: A trainee name that is markup: it must always be shown as text.
+HOSTILE = '<script>alert("x")</script>'
+
+
+@dataclass
+class Classroom:
+    """A class ``spring`` (instructor 陈老师; trainees 王丽 and a hostile name) with the
+    fixture scenario assigned, and a class ``autumn`` (trainee 李娜) beside it."""
+
+    url: str
+    home: Path
+    tokens: dict[str, str]
+    assignment: str
+
+
+def make_classroom(url: str, home: Path) -> Classroom:
+    """Create the classes of `Classroom` in the store at ``url``."""
+    home.mkdir(parents=True, exist_ok=True)
+    with open_store(url, home) as store:
+        store.create_class("spring")
+        store.create_class("autumn")
+        tokens = {
+            "陈老师": store.add_member("spring", "陈老师", "instructor"),
+            "王丽": store.add_member("spring", "王丽"),
+            HOSTILE: store.add_member("spring", HOSTILE),
+            "李娜": store.add_member("autumn", "李娜"),
+        }
+        work = store.create_assignment("spring", SCENARIO, due=None, pass_mark=60)
+    return Classroom(url, home, tokens, work.id)
+
+
+def play(room: Classroom, trainee: str, lines: list[str]) -> str:
+    """Play ``lines`` of the fixture call as ``trainee`` into the store (the services
+    path the app takes); returns the session id."""
+    from trainer.engine.session import Session
+    from trainer.services.content import load_content
+    from trainer.services.rulebooks import load_rulebook
+
+    content, _ = load_content([FIXTURES])
+    with open_store(room.url, room.home) as store:
+        mine = TraineeStore(store, trainee)
+        session = Session.new(
+            content.scenarios[SCENARIO],
+            content,
+            seed=7,
+            grader=load_rulebook("zh-CN"),
+            store=mine,
+        )
+        session.start()
+        for line in lines:
+            if session.finished:
+                break
+            session.say(line)
+        assert session.id is not None
+        return session.id
+
+
+def config(room: Classroom, **limits: object) -> ServeConfig:
+    """The server's configuration for ``room`` on the fixture content."""
+    return ServeConfig(
+        store_url=room.url,
+        home=room.home,
+        content=(FIXTURES,),
+        **limits,  # type: ignore[arg-type]
+    )
+
+
+_ESCAPES = re.compile(
+    rb"\x1b(\[[0-9;?<=>]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][0-9A-B]|[=>78])"
+)
+
+
+def screen_text(stream: bytes) -> str:
+    """The text an app's output stream draws, escape sequences removed (runs of one style
+    stay together, so a short line the app shows can be searched for)."""
+    return _ESCAPES.sub(b"", stream).decode("utf-8", "replace")

@@ -4,68 +4,14 @@ ports over one PostgreSQL store serving the same class consistently."""
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-from web_support import CALL, FIXTURES, SCENARIO, Classroom, make_classroom, play
+from web_support import CALL, SCENARIO, free_port, make_classroom, play, serving
 
 from trainer.records.stores import open_store
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def serving(room: Classroom, port: int) -> Iterator[subprocess.Popen[str]]:
-    """``trainer serve`` on ``port`` until the block ends (stopped with SIGINT, as Ctrl+C)."""
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "trainer",
-            "serve",
-            "--store",
-            room.url,
-            "--home",
-            str(room.home),
-            "--port",
-            str(port),
-            "--content",
-            str(FIXTURES),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "TRAINER_TOKEN": ""},
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert process.poll() is None, process.stderr.read() if process.stderr else ""
-                time.sleep(0.2)
-        yield process
-    finally:
-        process.send_signal(2)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def test_serve_refuses_a_taken_port_and_a_missing_folder(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -3,7 +3,14 @@ the server as an aiohttp test client, and the app's screen read from its byte st
 
 from __future__ import annotations
 
+import os
 import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,3 +109,54 @@ def screen_text(stream: bytes) -> str:
     """The text an app's output stream draws, escape sequences removed (runs of one style
     stay together, so a short line the app shows can be searched for)."""
     return _ESCAPES.sub(b"", stream).decode("utf-8", "replace")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serving(room: Classroom, port: int, *options: str) -> Iterator[subprocess.Popen[bytes]]:
+    """``trainer serve`` on ``port`` until the block ends (stopped with SIGINT, as Ctrl+C);
+    what it prints goes to ``serve-PORT.log`` in the home folder."""
+    log = room.home / f"serve-{port}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "trainer",
+                "serve",
+                "--store",
+                room.url,
+                "--home",
+                str(room.home),
+                "--port",
+                str(port),
+                "--content",
+                str(FIXTURES),
+                *options,
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "TRAINER_TOKEN": ""},
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert process.poll() is None, log.read_text()
+                time.sleep(0.2)
+        yield process
+    finally:
+        process.send_signal(2)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -543,7 +543,9 @@ async def _headers(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
     """Security headers on every answer: scripts, fonts and styles from this server only
-    (the terminal adds style elements, hence ``'unsafe-inline'`` for styles), no framing."""
+    (the terminal adds style elements, hence ``'unsafe-inline'`` for styles), no framing.
+    The referrer policy is ``same-origin``, not ``no-referrer``: under the latter
+    browsers send ``Origin: null`` with our own forms, which the origin check refuses."""
     try:
         response = await handler(request)
     except web.HTTPException as exc:
@@ -556,7 +558,7 @@ async def _headers(
         " frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
     )
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Cache-Control", "no-store")
     if isinstance(response, web.HTTPException):
         raise response

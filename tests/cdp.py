@@ -38,78 +38,31 @@ KEYS = {
 }
 
 
-class Chromium:
-    """One headless Chromium with one page; use as ``async with Chromium() as page``."""
+class Page:
+    """One tab, driven over its own DevTools websocket."""
 
-    def __init__(self, size: tuple[int, int] = (1280, 860)) -> None:
-        self.size = size
-        self.profile = Path(tempfile.mkdtemp(prefix="trainer-chromium-"))
-        self.process: subprocess.Popen[bytes] | None = None
-        self.http: aiohttp.ClientSession | None = None
-        self.socket: aiohttp.ClientWebSocketResponse | None = None
+    def __init__(
+        self, http: aiohttp.ClientSession, socket: aiohttp.ClientWebSocketResponse
+    ) -> None:
+        self.http = http
+        self.socket = socket
         self.ids = itertools.count(1)
         self.pending: dict[int, asyncio.Future[Any]] = {}
-        self.reader: asyncio.Task[None] | None = None
-
-    async def __aenter__(self) -> Chromium:
-        self.process = subprocess.Popen(
-            [
-                browser_path(),
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-extensions",
-                "--no-first-run",
-                "--remote-debugging-port=0",
-                f"--user-data-dir={self.profile}",
-                f"--window-size={self.size[0]},{self.size[1]}",
-                "about:blank",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        port_file = self.profile / "DevToolsActivePort"
-        deadline = time.monotonic() + 30
-        while not port_file.is_file() or not port_file.read_text().strip():
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                await self.__aexit__()
-                pytest.skip("chromium did not start its DevTools endpoint")
-            await asyncio.sleep(0.1)
-        port = port_file.read_text().split()[0]
-        self.http = aiohttp.ClientSession()
-        for _ in range(50):
-            async with self.http.get(f"http://127.0.0.1:{port}/json/list") as answer:
-                pages = [t for t in await answer.json() if t.get("type") == "page"]
-            if pages:
-                break
-            await asyncio.sleep(0.1)
-        self.socket = await self.http.ws_connect(
-            pages[0]["webSocketDebuggerUrl"], max_msg_size=64 * 1024 * 1024
-        )
         self.reader = asyncio.create_task(self._read())
-        await self.send("Page.enable")
-        await self.send("Runtime.enable")
-        return self
 
-    async def __aexit__(self, *exc: object) -> None:
-        if self.reader is not None:
-            self.reader.cancel()
-        if self.socket is not None:
-            await self.socket.close()
-        if self.http is not None:
-            await self.http.close()
-        if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        shutil.rmtree(self.profile, ignore_errors=True)
+    @classmethod
+    async def attach(cls, http: aiohttp.ClientSession, url: str) -> Page:
+        socket = await http.ws_connect(url, max_msg_size=64 * 1024 * 1024)
+        page = cls(http, socket)
+        await page.send("Page.enable")
+        await page.send("Runtime.enable")
+        return page
+
+    async def close(self) -> None:
+        self.reader.cancel()
+        await self.socket.close()
 
     async def _read(self) -> None:
-        assert self.socket is not None
         async for message in self.socket:
             data = json.loads(message.data)
             waiter = self.pending.pop(data.get("id", -1), None)
@@ -121,7 +74,6 @@ class Chromium:
 
     async def send(self, method: str, **params: Any) -> Any:
         """One DevTools command and its result."""
-        assert self.socket is not None
         number = next(self.ids)
         waiter: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self.pending[number] = waiter
@@ -187,3 +139,75 @@ class Chromium:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         return data
+
+
+class Chromium:
+    """One headless Chromium; ``async with Chromium() as page`` gives its first tab, and
+    `new_page` opens more (one browser for several trainees, as a room of tabs)."""
+
+    def __init__(self, size: tuple[int, int] = (1280, 860)) -> None:
+        self.size = size
+        self.profile = Path(tempfile.mkdtemp(prefix="trainer-chromium-"))
+        self.process: subprocess.Popen[bytes] | None = None
+        self.http: aiohttp.ClientSession | None = None
+        self.port = ""
+        self.pages: list[Page] = []
+
+    async def __aenter__(self) -> Page:
+        self.process = subprocess.Popen(
+            [
+                browser_path(),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-extensions",
+                "--no-first-run",
+                "--remote-debugging-port=0",
+                f"--user-data-dir={self.profile}",
+                f"--window-size={self.size[0]},{self.size[1]}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        port_file = self.profile / "DevToolsActivePort"
+        deadline = time.monotonic() + 30
+        while not port_file.is_file() or not port_file.read_text().strip():
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                await self.__aexit__()
+                pytest.skip("chromium did not start its DevTools endpoint")
+            await asyncio.sleep(0.1)
+        self.port = port_file.read_text().split()[0]
+        self.http = aiohttp.ClientSession()
+        for _ in range(50):
+            async with self.http.get(f"http://127.0.0.1:{self.port}/json/list") as answer:
+                tabs = [t for t in await answer.json() if t.get("type") == "page"]
+            if tabs:
+                break
+            await asyncio.sleep(0.1)
+        self.pages.append(await Page.attach(self.http, tabs[0]["webSocketDebuggerUrl"]))
+        return self.pages[0]
+
+    async def new_page(self) -> Page:
+        """Another tab of the same browser."""
+        assert self.http is not None
+        async with self.http.put(f"http://127.0.0.1:{self.port}/json/new?about:blank") as answer:
+            tab = await answer.json()
+        self.pages.append(await Page.attach(self.http, tab["webSocketDebuggerUrl"]))
+        return self.pages[-1]
+
+    async def __aexit__(self, *exc: object) -> None:
+        for page in self.pages:
+            with contextlib.suppress(Exception):
+                await page.close()
+        if self.http is not None:
+            await self.http.close()
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        shutil.rmtree(self.profile, ignore_errors=True)

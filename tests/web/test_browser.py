@@ -15,62 +15,21 @@ import os
 from pathlib import Path
 
 import pytest
-from cdp import Chromium, browser_path
+from cdp import Chromium, Page, browser_path
 from web_support import (
     CALL,
     FINDING_REPLY,
+    FINDING_RULE,
+    RECORD_SCREEN,
+    REPLIES,
+    Screen,
     free_port,
     make_classroom,
-    screen_text,
+    open_assignment,
+    say_and_wait,
     serving,
+    sign_in_browser,
 )
-
-#: Added before every page's own scripts: keep what the app's websocket delivers.
-RECORD_SCREEN = """
-window.__screen = [];
-const Native = window.WebSocket;
-window.WebSocket = function (url, protocols) {
-  const socket = new Native(url, protocols);
-  socket.addEventListener("message", (event) => {
-    if (typeof event.data !== "string") {
-      window.__screen.push(btoa(String.fromCharCode(...new Uint8Array(event.data))));
-    }
-  });
-  return socket;
-};
-window.WebSocket.prototype = Native.prototype;
-"""
-
-#: The persona's reply to each line of `CALL`, in order (what the trainee must see).
-REPLIES = ["有什么事", "我就是李明", FINDING_REPLY, "自动还款", "周五我用", "好的,再见"]
-
-
-class Screen:
-    """What the app has drawn so far in the page, as text."""
-
-    def __init__(self, page: Chromium) -> None:
-        self.page = page
-        self.seen = 0
-
-    async def text(self) -> str:
-        import base64
-
-        chunks = await self.page.js("window.__screen")
-        return screen_text(b"".join(base64.b64decode(c) for c in chunks))
-
-    async def wait(self, *wanted: str, timeout: float = 30) -> str:
-        """Wait until everything in ``wanted`` was drawn after the last wait."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            text = await self.text()
-            fresh = text[self.seen :]
-            if all(w in fresh for w in wanted):
-                self.seen = len(text)
-                return fresh
-            if asyncio.get_running_loop().time() > deadline:
-                missing = [w for w in wanted if w not in fresh]
-                raise AssertionError(f"the app never showed {missing}; last: {fresh[-600:]!r}")
-            await asyncio.sleep(0.2)
 
 
 def shots_folder(tmp_path: Path) -> Path:
@@ -83,30 +42,17 @@ def test_a_trainee_plays_in_the_browser_and_the_dashboard_shows_it(tmp_path: Pat
     port = free_port()
     shots = shots_folder(tmp_path)
 
-    async def trainee_and_instructor(page: Chromium) -> None:
+    async def trainee_and_instructor(page: Page) -> None:
         base = f"http://127.0.0.1:{port}"
         await page.before_each_page(RECORD_SCREEN)
-        await page.goto(f"{base}/")
-        await page.wait_for("document.getElementById('token') !== null")
-        await page.js(f"document.getElementById('token').value = '{room.tokens['王丽']}'")
-        await page.js("document.getElementById('signin').click()")
-        await page.wait_for("location.pathname === '/app' && document.readyState === 'complete'")
+        await sign_in_browser(page, base, room.tokens["王丽"], "/app")
         screen = Screen(page)
-        await screen.wait("王丽", "开始")  # the start screen, signed in as 王丽
-        await page.js("document.querySelector('.xterm-helper-textarea').focus()")
-        await page.press("enter")  # start → home: the assignment is listed
-        await screen.wait("作业", "忘记还款的李先生")
-        await page.press("enter")  # the highlighted call → its briefing
-        await screen.wait("8,650")
-        await page.press("enter")  # start the call
-        await screen.wait("喂,哪位")
+        await open_assignment(page, screen, "王丽")
         for line, reply in zip(CALL, REPLIES, strict=True):
-            await page.type_text(line)
-            await page.press("enter")
-            wanted = (reply, "ZH-ABU-001") if reply == FINDING_REPLY else (reply,)
+            shown = (reply, FINDING_RULE) if reply == FINDING_REPLY else (reply,)
             if line == CALL[-1]:
-                wanted = (reply, "承诺还款")  # the call ended well
-            await screen.wait(*wanted)
+                shown = (reply, "承诺还款")  # the call ended well
+            await say_and_wait(page, screen, line, *shown)
             if reply == FINDING_REPLY:
                 await asyncio.sleep(0.5)
                 await page.screenshot(shots / "app-call.png")
@@ -117,9 +63,7 @@ def test_a_trainee_plays_in_the_browser_and_the_dashboard_shows_it(tmp_path: Pat
         # the instructor, in the same browser after the trainee signed out
         await page.js("document.getElementById('signout').click()")
         await page.wait_for("document.getElementById('token') !== null")
-        await page.js(f"document.getElementById('token').value = '{room.tokens['陈老师']}'")
-        await page.js("document.getElementById('signin').click()")
-        await page.wait_for("location.pathname === '/dashboard'")
+        await sign_in_browser(page, base, room.tokens["陈老师"], "/dashboard")
         row = "document.querySelector('tr[data-trainee=\"王丽\"]')"
         await page.wait_for(f"{row} !== null")
         state = await page.js(f"{row}.querySelector('.state').innerText")

@@ -3,6 +3,8 @@ the server as an aiohttp test client, and the app's screen read from its byte st
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import os
 import re
 import socket
@@ -13,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from cdp import Page
 
 from trainer.records.classroom import TraineeStore
 from trainer.records.stores import open_store
@@ -33,6 +37,10 @@ CALL = [
     "好的,感谢您的配合,祝您生活愉快,再见。",
 ]
 FINDING_REPLY = "到底什么事"
+#: The persona's reply to each line of `CALL`, in order (what the trainee must see).
+REPLIES = ["有什么事", "我就是李明", FINDING_REPLY, "自动还款", "周五我用", "好的,再见"]
+#: The live finding the third line draws.
+FINDING_RULE = "ZH-ABU-001"
 #: A trainee name that is markup: it must always be shown as text.
 HOSTILE = '<script>alert("x")</script>'
 
@@ -160,3 +168,81 @@ def serving(room: Classroom, port: int, *options: str) -> Iterator[subprocess.Po
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+#: Added before every page's own scripts: keep what the app's websocket delivers (the
+#: app draws on a canvas, so its text is read from these bytes).
+RECORD_SCREEN = """
+window.__screen = [];
+const Native = window.WebSocket;
+window.WebSocket = function (url, protocols) {
+  const socket = new Native(url, protocols);
+  socket.addEventListener("message", (event) => {
+    if (typeof event.data !== "string") {
+      window.__screen.push(btoa(String.fromCharCode(...new Uint8Array(event.data))));
+    }
+  });
+  return socket;
+};
+window.WebSocket.prototype = Native.prototype;
+"""
+
+
+class Screen:
+    """What the app in a tab has drawn since it was loaded, as text."""
+
+    def __init__(self, page: Page, poll: float = 0.1) -> None:
+        self.page = page
+        self.poll = poll
+        self.stream = b""
+        self.chunks = 0
+        self.seen = 0
+
+    async def text(self) -> str:
+        fresh = await self.page.js(f"window.__screen.slice({self.chunks})")
+        self.chunks += len(fresh)
+        self.stream += b"".join(base64.b64decode(c) for c in fresh)
+        return screen_text(self.stream)
+
+    async def wait(self, *wanted: str, timeout: float = 30) -> str:
+        """Wait until everything in ``wanted`` was drawn after the last wait."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            text = await self.text()
+            fresh = text[self.seen :]
+            if all(w in fresh for w in wanted):
+                self.seen = len(text)
+                return fresh
+            if loop.time() > deadline:
+                missing = [w for w in wanted if w not in fresh]
+                raise AssertionError(f"the app never showed {missing}; last: {fresh[-600:]!r}")
+            await asyncio.sleep(self.poll)
+
+
+async def sign_in_browser(page: Page, base: str, token: str, landing: str) -> None:
+    """Sign in on the server's own form and wait for ``landing`` (/app or /dashboard)."""
+    await page.goto(f"{base}/")
+    await page.wait_for("document.getElementById('token') !== null")
+    await page.js(f"document.getElementById('token').value = '{token}'")
+    await page.js("document.getElementById('signin').click()")
+    await page.wait_for(f"location.pathname === '{landing}' && document.readyState === 'complete'")
+
+
+async def open_assignment(page: Page, screen: Screen, trainee: str) -> None:
+    """From the app's start screen (signed in as ``trainee``) to the assigned call."""
+    await screen.wait(trainee, "开始")
+    await page.js("document.querySelector('.xterm-helper-textarea').focus()")
+    await page.press("enter")  # start → home, where the assignment is listed
+    await screen.wait("作业", "忘记还款的李先生")
+    await page.press("enter")  # the highlighted call → its briefing
+    await screen.wait("8,650")
+    await page.press("enter")  # start the call
+    await screen.wait("喂,哪位")
+
+
+async def say_and_wait(page: Page, screen: Screen, line: str, *shown: str) -> None:
+    """Type ``line``, press Enter and wait until the app draws everything in ``shown``."""
+    await page.type_text(line)
+    await page.press("enter")
+    await screen.wait(*shown)

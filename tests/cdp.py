@@ -51,12 +51,14 @@ class Page:
         self.reader = asyncio.create_task(self._read())
 
     @classmethod
-    async def attach(cls, http: aiohttp.ClientSession, url: str) -> Page:
+    async def attach(cls, http: aiohttp.ClientSession, url: str, *, page: bool = True) -> Page:
+        """Connect to a DevTools endpoint (``page=False``: the browser's own)."""
         socket = await http.ws_connect(url, max_msg_size=64 * 1024 * 1024)
-        page = cls(http, socket)
-        await page.send("Page.enable")
-        await page.send("Runtime.enable")
-        return page
+        tab = cls(http, socket)
+        if page:
+            await tab.send("Page.enable")
+            await tab.send("Runtime.enable")
+        return tab
 
     async def close(self) -> None:
         self.reader.cancel()
@@ -190,11 +192,23 @@ class Chromium:
         return self.pages[0]
 
     async def new_page(self) -> Page:
-        """Another tab of the same browser."""
+        """Another tab in a browser context of its own (its own cookies, as another
+        person's browser: one browser signs in one trainee)."""
         assert self.http is not None
-        async with self.http.put(f"http://127.0.0.1:{self.port}/json/new?about:blank") as answer:
-            tab = await answer.json()
-        self.pages.append(await Page.attach(self.http, tab["webSocketDebuggerUrl"]))
+        async with self.http.get(f"http://127.0.0.1:{self.port}/json/version") as answer:
+            endpoint = (await answer.json())["webSocketDebuggerUrl"]
+        browser = await Page.attach(self.http, endpoint, page=False)
+        try:
+            context = await browser.send("Target.createBrowserContext")
+            target = await browser.send(
+                "Target.createTarget",
+                url="about:blank",
+                browserContextId=context["browserContextId"],
+            )
+        finally:
+            await browser.close()
+        url = f"ws://127.0.0.1:{self.port}/devtools/page/{target['targetId']}"
+        self.pages.append(await Page.attach(self.http, url))
         return self.pages[-1]
 
     async def __aexit__(self, *exc: object) -> None:

@@ -47,7 +47,7 @@ def test_a_trainee_plays_in_the_browser_and_the_dashboard_shows_it(tmp_path: Pat
         await page.before_each_page(RECORD_SCREEN)
         await sign_in_browser(page, base, room.tokens["王丽"], "/app")
         screen = Screen(page)
-        await open_assignment(page, screen, "王丽")
+        await open_assignment(page, screen, "王丽")  # signed in as 王丽
         for line, reply in zip(CALL, REPLIES, strict=True):
             shown = (reply, FINDING_RULE) if reply == FINDING_REPLY else (reply,)
             if line == CALL[-1]:

@@ -229,9 +229,11 @@ async def sign_in_browser(page: Page, base: str, token: str, landing: str) -> No
     await page.wait_for(f"location.pathname === '{landing}' && document.readyState === 'complete'")
 
 
-async def open_assignment(page: Page, screen: Screen, trainee: str) -> None:
-    """From the app's start screen (signed in as ``trainee``) to the assigned call."""
-    await screen.wait(trainee, "开始")
+async def open_assignment(page: Page, screen: Screen, *shown: str) -> None:
+    """From the app's start screen (showing ``shown`` too) to the assigned call."""
+    # the start screen's name field holds the trainee's name, drawn with the cursor on
+    # one of its characters in another style: only a name without it there is found
+    await screen.wait("开始", *shown, timeout=60)
     await page.js("document.querySelector('.xterm-helper-textarea').focus()")
     await page.press("enter")  # start → home, where the assignment is listed
     await screen.wait("作业", "忘记还款的李先生")
@@ -241,8 +243,10 @@ async def open_assignment(page: Page, screen: Screen, trainee: str) -> None:
     await screen.wait("喂,哪位")
 
 
-async def say_and_wait(page: Page, screen: Screen, line: str, *shown: str) -> None:
+async def say_and_wait(
+    page: Page, screen: Screen, line: str, *shown: str, timeout: float = 30
+) -> None:
     """Type ``line``, press Enter and wait until the app draws everything in ``shown``."""
     await page.type_text(line)
     await page.press("enter")
-    await screen.wait(*shown)
+    await screen.wait(*shown, timeout=timeout)

@@ -269,3 +269,18 @@ def test_the_call_screen_takes_its_longest_line_from_the_host(
     assert _max_line() == 1000
     monkeypatch.setenv("TRAINER_MAX_LINE", "5000")
     assert _max_line() == 1000
+
+
+def test_the_server_module_loads_neither_textual_nor_rich() -> None:
+    """The app's Textual runs in its own process; the server stays light."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, trainer.web.server;"
+        " print(sorted(m for m in ('textual', 'rich') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "[]"

@@ -234,6 +234,13 @@ class ClassroomServer:
         # cookie (browsers do not keep cookies apart by port)
         return f"{COOKIE}_{self.config.port}"
 
+    def _forget_idle(self) -> None:
+        """Drop the browsers that have not been seen for ``session_seconds``."""
+        now = time.monotonic()
+        for key, signed in list(self.sessions.items()):
+            if now - signed.last_seen > self.config.session_seconds:
+                del self.sessions[key]
+
     def _too_many_failures(self, host: str) -> bool:
         recent = self.failures[host]
         now = time.monotonic()
@@ -286,6 +293,7 @@ class ClassroomServer:
                 pages.signin_page("This token is not valid (ask your instructor for a new one)."),
                 403,
             )
+        self._forget_idle()
         key = secrets.token_urlsafe(32)
         self.sessions[key] = SignedIn(member, token)
         response = _redirect("/dashboard" if member.role == "instructor" else "/app")

@@ -128,12 +128,23 @@ def test_the_app_runs_as_the_signed_in_trainee_and_obeys_the_limits(room: Classr
         # nothing typed for the idle time-out: the app is closed
         began = time.monotonic()
         await _read_until(socket, lambda _: False, timeout=20)
-        assert socket.closed and time.monotonic() - began < 15
+        assert socket.closed and socket.close_code == 4000 and time.monotonic() - began < 15
         for _ in range(50):
             if not server.apps:
                 break
             await asyncio.sleep(0.1)
         assert not server.apps and not server.apps_per_host
+        # the trainee quits the app (ctrl+q): the window closes and its seat is free
+        socket = await client.ws_connect("/ws?width=100&height=30")
+        await _read_until(socket, lambda text: "开始" in text)
+        await socket.send_str(json.dumps(["stdin", "\x11"]))
+        await _read_until(socket, lambda _: False, timeout=20)
+        assert socket.closed and socket.close_code != 4000  # closed by the app, not idle
+        for _ in range(50):
+            if not server.apps:
+                break
+            await asyncio.sleep(0.1)
+        assert not server.apps
         # an oversized message ends the connection
         socket = await client.ws_connect("/ws?width=100&height=30")
         await socket.send_str(json.dumps(["stdin", "x" * 70_000]))

@@ -16,11 +16,17 @@ With ``--kill-at S`` the server is stopped as if killed (``immediate``) S second
 and started again 2 s later: lines typed meanwhile are kept in the journal, and the
 check runs after a fresh open has replayed it. Without ``--store`` a throw-away
 server is started (``tests/pgserver.py``, fsync on), which ``--kill-at`` needs.
+
+With ``--browsers N``, N more trainees play at the same time in real browser tabs
+(headless Chromium) through a ``trainer serve`` process on the same store
+(`browser_load`): their turn latency is from Enter to the reply drawn in the page,
+and their stored sessions are checked against what each tab saw.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import random
 import statistics
 import sys
@@ -32,6 +38,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "web"))
 
 from trainer.engine.session import Session  # noqa: E402
 from trainer.records import StoreUnreachable  # noqa: E402
@@ -70,6 +77,7 @@ def main() -> int:
     parser.add_argument("--think", type=float, default=1.0, help="seconds between lines")
     parser.add_argument("--calls", type=int, default=3, help="calls per trainee")
     parser.add_argument("--kill-at", type=float, default=None, metavar="SECONDS")
+    parser.add_argument("--browsers", type=int, default=0, help="browser tabs through serve")
     args = parser.parse_args()
 
     server = None
@@ -97,6 +105,10 @@ def main() -> int:
     home = Path(tempfile.mkdtemp(prefix="trainer-load-"))
     store = PgStore(url, journal=home / JOURNAL_NAME, max_connections=10)
     store.create_class("load")
+    browser_tokens = {
+        f"browser-{n:02d}": store.add_member("load", f"browser-{n:02d}")
+        for n in range(args.browsers)
+    }
     turns: list[float] = []
     commits: list[float] = []
     kept: list[int] = []
@@ -148,15 +160,34 @@ def main() -> int:
         server.start()
         print("server started again", flush=True)
 
+    tabs: list[Any] = []
+
+    def browsers() -> None:
+        from browser_load import run_browsers
+
+        base = f"http://127.0.0.1:{port}"
+        tabs.extend(run_browsers(base, browser_tokens, args.calls, patience=15))
+
     threads = [threading.Thread(target=trainee, args=(n,)) for n in range(args.trainees)]
     if args.kill_at is not None:
         threads.append(threading.Thread(target=killer))
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
+    serving = contextlib.nullcontext()
+    if args.browsers:
+        from web_support import Classroom, free_port
+        from web_support import serving as serve_process
+
+        store.create_assignment("load", "tui-zh-first", due=None, pass_mark=None)
+        port = free_port()
+        room = Classroom(url, home, browser_tokens, "")
+        serving = serve_process(room, port, "--max-per-host", str(3 * args.browsers))
+        threads.append(threading.Thread(target=browsers))
+    with serving:
+        began = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - began
     store.close()
 
     with PgStore(url, journal=home / JOURNAL_NAME) as fresh:  # replays what was kept
@@ -171,6 +202,10 @@ def main() -> int:
                 lost += 1
                 print(f"session {session.id}: stored {len(stored)} turns, saw {len(seen)}")
         left = len(fresh.journal.pending()) if fresh.journal else 0
+        if tabs:
+            from browser_load import check
+
+            browser_lost, browser_doubled = check(tabs, fresh)
 
     def ms(values: list[float], q: float) -> str:
         ordered = sorted(values)
@@ -191,9 +226,23 @@ def main() -> int:
         f" sessions whose stored turns differ from what the trainee saw: {lost};"
         f" doubled: {doubled}; journal entries left: {left}"
     )
+    if tabs:
+        seen = [t for tab in tabs for t in tab.turns]
+        calls = [n for tab in tabs for n in tab.calls]
+        print(
+            f"{len(tabs)} browser trainees through trainer serve: {len(calls)} calls,"
+            f" {len(seen)} acknowledged turns; turn (Enter to the reply drawn in the page):"
+            f" p50 {ms(seen, 0.5)}, p99 {ms(seen, 0.99)}, max {max(seen) * 1000:.1f} ms;"
+            f" lost {browser_lost}, doubled {browser_doubled}"
+        )
+        for tab in tabs:
+            for problem in tab.problems:
+                print(f"{tab.name}: {problem}")
+        lost += browser_lost
+        doubled += browser_doubled
     if server is not None:
         server.destroy()
-    return 1 if lost or left else 0
+    return 1 if lost or left or doubled else 0
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "trainer.cli.approvals",  # approvals status|sign|report|verify
     "trainer.cli.db",  # db upgrade, db status
     "trainer.cli.classroom",  # class, assign, assignments
+    "trainer.cli.serve",  # serve (the app in the browser, the dashboard)
     "trainer.tui.commands",  # tui (default when no command is given on a terminal)
 )
 
@@ -45,6 +46,7 @@ COMMAND_HOMES = {
     "approvals": "trainer.cli.approvals",
     "db": "trainer.cli.db",
     **dict.fromkeys(("class", "assign", "assignments"), "trainer.cli.classroom"),
+    "serve": "trainer.cli.serve",
     "tui": "trainer.tui.commands",
 }
 

@@ -160,14 +160,11 @@ def _scorer(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def cmd_status(args: argparse.Namespace) -> int:
     """``trainer class status CLASS``: each trainee on each assignment."""
-    from trainer.services.classroom import standing, to_csv
+    from trainer.services.classroom import class_standings, to_csv
 
     scorer = _scorer(args)
     with _open(args) as store:
-        trainees = [m.name for m in store.members(args.name) if m.role == "trainee"]
-        rows = [
-            standing(a, t, store, scorer) for a in store.assignments(args.name) for t in trainees
-        ]
+        rows = class_standings(store, args.name, scorer)
     if args.format == "json":
         sys.stdout.write(json.dumps([r.to_json() for r in rows], ensure_ascii=False, indent=2))
         sys.stdout.write("\n")

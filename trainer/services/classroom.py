@@ -21,9 +21,22 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from trainer.records import SessionRecord, SessionStore
     from trainer.records.classroom import Assignment
+    from trainer.records.sqlbase import SqlStore
     from trainer.scoring.saved import Scorer
 
 STATES = ("passed", "failed", "in progress", "not started", "overdue")
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One session of an assignment: its score and verdict once finished (the dashboard
+    links each one's debrief)."""
+
+    session_id: str
+    started_at: str
+    finished: bool
+    score: int | None
+    passed: bool | None
 
 
 @dataclass(frozen=True)
@@ -38,6 +51,10 @@ class Standing:
     last_session: str | None
     #: The most frequent finding categories over the attempts, most frequent first.
     findings: tuple[tuple[str, int], ...]
+    #: Every attempt, newest first.
+    tries: tuple[Attempt, ...] = ()
+    #: Every finding category over the attempts with its count (``findings`` is the top 3).
+    counts: tuple[tuple[str, int], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON form (``--format json``, the dashboard)."""
@@ -72,17 +89,22 @@ def standing(
     best: int | None = None
     passed = failed = unfinished = False
     categories: Counter[str] = Counter()
+    tries: list[Attempt] = []
     for record in attempts:
         if not record.finished:
             unfinished = True
+            tries.append(Attempt(record.id, record.started_at, False, None, None))
             continue
         debrief = scorer.debrief(record, store)
         if debrief is None:
+            tries.append(Attempt(record.id, record.started_at, True, None, None))
             continue
         categories.update(tf.finding.category for tf in debrief.findings)
         best = debrief.score if best is None else max(best, debrief.score)
         mark = assignment.pass_mark if assignment.pass_mark is not None else debrief.pass_mark
-        if debrief.score >= mark and not debrief.hard_fail:
+        ok = debrief.score >= mark and not debrief.hard_fail
+        tries.append(Attempt(record.id, record.started_at, True, debrief.score, ok))
+        if ok:
             passed = True
         else:
             failed = True
@@ -105,7 +127,30 @@ def standing(
         best,
         _last(attempts),
         tuple(categories.most_common(3)),
+        tuple(tries),
+        tuple(categories.most_common()),
     )
+
+
+def class_standings(
+    store: SqlStore, class_name: str, scorer: Scorer, *, today: date | None = None
+) -> list[Standing]:
+    """Every trainee of a class on every assignment, by assignment then trainee (what
+    ``trainer class status`` prints and the dashboard shows)."""
+    trainees = [m.name for m in store.members(class_name) if m.role == "trainee"]
+    return [
+        standing(work, trainee, store, scorer, today=today)
+        for work in store.assignments(class_name)
+        for trainee in trainees
+    ]
+
+
+def class_findings(rows: list[Standing], top: int = 5) -> list[tuple[str, int]]:
+    """The finding categories the class meets most often, over every trainee's attempts."""
+    counts: Counter[str] = Counter()
+    for row in rows:
+        counts.update(dict(row.counts))
+    return counts.most_common(top)
 
 
 def _last(attempts: list[SessionRecord]) -> str | None:

@@ -37,8 +37,20 @@ if TYPE_CHECKING:
     from trainer.engine.events import Event
     from trainer.engine.session import Session
 
+
+def _max_line() -> int:
+    """The longest line a trainee can type: 1000 characters, or fewer when the host
+    sets ``$TRAINER_MAX_LINE`` (``trainer serve --max-line`` does, for its apps)."""
+    import os
+
+    try:
+        return max(20, min(1000, int(os.environ.get("TRAINER_MAX_LINE", "1000"))))
+    except ValueError:
+        return 1000
+
+
 #: Longest line a trainee can type; longer pastes are cut, never a crash.
-MAX_LINE = 1000
+MAX_LINE = _max_line()
 
 
 def meter_bounds(meter: Meter, value: int | None) -> tuple[int, int, int]:

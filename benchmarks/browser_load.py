@@ -69,12 +69,15 @@ async def _trainee(
         tab.calls.append(acknowledged)
 
 
-def run_browsers(base: str, tokens: dict[str, str], calls: int, patience: float) -> list[Tab]:
-    """Play ``calls`` calls in one tab per member of ``tokens`` at once; what each saw."""
+def run_browsers(
+    base: str, tokens: dict[str, str], calls: int, patience: float, nice: int = 0
+) -> list[Tab]:
+    """Play ``calls`` calls in one tab per member of ``tokens`` at once; what each saw.
+    ``nice`` lowers the browser's CPU priority (a client sharing the server's machine)."""
 
     async def main() -> list[Tab]:
         tabs = [Tab(name) for name in tokens]
-        browser = Chromium()
+        browser = Chromium(nice=nice)
         async with browser as first:
             pages = [first] + [await browser.new_page() for _ in tabs[1:]]
             await asyncio.gather(

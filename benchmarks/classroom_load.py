@@ -78,6 +78,13 @@ def main() -> int:
     parser.add_argument("--calls", type=int, default=3, help="calls per trainee")
     parser.add_argument("--kill-at", type=float, default=None, metavar="SECONDS")
     parser.add_argument("--browsers", type=int, default=0, help="browser tabs through serve")
+    parser.add_argument(
+        "--client-nice",
+        type=int,
+        default=0,
+        metavar="N",
+        help="run the browsers at this niceness (they stand for the trainees' own machines)",
+    )
     args = parser.parse_args()
 
     server = None
@@ -166,7 +173,9 @@ def main() -> int:
         from browser_load import run_browsers
 
         base = f"http://127.0.0.1:{port}"
-        tabs.extend(run_browsers(base, browser_tokens, args.calls, patience=15))
+        tabs.extend(
+            run_browsers(base, browser_tokens, args.calls, patience=15, nice=args.client_nice)
+        )
 
     threads = [threading.Thread(target=trainee, args=(n,)) for n in range(args.trainees)]
     if args.kill_at is not None:

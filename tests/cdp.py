@@ -147,8 +147,12 @@ class Chromium:
     """One headless Chromium; ``async with Chromium() as page`` gives its first tab, and
     `new_page` opens more (one browser for several trainees, as a room of tabs)."""
 
-    def __init__(self, size: tuple[int, int] = (1280, 860)) -> None:
+    def __init__(self, size: tuple[int, int] = (1280, 860), nice: int = 0) -> None:
         self.size = size
+        #: a niceness for the browser process: the load benchmark lowers the priority of
+        #: the browsers (clients, which in a room run on the trainees' own machines) so
+        #: that on one test machine they yield the CPU to the server they measure
+        self.nice = nice
         self.profile = Path(tempfile.mkdtemp(prefix="trainer-chromium-"))
         self.process: subprocess.Popen[bytes] | None = None
         self.http: aiohttp.ClientSession | None = None
@@ -156,8 +160,10 @@ class Chromium:
         self.pages: list[Page] = []
 
     async def __aenter__(self) -> Page:
+        prefix = ["nice", "-n", str(self.nice)] if self.nice and shutil.which("nice") else []
         self.process = subprocess.Popen(
             [
+                *prefix,
                 browser_path(),
                 "--headless",
                 "--no-sandbox",

@@ -236,3 +236,19 @@ def test_stages_a_line_passes_through_count_as_done(shipped: ContentSet) -> None
     call.say("核对上了。您尾号3721的信用卡欠款6380元,已经逾期15天了,是最近太忙忘了吗?")
     assert {"opening", "verification", "purpose"} <= call.stages_done
     assert call._state()["stages_done"] == sorted(call.stages_done)
+
+
+def test_a_promise_pinned_and_said_back_for_confirmation_is_its_read_back(
+    shipped: ContentSet,
+) -> None:
+    """Amount, date and channel said back with "Correct?" where the promise is pinned: the
+    line makes both moves, so the read-back is credited to the line that said it (not to
+    whatever the agent says next)."""
+    call = _call(shipped, "en-first-minimiranda", from_node="ask_full")
+    call.say(
+        "Yes, the 15th is fine. So: $1,284.50, on the 15th, through the First Harbor app. Correct?"
+    )
+    assert _agent(call).moves[:2] == ("ask_promise", "read_back_promise")
+    plain = _call(shipped, "en-first-minimiranda", from_node="ask_full")
+    plain.say("Great, so you'll pay the $1,284.50 on the 15th.")
+    assert "read_back_promise" not in _agent(plain).moves

@@ -460,6 +460,15 @@ class _FreeLine:
     def _claim(self, clauses: set[int], intent: str, value: float) -> _Step:
         if self._first:
             self.score, self._first = value, False
+        if intent == "ask_promise" and not self._read_back_next:
+            # a line that pins the promise with its amount and date and asks to confirm it
+            # ("So: $1,284.50 on the 15th through the app. Correct?") is its read-back too
+            locale = self.session.scenario.locale
+            self._read_back_next = (
+                all(understand.promise_content(self.text, locale))
+                and understand.confirms(self.text, locale)
+                and not understand.asks_open(self.text, locale)
+            )
         self.used |= clauses
         self.last = intent
         self.frontier = max(self.frontier, max(clauses, default=-1))
@@ -511,8 +520,10 @@ class _FreeLine:
             # pins the promise ("这周五25号之前,App还945元,对吧?")
             for intent in ("read_back_promise", "ask_promise"):
                 if intent in wanted:
-                    self._read_back_next = intent == "ask_promise" and understand.confirms(
-                        self.text, locale
+                    self._read_back_next = (
+                        intent == "ask_promise"
+                        and understand.confirms(self.text, locale)
+                        and not understand.asks_open(self.text, locale)
                     )
                     return self._take(intent, upto=self._last_promise_clause(locale))
         if (

@@ -170,6 +170,24 @@ _CONFIRM = {
 }
 
 
+_OPEN_QUESTION = {
+    "zh-CN": re.compile(
+        r"哪天|哪一天|几号|几点|什么时候|哪个渠道|什么渠道|哪种方式|怎么还|还多少|能还多少"
+    ),
+    "en-US": re.compile(
+        r"\b(?:when|which|what time|what day|what date|how much|how would you|how do you)\b",
+        re.IGNORECASE,
+    ),
+}
+
+
+def asks_open(text: str, locale: str) -> bool:
+    """Whether the line still asks for part of the promise ("具体哪天?", "which day?"):
+    then it pins the promise but is no read-back yet."""
+    pattern = _OPEN_QUESTION.get(locale)
+    return bool(pattern is not None and pattern.search(text))
+
+
 def confirms(text: str, locale: str) -> bool:
     """Whether the line asks the customer to confirm what it says back ("我跟您确认一下",
     "对吧?", "Did I get that right?"): with an amount and a date, a read-back."""

@@ -252,3 +252,18 @@ def test_a_promise_pinned_and_said_back_for_confirmation_is_its_read_back(
     plain = _call(shipped, "en-first-minimiranda", from_node="ask_full")
     plain.say("Great, so you'll pay the $1,284.50 on the 15th.")
     assert "read_back_promise" not in _agent(plain).moves
+
+
+def test_thanks_followed_by_a_question_is_no_goodbye(shipped: ContentSet) -> None:
+    """ "Thank you so much. Is there a time of day he's usually at his desk?" after the
+    message is taken: the question is answered and the call goes on; a plain thanks and
+    goodbye still ends it."""
+    call = _call(shipped, "en-third-coworker", from_node="msg_taken")
+    call.say(
+        "Thank you so much, Linda, I really appreciate it. Just out of curiosity, is there"
+        " a time of day he's usually at his desk, in case I miss him?"
+    )
+    assert _agent(call).moves == ("ask_contact_time",)
+    assert not call.finished
+    call.say("Thanks again, Linda. Have a great day.")
+    assert call.finished and call.ending is not None and call.ending[0] == "message_left"

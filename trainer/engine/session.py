@@ -425,6 +425,15 @@ class _FreeLine:
             # "工号1024,这通电话会录音,请问是…吗?" gives the question only its own clause
             # and leaves the recording notice for later
             piece, intent, value = self._shortest(found, chosen, intent)
+            later = [f for f in found if f[1] != intent and f[0].first > piece.last]
+            if intent in self.session.closing and later:
+                # thanks first, then a question ("Thank you so much. Is there a time he's
+                # usually at his desk?"): the line goes on, so it is no goodbye yet
+                self.used |= piece.clauses()
+                start = min(f[0].first for f in later)
+                here = [f for f in later if f[0].first == start]
+                chosen, intent, best = max(here, key=lambda f: (f[2], -f[0].last))
+                piece, intent, value = self._shortest(later, chosen, intent)
             if piece.first > start:
                 # the move the long piece reads as is said at its end: a move said at
                 # the start ("Hi, this is Dana with Crestline, … Is this Mr. Brooks?")

@@ -64,6 +64,21 @@ CALL_STAGES: tuple[str, ...] = (
 )
 
 
+#: How each shipped category is named to people, (zh-CN, English): the app, the
+#: instructor's dashboard and reports share them. A pack's own category shows its id.
+CATEGORY_LABELS: dict[str, tuple[str, str]] = {
+    "impersonation": ("冒充公检法", "impersonation"),
+    "threat": ("威胁恐吓", "threat"),
+    "abuse": ("辱骂侮辱", "abuse"),
+    "false_claim": ("虚假陈述", "false claim"),
+    "third_party_disclosure": ("向第三人泄露", "third-party disclosure"),
+    "harassment": ("骚扰", "harassment"),
+    "identity": ("未表明身份", "identity"),
+    "improper_payment": ("不当还款渠道", "improper payment"),
+    "public_exposure": ("公开曝光", "public exposure"),
+}
+
+
 def add_category(name: str, code: str) -> None:
     """Register a rule category and its rule-id code (``[A-Z]{3}``), e.g. for a content pack."""
     if not name.isidentifier() or not (len(code) == 3 and code.isalpha() and code.isupper()):

@@ -71,7 +71,7 @@ def test_a_trainee_plays_in_the_browser_and_the_dashboard_shows_it(tmp_path: Pat
         found = await page.js(f"{row}.querySelector('.findings').innerText")
         link = await page.js(f"{row}.querySelector('.tries a').getAttribute('href')")
         assert state.split(" ")[0] in ("passed", "failed") and score.isdigit()
-        assert "abuse × 1" in found and link.startswith("/dashboard/debrief/")
+        assert "abuse · 辱骂侮辱 × 1" in found and link.startswith("/dashboard/debrief/")
         await page.screenshot(shots / "dashboard.png")
         await page.goto(base + link)
         body = await page.js("document.body.innerText")

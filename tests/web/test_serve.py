@@ -201,7 +201,7 @@ def test_the_dashboard_shows_each_trainee_and_escapes_names(room: Classroom) -> 
         rows = re.findall(r"<tr data-trainee=.*?</tr>", page)
         assert len(rows) == 2  # two trainees × one assignment; 李娜 is in another class
         wang = next(r for r in rows if "王丽" in r)
-        assert "abuse × 1" in wang and f"/dashboard/debrief/{mine}" in wang
+        assert "abuse · 辱骂侮辱 × 1" in wang and f"/dashboard/debrief/{mine}" in wang
         assert re.search(r'class="score">\d+<', wang)
         assert "in progress" in next(r for r in rows if "王丽" not in r)
         data = await (await client.get("/dashboard?format=json")).json()

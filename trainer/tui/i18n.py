@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from trainer.scenarios.model import OUTCOME_LABELS
 from trainer.services.briefing import BRIEFING_STRINGS
+from trainer.vocab import CATEGORY_LABELS
 
 #: Interface languages the trainee can pick, in the order the start screen lists them.
 LANGUAGES: tuple[str, ...] = ("zh-CN", "en")
@@ -276,15 +277,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     # outcomes (named in the scenario model, shared with the command line's debrief)
     **{f"outcome.{name}": names for name, names in OUTCOME_LABELS.items()},
     # finding categories
-    "category.impersonation": ("冒充公检法", "impersonation"),
-    "category.threat": ("威胁恐吓", "threat"),
-    "category.abuse": ("辱骂侮辱", "abuse"),
-    "category.false_claim": ("虚假陈述", "false claim"),
-    "category.third_party_disclosure": ("向第三人泄露", "third-party disclosure"),
-    "category.harassment": ("骚扰", "harassment"),
-    "category.identity": ("未表明身份", "identity"),
-    "category.improper_payment": ("不当还款渠道", "improper payment"),
-    "category.public_exposure": ("公开曝光", "public exposure"),
+    **{f"category.{name}": names for name, names in CATEGORY_LABELS.items()},
     # severities
     "severity.critical": ("严重", "critical"),
     "severity.major": ("较重", "major"),

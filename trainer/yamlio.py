@@ -345,7 +345,10 @@ def _parse_with(loader_class: Any, text: str, file: str, *, fast: bool = False) 
         loader = loader_class(text)
         node = loader.get_single_node()
         if node is not None:
-            _check_expansion(node)
+            if loader.alias_count:
+                # without aliases every node has one parent: the tree is as big as the
+                # composer counted (at most MAX_NODES) and cannot contain itself
+                _check_expansion(node)
             doc.data = _Builder(doc).build(node, (), 0)
     except (yaml.YAMLError, RecursionError) as exc:
         if fast:

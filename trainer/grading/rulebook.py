@@ -30,6 +30,7 @@ import ahocorasick
 from pydantic import ValidationError
 
 from trainer.diagnostics import ContentError, Diagnostic
+from trainer.gcpause import paused
 from trainer.grading import verification
 from trainer.grading.content import (
     ExampleSpec,
@@ -662,6 +663,7 @@ def _is_name(text: str) -> bool:
     return "/" not in text and "\\" not in text and not text.endswith((".yaml", ".yml"))
 
 
+@paused()
 def _load_path(path: Path, display: str, check_examples: bool = True) -> Rulebook:
     if not path.is_file():
         raise ContentError(

@@ -77,6 +77,12 @@ class Regex:
     def __repr__(self) -> str:
         return f"Regex({self.pattern!r})"
 
+    def __reduce__(self) -> tuple[type[Regex], tuple[str]]:
+        # pickled (the content cache) as its pattern alone: a compiled ``re.Pattern``
+        # is pickled as its source and compiled again on load, which made reading a
+        # cached rulebook compile every regex it had used (0.15 s for zh-CN)
+        return Regex, (self.pattern,)
+
     def compiled(self) -> re.Pattern[str]:
         """The compiled pattern."""
         rx = self._compiled

@@ -23,7 +23,7 @@ from typing import Any, NoReturn, Protocol, cast
 import yaml
 from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import CollectionNode, MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
 from trainer.diagnostics import ContentError, Diagnostic
@@ -208,57 +208,79 @@ class _Builder:
                 "flatten the structure",
                 node.start_mark,
             )
-        self.doc.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
-        if isinstance(node, ScalarNode) and node.style:
-            self.doc.styles.setdefault(path, node.style)
-        elif isinstance(node, MappingNode | SequenceNode) and node.flow_style:
-            self.doc.flows.setdefault(path, (node.end_mark.line + 1, node.end_mark.column + 1))
-        if isinstance(node, MappingNode | SequenceNode) and node.tag not in _PLAIN_TAGS:
+        doc = self.doc
+        mark = node.start_mark
+        if path not in doc.values:
+            doc.values[path] = (mark.line + 1, mark.column + 1)
+        if type(node) is ScalarNode:
+            if node.style and path not in doc.styles:
+                doc.styles[path] = node.style
+            if in_flow and not node.style and "?" in node.value:
+                # libyaml reads `[好吧?, 行]` as text, the YAML 1.1 parser refuses it: refuse
+                # it everywhere, so a file valid on one machine is not broken on another
+                raise _Refused(
+                    "Y102",
+                    "YAML syntax error: '?' in unquoted text inside [ ] or { }",
+                    _QUESTION_HINT,
+                    mark,
+                )
+            make = _SCALARS.get(node.tag)
+            if make is not None:  # the plain kinds, without construct_object's bookkeeping
+                return make(self.constructor, node)
+            return self.constructor.construct_object(node)
+        assert isinstance(node, CollectionNode)  # the composer makes no other kind
+        if node.flow_style and path not in doc.flows:
+            doc.flows[path] = (node.end_mark.line + 1, node.end_mark.column + 1)
+        if node.tag not in _PLAIN_TAGS:
             raise _Refused(
                 "Y105",
                 f"tag {_short(node.tag)} is not allowed",
                 "only plain YAML values are accepted; remove the tag",
-                node.start_mark,
+                mark,
             )
-        flow = in_flow or bool(getattr(node, "flow_style", False))
-        if isinstance(node, MappingNode):
-            self.constructor.flatten_mapping(node)
-            out: dict[Any, Any] = {}
-            for key_node, value_node in node.value:
-                key = self.build(key_node, (*path, "<key>"), depth + 1, flow)
-                if not isinstance(key, Hashable):
-                    raise _Refused(
-                        "Y102",
-                        "a mapping key must be a plain value",
-                        "use text or a number as the key",
-                        key_node.start_mark,
-                    )
-                if key in out:
-                    raise _Refused(
-                        "Y104",
-                        f"duplicate key '{key}'",
-                        "each key may appear once in a mapping; remove or rename one",
-                        key_node.start_mark,
-                    )
-                sub: Path_ = (*path, cast("str | int", key))
-                self.doc.keys[sub] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-                out[key] = self.build(value_node, sub, depth + 1, flow)
-            return out
-        if isinstance(node, SequenceNode):
+        flow = in_flow or bool(node.flow_style)
+        if type(node) is SequenceNode:
             return [
                 self.build(item, (*path, i), depth + 1, flow) for i, item in enumerate(node.value)
             ]
-        assert isinstance(node, ScalarNode)
-        if in_flow and not node.style and "?" in node.value:
-            # libyaml reads `[好吧?, 行]` as text, the YAML 1.1 parser refuses it: refuse it
-            # everywhere, so a file valid on one machine is not broken on another
-            raise _Refused(
-                "Y102",
-                "YAML syntax error: '?' in unquoted text inside [ ] or { }",
-                _QUESTION_HINT,
-                node.start_mark,
-            )
-        return self.constructor.construct_object(node)
+        assert type(node) is MappingNode
+        self.constructor.flatten_mapping(node)
+        out: dict[Any, Any] = {}
+        keys = doc.keys
+        for key_node, value_node in node.value:
+            key = self.build(key_node, (*path, "<key>"), depth + 1, flow)
+            if not isinstance(key, Hashable):
+                raise _Refused(
+                    "Y102",
+                    "a mapping key must be a plain value",
+                    "use text or a number as the key",
+                    key_node.start_mark,
+                )
+            if key in out:
+                raise _Refused(
+                    "Y104",
+                    f"duplicate key '{key}'",
+                    "each key may appear once in a mapping; remove or rename one",
+                    key_node.start_mark,
+                )
+            sub: Path_ = (*path, cast("str | int", key))
+            keys[sub] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            out[key] = self.build(value_node, sub, depth + 1, flow)
+        return out
+
+
+#: Constructors of the plain scalar kinds, called directly by `_Builder.build` (every
+#: other tag, allowed or not, goes through ``construct_object`` as before).
+_SCALARS: dict[str, Any] = {
+    tag: SafeConstructor.yaml_constructors[tag]
+    for tag in (
+        "tag:yaml.org,2002:str",
+        "tag:yaml.org,2002:int",
+        "tag:yaml.org,2002:float",
+        "tag:yaml.org,2002:bool",
+        "tag:yaml.org,2002:null",
+    )
+}
 
 
 def _check_expansion(root: Node) -> None:
@@ -345,7 +367,10 @@ def _parse_with(loader_class: Any, text: str, file: str, *, fast: bool = False) 
         loader = loader_class(text)
         node = loader.get_single_node()
         if node is not None:
-            _check_expansion(node)
+            if loader.alias_count:
+                # without aliases every node has one parent: the tree is as big as the
+                # composer counted (at most MAX_NODES) and cannot contain itself
+                _check_expansion(node)
             doc.data = _Builder(doc).build(node, (), 0)
     except (yaml.YAMLError, RecursionError) as exc:
         if fast:

@@ -394,3 +394,41 @@ def test_an_unwritable_out_is_found_before_training(
     assert result.returncode == 2
     assert result.stderr.startswith(f"trainer: cannot write the model to {out}: ")
     assert "choose another --out" in result.stderr or "give a file name" in result.stderr
+
+
+_BATCH_LINES = {
+    "zh-CN": [
+        "你小心点晚上回家",
+        "请您按时还款",
+        "您好，我是催收员",
+        "不还钱就告诉你单位",
+        "我们可以分期",
+    ],
+    "en-US": [
+        "you better watch out",
+        "please pay on time",
+        "we will call your boss",
+        "hello, this is",
+        "a plan works",
+    ],
+}
+
+
+@pytest.mark.parametrize("size", [1, 15, 16, 40])
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_batched_scores_are_the_one_line_scores_bit_for_bit(locale: str, size: int) -> None:
+    # below SMALL lines a batch takes the one-line path, from it numpy's column sums:
+    # either way each score must be the very same float as `logits` gives
+    from trainer.grading.normalize import normalize
+
+    model = load_rulebook(locale).classifier
+    assert model is not None
+    lines = _BATCH_LINES[locale]
+    norms = [normalize(f"{lines[i % 5]} {i}").text for i in range(size)]
+    contexts = [
+        CallContext(party=("debtor", "third_party")[i % 2], verified=bool(i % 3))
+        for i in range(size)
+    ]
+    batch, canons = model.logits_many(norms, contexts)
+    for norm, ctx, scores, canon in zip(norms, contexts, batch, canons, strict=True):
+        assert (scores, canon) == model.logits(norm, ctx)

@@ -34,10 +34,6 @@ from itertools import islice
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
-# the learned stage's batch sums (Classifier.logits_many) need numpy: imported here so
-# that, missing, the audit fails at start, and only the audit pays for the import
-import numpy  # noqa: F401
-
 from trainer.audit import reading
 from trainer.audit.reading import BadBytes
 from trainer.diagnostics import Diagnostic

@@ -59,7 +59,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="also fail (exit 1) on each taught line of the content paths that is not "
         "approved in the ledger, printed with its file:line:col",
     )
-    audit.set_defaults(handler=_audit)
+    # light: the content kinds are wired by `_audit` itself, only when an input may be content
+    audit.set_defaults(handler=_audit, light=True)
 
     rules = subparsers.add_parser("rules", help="test, list and show compliance rules")
     sub = rules.add_subparsers(dest="rules_command", metavar="ACTION")
@@ -147,6 +148,10 @@ def _audit(args: argparse.Namespace) -> int:
     from trainer.diagnostics import ContentError
     from trainer.grading.books import BookSet
 
+    if not all(_transcript(raw) for raw in args.paths):
+        from trainer.services.content import wire
+
+        wire()  # scenario and wording YAML are read with the loader's content kinds
     if args.rules:
         book = _load(args.rules, check_examples=False)
         if book is None:
@@ -200,6 +205,19 @@ def _audit(args: argparse.Namespace) -> int:
             sys.stderr.write(diag.format() + "\n")
         unapproved = bool(gate)
     return 1 if report.fails() or unapproved else 0
+
+
+def _transcript(raw: str) -> bool:
+    """Whether an audit input is surely no content: standard input, or a file named
+    as JSONL, CSV or text (a folder or any other name may hold YAML)."""
+    from trainer.audit.run import CSV_SUFFIXES, JSONL_SUFFIXES, TEXT_SUFFIXES
+
+    path = Path(raw)
+    if raw == "-":
+        return True
+    return (
+        path.suffix.lower() in JSONL_SUFFIXES + CSV_SUFFIXES + TEXT_SUFFIXES and not path.is_dir()
+    )
 
 
 def _is_content(path: Path) -> bool:

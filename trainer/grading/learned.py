@@ -50,6 +50,9 @@ _SEPARATORS = re.compile(r"[^\w']+")
 _WORD = re.compile(r"[\w']")
 #: Lines with more features than this take the one-line path in `Classifier.logits_many`.
 WIDE = 512
+#: Batches with fewer lines than this take the one-line path in `Classifier.logits_many`
+#: (numpy, imported for the first larger batch, costs more than it saves on a few lines).
+SMALL = 16
 #: Scores this close to a threshold are recomputed on the one-line path (`Classifier.logits`).
 TIE = 1e-9
 _ID = itemgetter(1)
@@ -129,7 +132,7 @@ class Classifier:
         self._bias_cache: dict[tuple[str, bool], tuple[float, ...]] = {}
         #: `logits_many`'s numpy matrix: the weight rows, a row of zeros (``_zero``, the
         #: padding) and one bias row per kind of context seen. Built on first use, so
-        #: only a bulk audit imports numpy (`trainer.audit.run` does, at start).
+        #: only a bulk audit imports numpy (at its first batch of `SMALL` lines or more).
         self._matrix: Any = None
         self._zero = len(dense)
         self._bias_rows: dict[tuple[str, bool], int] = {}
@@ -175,8 +178,12 @@ class Classifier:
         addition per feature position, each in the same order as ``sum``. Python
         does one ``set(map(...))`` per line; the per-feature work is compiled.
         A line with more than `WIDE` features takes the one-line path (its
-        padding would cost the batch more than it saves).
+        padding would cost the batch more than it saves), and so does every line of
+        a batch of fewer than `SMALL` lines, so a short audit never imports numpy.
         """
+        if len(norms) < SMALL:
+            one = [self.logits(norm, ctx) for norm, ctx in zip(norms, contexts, strict=True)]
+            return [scores for scores, _ in one], [canon for _, canon in one]
         import numpy as np
 
         canons = [canonical(norm) for norm in norms]

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from trainer.diagnostics import ContentError, Diagnostic
+from trainer.gcpause import paused
 from trainer.scenarios import model as m
 
 # Discovery lives in the light `files` module (the cache keys content without pydantic);
@@ -293,6 +294,7 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
 # ---------------------------------------------------------------- whole sets
 
 
+@paused()
 def load_content(
     paths: Iterable[Path] | None = None,
     *,

@@ -86,6 +86,10 @@ class Backend:
         self._rulebooks: dict[str, Rulebook | None] = {}
         self._rulebook_sources: dict[str, str | Path] = dict(rulebooks or {})
         self._debriefs: dict[str, DebriefView] = {}
+        #: Whether each scenario may be played (no R312 pattern), by object: the home
+        #: screen asks for the list on every redraw. The scenario is kept with its
+        #: verdict so that its id is never reused by another object.
+        self._playable: dict[int, tuple[Scenario, bool]] = {}
         #: Settings that could not be saved (a read-only data folder): kept for this run.
         self._unsaved: dict[str, str] = {}
         #: The class member signed in with a token (their name is fixed), or None.
@@ -147,7 +151,6 @@ class Backend:
         from trainer.paths import home_dir
         from trainer.records.classroom import TraineeStore
         from trainer.records.stores import open_store
-        from trainer.services.content import load_content
 
         folder = home_dir(home)
         opened = open_store(store_url, folder)
@@ -166,7 +169,7 @@ class Backend:
         # Loading the content takes a few seconds on a large tree: do it in the
         # background while the trainee reads the start screen.
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="trainer-content")
-        pending = pool.submit(load_content, content_paths or None)
+        pending = pool.submit(_load_for_app, content_paths or None)
         pool.shutdown(wait=False)
         backend = cls(
             pending,
@@ -236,8 +239,12 @@ class Backend:
         from trainer.scenarios.lint import unsafe_patterns
 
         content = self.content
+        playable = self._playable
+        for s in content.scenarios.values():
+            if id(s) not in playable:
+                playable[id(s)] = (s, not unsafe_patterns(content, s))
         return sorted(
-            (s for s in content.scenarios.values() if not unsafe_patterns(content, s)),
+            (s for s in content.scenarios.values() if playable[id(s)][1]),
             key=lambda s: (
                 _stage_rank(s.stage),
                 DIFFICULTY_ORDER.get(s.difficulty, 9),
@@ -479,3 +486,17 @@ def _categories_exercised(scenario: Scenario) -> set[str]:
 def call_stage_index(stage: str | None) -> int:
     """Position of a call stage (opening = 0), or -1 when unknown."""
     return CALL_STAGES.index(stage) if stage in CALL_STAGES else -1
+
+
+def _load_for_app(paths: list[Path] | None) -> tuple[ContentSet, list[Diagnostic]]:
+    """The app's background load: the content, and the R312 check of every scenario's
+    intent patterns run once here (`unsafe_regex` remembers its verdicts), so the first
+    scenario list after the start screen does not parse a hundred regexes on the UI
+    thread (40 ms)."""
+    from trainer.scenarios.lint import unsafe_patterns
+    from trainer.services.content import load_content
+
+    content, found = load_content(paths)
+    for scenario in content.scenarios.values():
+        unsafe_patterns(content, scenario)
+    return content, found

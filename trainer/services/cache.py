@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from trainer import __version__
+from trainer.gcpause import paused
 
 #: Bumped when the layout of an entry changes.
 FORMAT = 1
@@ -369,7 +370,8 @@ def objects(key: str, found: dict[str, Any]) -> Any:
     if data is None:
         return None
     try:
-        stamp, loaded = pickle.loads(data)
+        with paused():  # a content set is ~10^5 objects, all kept
+            stamp, loaded = pickle.loads(data)
     except Exception:  # truncated, or written by other code: the caller loads afresh
         return None
     return loaded if stamp == found["stamp"] else None

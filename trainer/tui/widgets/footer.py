@@ -20,6 +20,10 @@ from trainer.tui.textfmt import cells
 #: The action that always stays: it shows every key of the screen.
 KEEP = frozenset({"help", "app.help"})
 MORE = "…"
+#: The class a key's ``compact`` watcher sets as it mounts; given at creation, that
+#: watcher changes nothing, where it restyled each key once more (the footer is built
+#: again on every change of screen or focus, 10–15 keys each time).
+_COMPACT = "-compact"
 
 
 class TrainerFooter(Footer):
@@ -79,6 +83,7 @@ class TrainerFooter(Footer):
                 binding.action,
                 disabled=not enabled,
                 tooltip=tooltip,
+                classes=_COMPACT,
             ).data_bind(compact=Footer.compact)
         if len(keys) < len(everything):
             yield FooterLabel(MORE, classes="-more")
@@ -91,7 +96,7 @@ class TrainerFooter(Footer):
                     self.app.get_key_display(binding),
                     binding.description,
                     binding.action,
-                    classes="-command-palette",
+                    classes=f"-command-palette {_COMPACT}",
                     disabled=not enabled,
                     tooltip=binding.tooltip or binding.description,
                 )

@@ -192,3 +192,12 @@ def test_the_app_signed_in_with_a_token_is_that_trainee(tmp_path: Path) -> None:
         assert [row.state for row in backend.assignments()] == ["in progress"]
     finally:
         backend.store.close()
+
+
+def test_stamps_are_strictly_increasing_so_quick_sessions_keep_their_order() -> None:
+    """Sessions started in the same millisecond must still list newest first in the
+    order they were started (the 'last attempt' of a standing depends on it)."""
+    from trainer.records.types import now
+
+    stamps = [now() for _ in range(200)]
+    assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)

@@ -10,9 +10,10 @@ another backend can be added without touching the engine or the scorecards.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
 Status = Literal["in_progress", "finished", "abandoned"]
@@ -174,9 +175,22 @@ def _kind(value: object) -> str:
     return names.get(type(value), f"a {type(value).__name__}")
 
 
+_last_stamp: datetime | None = None
+_stamp_lock = threading.Lock()
+
+
 def now() -> str:
-    """The current time as an ISO 8601 UTC string with milliseconds."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    """The current time as an ISO 8601 UTC string with milliseconds, strictly later than
+    the last one this process made: two sessions started in the same millisecond still
+    sort in the order they were started (listings are newest first by this stamp)."""
+    global _last_stamp
+    with _stamp_lock:
+        current = datetime.now(UTC)
+        stamp = current.replace(microsecond=current.microsecond // 1000 * 1000)
+        if _last_stamp is not None and stamp <= _last_stamp:
+            stamp = _last_stamp + timedelta(milliseconds=1)
+        _last_stamp = stamp
+    return stamp.isoformat(timespec="milliseconds")
 
 
 @dataclass(frozen=True, slots=True)

@@ -190,10 +190,10 @@ def _calm_breaches(scenario: Scenario, breaches: list[tuple[str, str]]) -> list[
     """Breach lines whose category no ``exits:`` rule of the scenario ends the call on
     (``when: "breach_third_party_disclosure"``), or every line when none is left."""
     ending = {
-        clause_word[len("breach_") :]
+        clause.name[len("breach_") :]
         for exit_rule in scenario.exits
-        for clause_word in exit_rule.when.source.replace("(", " ").replace(")", " ").split()
-        if clause_word.startswith("breach_")
+        for clause in exit_rule.when.clauses
+        if clause.op is None and not clause.negate and clause.name.startswith("breach_")
     }
     calm = [text for text, category in breaches if category not in ending]
     return calm or [text for text, _ in breaches]

@@ -416,24 +416,14 @@ class _FreeLine:
                 continue
             found.append((piece, intent, value))
         if found:
-            # moves are made in the order they are said: the earliest clause that makes
-            # one, and of the pieces starting there the one that scores best
-            start = min(piece.first for piece, _, _ in found)
-            here = [f for f in found if f[0].first == start]
-            chosen, intent, best = max(here, key=lambda f: (f[2], -f[0].last))
-            # then the shortest piece inside it that makes the same move, so a run like
-            # "工号1024,这通电话会录音,请问是…吗?" gives the question only its own clause
-            # and leaves the recording notice for later
-            piece, intent, value = self._shortest(found, chosen, intent)
+            start, here, best, (piece, intent, value) = self._first_said(found)
             later = [f for f in found if f[1] != intent and f[0].first > piece.last]
             if intent in self.session.closing and later:
                 # thanks first, then a question ("Thank you so much. Is there a time he's
                 # usually at his desk?"): the line goes on, so it is no goodbye yet
                 self.used |= piece.clauses()
-                start = min(f[0].first for f in later)
-                here = [f for f in later if f[0].first == start]
-                chosen, intent, best = max(here, key=lambda f: (f[2], -f[0].last))
-                piece, intent, value = self._shortest(later, chosen, intent)
+                found = later
+                start, here, best, (piece, intent, value) = self._first_said(found)
             if piece.first > start:
                 # the move the long piece reads as is said at its end: a move said at
                 # the start ("Hi, this is Dana with Crestline, … Is this Mr. Brooks?")
@@ -457,6 +447,22 @@ class _FreeLine:
         if self._first:
             self.score, self._first = best_seen, False
         return self._skip_ahead(wanted) or self._in_context(wanted)
+
+    def _first_said(
+        self, found: list[tuple[understand.Piece, str, float]]
+    ) -> tuple[
+        int, list[tuple[understand.Piece, str, float]], float, tuple[understand.Piece, str, float]
+    ]:
+        """The move said first: the earliest clause that makes one, of the pieces starting
+        there the one that scores best, then the shortest piece inside it that makes the
+        same move (so "工号1024,这通电话会录音,请问是…吗?" gives the question only its own
+        clause and leaves the recording notice for later). Returns the start clause, the
+        pieces starting there, the best score among them, and the chosen (piece, intent,
+        score)."""
+        start = min(piece.first for piece, _, _ in found)
+        here = [f for f in found if f[0].first == start]
+        chosen, intent, best = max(here, key=lambda f: (f[2], -f[0].last))
+        return start, here, best, self._shortest(found, chosen, intent)
 
     @staticmethod
     def _shortest(
@@ -527,13 +533,9 @@ class _FreeLine:
         if money and date:
             # an amount and a date said back: the read-back when one is due, else it
             # pins the promise ("这周五25号之前,App还945元,对吧?")
+            # (taking ask_promise notes whether the line also asks to confirm: `_claim`)
             for intent in ("read_back_promise", "ask_promise"):
                 if intent in wanted:
-                    self._read_back_next = (
-                        intent == "ask_promise"
-                        and understand.confirms(self.text, locale)
-                        and not understand.asks_open(self.text, locale)
-                    )
                     return self._take(intent, upto=self._last_promise_clause(locale))
         if (
             "ask_promise" in wanted
